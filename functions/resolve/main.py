@@ -1,0 +1,175 @@
+"""Resolve function (HTTP): serves templates to the services that run prompts.
+
+    GET  /templates/{name}?label=|version=&user_key=
+    POST /templates/{name}/render   {"variables": {...}, "label"?, "version"?, "user_key"?}
+    GET  /healthz                   (never touches Firestore)
+
+Deployed from the repository root with GOOGLE_FUNCTION_SOURCE=functions/resolve/main.py and
+entry point `resolve`. Thin: parse, call `shared`, shape the answer.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+# functions-framework puts this file's folder on sys.path, not the repository root that
+# holds `shared/`; both the local stack and Cloud Functions run us from the root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import functions_framework
+from flask import Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.routing import Map, Rule
+
+from shared.config import get_settings
+from shared.errors import BadRequest, FieldError
+from shared.http.parsing import query_params, read_json_body
+from shared.http.problems import http_endpoint
+from shared.http.responses import (
+    is_not_modified,
+    json_response,
+    not_modified_response,
+    weak_etag,
+)
+from shared.observability import configure_logging
+from shared.templates.resolver import Resolution
+from shared.templates.service import Rendered, ResolutionService
+from shared.validation import validate_as
+
+settings = get_settings()
+configure_logging(settings.log_level)
+service = ResolutionService.from_settings(settings)
+
+_routes = Map(
+    [
+        Rule("/healthz", endpoint="healthz", methods=["GET"]),
+        Rule("/templates/<name>", endpoint="get_template", methods=["GET"]),
+        Rule("/templates/<name>/render", endpoint="render", methods=["POST"]),
+    ]
+)
+
+USER_KEY_MAX = 256
+
+
+class RenderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=200)
+    label: str | None = None
+    version: int | None = Field(None, ge=1)
+    user_key: str | None = Field(None, min_length=1, max_length=USER_KEY_MAX)
+
+
+@functions_framework.http
+@http_endpoint(lambda: settings.project_id)
+def resolve(request: Request) -> Response:
+    endpoint, args = _routes.bind("", path_info=request.path).match(method=request.method)
+    if endpoint == "healthz":
+        return healthz()
+    if endpoint == "get_template":
+        return get_template(request, args["name"])
+    return render(request, args["name"])
+
+
+def healthz() -> Response:
+    resolver = service.resolver
+    stats = resolver.cache.stats
+    return json_response(
+        {
+            "status": "ok",
+            "cache": {
+                "entries": len(resolver.cache),
+                "fresh_hits": stats.fresh_hits,
+                "stale_hits": stats.stale_hits,
+                "misses": stats.misses,
+            },
+            "firestore_breaker": resolver.breaker.state,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def get_template(request: Request, name: str) -> Response:
+    params = query_params(request, allowed={"label", "version", "user_key"})
+    label, version = _selector(params.get("label"), params.get("version"), where="query")
+    _check_user_key(params.get("user_key"))
+    resolution = service.get(name, label=label, version=version)
+    payload = _payload(resolution)
+    etag = weak_etag(name, resolution.version, resolution.template.content_hash, resolution.label)
+    headers = {"ETag": etag, "Cache-Control": _cache_control(resolution)}
+    if is_not_modified(request, etag):
+        return not_modified_response(etag, headers)
+    return json_response(payload, headers=headers)
+
+
+def render(request: Request, name: str) -> Response:
+    query_params(request, allowed=())
+    body = validate_as(RenderRequest, read_json_body(request, max_bytes=settings.max_request_bytes))
+    label, version = _selector(body.label, body.version, where="body")
+    rendered = service.render(name, body.variables, label=label, version=version)
+    return json_response(_render_payload(rendered), headers={"Cache-Control": "no-store"})
+
+
+def _selector(label: str | None, version: Any, *, where: str) -> tuple[str | None, int | None]:
+    if label is not None and version is not None:
+        raise BadRequest(
+            "give either a label or a version, not both",
+            errors=[FieldError(f"{where}.version", "conflicts with label")],
+        )
+    if version is None or isinstance(version, int):
+        return label, version
+    if not (version.isascii() and version.isdigit()) or int(version) < 1:
+        raise BadRequest(
+            "version must be a positive integer",
+            errors=[FieldError(f"{where}.version", "must be a positive integer")],
+        )
+    return label, int(version)
+
+
+def _check_user_key(user_key: str | None) -> None:
+    if user_key is not None and not 0 < len(user_key) <= USER_KEY_MAX:
+        raise BadRequest(
+            "user_key is empty or too long",
+            errors=[FieldError("query.user_key", f"1 to {USER_KEY_MAX} characters")],
+        )
+
+
+def _cache_control(resolution: Resolution) -> str:
+    if resolution.fallback_reason == "firestore_unavailable" or resolution.stale:
+        return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
+    return f"private, max-age={settings.http_max_age_seconds}"
+
+
+def _payload(resolution: Resolution) -> dict[str, Any]:
+    template = resolution.template
+    payload: dict[str, Any] = {
+        "name": template.name,
+        "version": resolution.version,
+        "label": resolution.label,
+        "source": resolution.source,
+        "stale": resolution.stale,
+        "fallback_reason": resolution.fallback_reason,
+        "description": template.description,
+        "model_config": template.generation.model_dump(mode="json"),
+        "variables": list(template.variables),
+        "content_hash": template.content_hash,
+        "experiment": None,
+        "guardrails": {"ran": [], "fired": []},
+    }
+    if template.template is not None:
+        payload["template"] = template.template
+    else:
+        payload["messages"] = [m.model_dump() for m in template.messages or []]
+    return payload
+
+
+def _render_payload(rendered: Rendered) -> dict[str, Any]:
+    payload = _payload(rendered.resolution)
+    if rendered.text is not None:
+        payload["rendered"] = rendered.text
+    else:
+        payload["rendered"] = [m.model_dump() for m in rendered.messages or []]
+    payload["unused_variables"] = rendered.unused_variables
+    return payload

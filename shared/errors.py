@@ -1,0 +1,168 @@
+"""One error hierarchy for the whole system.
+
+Every error a caller can cause or observe is an `AppError` subclass that knows its HTTP status
+and problem type; `shared.http.problems` turns it into RFC 9457 problem details in one place.
+Messages name the field and the reason, never internals, and never echo user-supplied text
+that could carry PII (names of templates and labels are validated identifiers, so they may).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+PROBLEM_TYPE_BASE = "urn:prompt-management:problem:"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid input: where it is (`body.variables.topic`, `query.version`) and why."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class AppError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra or {}
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_TYPE_BASE + self.slug
+
+
+class ConfigurationError(AppError):
+    """The deployment is misconfigured (bad env var). Raised at start-up, not per request."""
+
+    slug = "configuration"
+    title = "Invalid configuration"
+
+
+class BadRequest(AppError):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+
+class Unauthenticated(AppError):
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(AppError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(AppError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class TemplateNotFound(NotFound):
+    slug = "template-not-found"
+    title = "Template not found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"template '{name}' does not exist in Firestore, CUSTOM_TEMPLATES_JSON or the "
+            "bundled defaults",
+            extra={"template": name},
+        )
+
+
+class LabelNotFound(NotFound):
+    slug = "label-not-found"
+    title = "Label not found"
+
+    def __init__(self, name: str, label: str) -> None:
+        super().__init__(
+            f"template '{name}' has no version labelled '{label}'",
+            extra={"template": name, "label": label},
+        )
+
+
+class VersionNotFound(NotFound):
+    slug = "version-not-found"
+    title = "Version not found"
+
+    def __init__(self, name: str, version: int) -> None:
+        super().__init__(
+            f"template '{name}' has no version {version}",
+            extra={"template": name, "version": version},
+        )
+
+
+class MethodNotAllowed(AppError):
+    status = 405
+    slug = "method-not-allowed"
+    title = "Method not allowed"
+
+
+class Conflict(AppError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class ValidationFailed(AppError):
+    status = 422
+    slug = "validation-failed"
+    title = "Validation failed"
+
+
+class RenderError(ValidationFailed):
+    """Variables do not fit the template (missing ones, wrong types)."""
+
+    slug = "render-failed"
+    title = "Template could not be rendered"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The backing store failed or missed its deadline; callers fall back or answer 503."""
+
+    slug = "store-unavailable"
+    title = "Store unavailable"

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every HTTP function: one error mapping, strict parsing, JSON out."""

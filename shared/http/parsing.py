@@ -1,0 +1,55 @@
+"""Strict request parsing: the body is JSON of bounded size, the query has known keys only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Request
+
+from shared.errors import BadRequest, FieldError, PayloadTooLarge, UnsupportedMediaType
+
+
+def read_json_body(request: Request, *, max_bytes: int) -> Any:
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send the body as application/json (got '{mimetype or 'no content type'}')"
+        )
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"the body is over the {max_bytes}-byte limit")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the body is over the {max_bytes}-byte limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not valid UTF-8 (byte {exc.start})") from exc
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:
+        raise BadRequest("the body is nested too deeply") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
+def query_params(request: Request, *, allowed: Iterable[str]) -> dict[str, str]:
+    """Known keys, each at most once; a typo such as `?lable=staging` is a 400, not a default."""
+    allowed = set(allowed)
+    unknown = sorted(set(request.args) - allowed)
+    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+    problems = [FieldError(f"query.{k}", "unknown parameter") for k in unknown]
+    problems += [FieldError(f"query.{k}", "given more than once") for k in repeated]
+    if problems:
+        raise BadRequest(
+            "invalid query parameters: " + ", ".join(p.field for p in problems),
+            errors=problems,
+        )
+    return {k: request.args[k] for k in request.args}

@@ -1,0 +1,107 @@
+"""The one place errors become HTTP answers: RFC 9457 problem details.
+
+`http_endpoint` wraps a function's handler: it binds the request's trace and request id to
+the logs, turns `AppError`s and routing errors into `application/problem+json`, and turns
+anything unexpected into a 500 that carries the request id and no internals.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Request, Response
+from werkzeug.exceptions import HTTPException
+
+from shared import errors
+from shared.observability import request_context
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Request], Response]
+
+_ROUTING_ERRORS: dict[int, type[errors.AppError]] = {
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+}
+
+
+def problem_response(error: errors.AppError, *, request_id: str, instance: str) -> Response:
+    body: dict[str, Any] = {
+        "type": error.type_uri,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if error.errors:
+        body["errors"] = [e.as_dict() for e in error.errors]
+    body.update(error.extra)
+    response = Response(
+        json.dumps(body, ensure_ascii=False),
+        status=error.status,
+        mimetype="application/problem+json",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if isinstance(error, errors.ServiceUnavailable):
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def _as_app_error(exc: Exception) -> errors.AppError:
+    if isinstance(exc, errors.AppError):
+        return exc
+    if isinstance(exc, HTTPException) and exc.code in _ROUTING_ERRORS:
+        return _ROUTING_ERRORS[exc.code](exc.description or exc.name)
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
+        return errors.BadRequest(exc.description or exc.name)
+    return errors.AppError("an unexpected error occurred; quote the request id when reporting it")
+
+
+def http_endpoint(project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapper(request: Request) -> Response:
+            with request_context(
+                project_id=project_id(),
+                cloud_trace=request.headers.get("X-Cloud-Trace-Context"),
+                traceparent=request.headers.get("traceparent"),
+                request_id=request.headers.get("X-Request-Id"),
+            ) as request_id:
+                try:
+                    response = handler(request)
+                except Exception as exc:  # the one catch-all, by design
+                    error = _as_app_error(exc)
+                    if error.status >= 500:
+                        logger.error(
+                            "request failed",
+                            exc_info=exc if type(error) is errors.AppError else None,
+                            extra={"json_fields": _request_fields(request, error)},
+                        )
+                    else:
+                        logger.info(
+                            "request rejected",
+                            extra={"json_fields": _request_fields(request, error)},
+                        )
+                    response = problem_response(error, request_id=request_id, instance=request.path)
+                response.headers["X-Request-Id"] = request_id
+                return response
+
+        return wrapper
+
+    return decorate
+
+
+def _request_fields(request: Request, error: errors.AppError) -> dict[str, Any]:
+    return {
+        "method": request.method,
+        "path": request.path,
+        "status": error.status,
+        "problem": error.slug,
+    }

@@ -1,0 +1,41 @@
+"""JSON answers, ETags and conditional requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Request, Response
+
+
+def json_response(
+    payload: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def weak_etag(*parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def is_not_modified(request: Request, etag: str) -> bool:
+    """`If-None-Match` uses weak comparison (RFC 9110 13.1.2), `*` matches anything."""
+    tag = etag.removeprefix("W/").strip('"')
+    return request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag
+
+
+def not_modified_response(etag: str, headers: dict[str, str]) -> Response:
+    response = Response(status=304)
+    response.headers["ETag"] = etag
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,91 @@
+"""Logs as one JSON object per line, in the shape Cloud Logging parses from stdout.
+
+`severity`, `message`, `logging.googleapis.com/trace` and `spanId` (from
+`X-Cloud-Trace-Context` or W3C `traceparent`), the request id, and whatever a call site put
+in `extra={"json_fields": {...}}`. Hand-written (30 lines) rather than google-cloud-logging's
+StructuredLogHandler, whose import would cost cold start on every function.
+
+Nothing here logs request bodies or exception messages: messages can carry user input (PII).
+Exceptions are logged as their type plus the stack, which holds code locations only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import traceback
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+_context: ContextVar[dict[str, str] | None] = ContextVar("request_log_context", default=None)
+_CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/(\d{1,20}))?")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+class CloudLoggingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "severity": record.levelname,
+            "message": record.getMessage(),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "logger": record.name,
+        }
+        payload.update(_context.get() or {})
+        fields = getattr(record, "json_fields", None)
+        if isinstance(fields, dict):
+            payload.update(fields)
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            stack = "".join(traceback.format_tb(error.__traceback__))
+            payload["stack_trace"] = f"{type(error).__qualname__}\n{stack}"
+        return json.dumps(payload, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Idempotent: installs the JSON handler on the root logger once per process."""
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, CloudLoggingFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(CloudLoggingFormatter())
+        root.handlers = [handler]
+    root.setLevel(level)
+
+
+@contextmanager
+def request_context(
+    *,
+    project_id: str,
+    cloud_trace: str | None = None,
+    traceparent: str | None = None,
+    request_id: str | None = None,
+) -> Iterator[str]:
+    """Bind trace and request id to every log line of this request; yields the request id."""
+    rid = request_id if request_id and _SAFE_REQUEST_ID.fullmatch(request_id) else None
+    rid = rid or uuid.uuid4().hex
+    fields = {"request_id": rid}
+    trace_id, span_id = _parse_trace(cloud_trace, traceparent)
+    if trace_id:
+        fields["logging.googleapis.com/trace"] = f"projects/{project_id}/traces/{trace_id}"
+    if span_id:
+        fields["logging.googleapis.com/spanId"] = span_id
+    token = _context.set(fields)
+    try:
+        yield rid
+    finally:
+        _context.reset(token)
+
+
+def _parse_trace(cloud_trace: str | None, traceparent: str | None) -> tuple[str | None, str | None]:
+    if cloud_trace and (match := _CLOUD_TRACE.match(cloud_trace)):
+        span = match.group(2)
+        return match.group(1).lower(), (format(int(span), "016x") if span else None)
+    if traceparent and (match := _TRACEPARENT.match(traceparent.strip())):
+        return match.group(1), match.group(2)
+    return None, None

@@ -1,0 +1,95 @@
+"""The placeholder language: `{{ name }}` and nothing else.
+
+Why not `str.format`, Jinja or Mustache: `str.format` follows `{user.__class__}` and
+`{x[0]}` (attribute and index access) and needs every literal brace doubled, which breaks the
+JSON examples prompts are full of; Jinja executes expressions; Mustache HTML-escapes by
+default. Prompts need none of that, so the grammar is deliberately tiny:
+
+- `{{name}}` or `{{ name }}` (spaces or tabs inside) where `name` matches
+  `[A-Za-z_][A-Za-z0-9_]*` is a placeholder. Nothing else is: `{{ user.__class__ }}`,
+  `{{0}}`, `{name}`, `{"a": {"b": 1}}` are literal text and come out byte-for-byte.
+- `\\{{` is an escaped `{{`: it renders as a literal `{{` (so `\\{{name}}` -> `{{name}}`).
+- String values are inserted as they are (never HTML-escaped); numbers, booleans, null,
+  lists and objects are inserted as compact JSON (`true`, `3.5`, `["a","b"]`).
+
+One regex scan, linear in the template length, no backtracking hazards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import FieldError, RenderError
+
+_TOKEN = re.compile(r"\\\{\{|\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    text: str
+    used: frozenset[str]
+
+
+def placeholder_names(text: str) -> list[str]:
+    """Placeholder names in order of first use, each once."""
+    seen: dict[str, None] = {}
+    for match in _TOKEN.finditer(text):
+        if match.group(1) is not None:
+            seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def render_text(
+    text: str, variables: Mapping[str, Any], *, where: str = "template"
+) -> RenderedText:
+    """Substitute placeholders; every missing variable is named in one `RenderError`."""
+    missing = [name for name in placeholder_names(text) if name not in variables]
+    if missing:
+        raise RenderError(
+            f"missing variables for the {where}: {', '.join(missing)}",
+            errors=[
+                FieldError(f"variables.{name}", f"required by the {where} but not provided")
+                for name in missing
+            ],
+        )
+    used: set[str] = set()
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "{{"
+        used.add(name)
+        return format_value(variables[name])
+
+    return RenderedText(_TOKEN.sub(substitute, text), frozenset(used))
+
+
+def to_format_string(text: str) -> str:
+    """The same template in Python `str.format` syntax, for the seed's `get_template()` callers.
+
+    Literal braces are doubled and placeholders become `{name}`, so
+    `to_format_string(t).format(**vars) == render_text(t, vars).text` for string values.
+    """
+    out: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        out.append(_double_braces(text[position : match.start()]))
+        name = match.group(1)
+        out.append("{{{{" if name is None else "{" + name + "}")
+        position = match.end()
+    out.append(_double_braces(text[position:]))
+    return "".join(out)
+
+
+def _double_braces(literal: str) -> str:
+    return literal.replace("{", "{{").replace("}", "}}")

@@ -1,0 +1,1 @@
+"""Adapters to Google Cloud services. The only place that imports `google.cloud`."""

@@ -1,0 +1,187 @@
+"""Templates in Firestore: `prompts/{name}` head documents and immutable `versions/{n}`.
+
+Head: `name`, `description`, `labels` (label -> version; a map in one document, so a label is
+held by at most one version by construction), `latest_version`, `update_count` (optimistic
+concurrency), `deleted`, timestamps. Version: the `PromptTemplate` fields plus `content_hash`
+and `created_at`; written once with `create()`, never updated.
+
+Reads take a deadline and raise `StoreUnavailable` on any store failure, so the resolver can
+fall back; they retry transient errors only within that deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from shared.config import Settings
+from shared.errors import StoreUnavailable, VersionNotFound
+from shared.storage.firestore import firestore_client, store_errors
+from shared.templates.model import PromptTemplate
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, DocumentReference, Transaction
+
+logger = logging.getLogger(__name__)
+
+VERSIONS = "versions"
+_STORED_ONLY = ("content_hash",)
+
+
+@dataclass(frozen=True)
+class TemplateHead:
+    name: str
+    labels: dict[str, int] = field(default_factory=dict)
+    latest_version: int = 0
+    update_count: int = 0
+    deleted: bool = False
+
+
+class FirestoreTemplateStore:
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self._settings = settings
+        self._client = client
+        self.reads = 0  # documents read: the benchmark checks cache hits add none
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = firestore_client(self._settings)
+        return self._client
+
+    def _head_ref(self, name: str) -> DocumentReference:
+        return self.client.collection(self._settings.prompts_collection).document(name)
+
+    def _version_ref(self, name: str, version: int) -> DocumentReference:
+        return self._head_ref(name).collection(VERSIONS).document(str(version))
+
+    # Reads on the resolution hot path -------------------------------------------------
+
+    def read_head(self, name: str, *, timeout: float) -> TemplateHead | None:
+        data = self._read(lambda: self._head_ref(name), timeout)
+        if data is None:
+            return None
+        return TemplateHead(
+            name=name,
+            labels={str(k): int(v) for k, v in (data.get("labels") or {}).items()},
+            latest_version=int(data.get("latest_version", 0)),
+            update_count=int(data.get("update_count", 0)),
+            deleted=bool(data.get("deleted", False)),
+        )
+
+    def read_version(self, name: str, version: int, *, timeout: float) -> PromptTemplate | None:
+        data = self._read(lambda: self._version_ref(name, version), timeout)
+        return None if data is None else _version_from_document(data)
+
+    def _read(self, ref: Any, timeout: float) -> dict[str, Any] | None:
+        from google.api_core import retry as retries
+
+        retry = retries.Retry(
+            predicate=retries.if_transient_error,
+            initial=0.02,
+            maximum=0.1,
+            multiplier=2.0,
+            timeout=timeout,
+        )
+        try:
+            self.reads += 1
+            snapshot = ref().get(retry=retry, timeout=timeout)
+        except store_errors() as exc:
+            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
+        return snapshot.to_dict() if snapshot.exists else None
+
+    # Writes (admin and seeding); transactional ----------------------------------------
+
+    def create_version(
+        self,
+        template: PromptTemplate,
+        *,
+        author: str,
+        commit_message: str = "",
+        labels: tuple[str, ...] = (),
+    ) -> PromptTemplate:
+        """Append version n+1 (version 1 creates the head) and point `labels` at it."""
+        from google.cloud import firestore
+
+        head_ref = self._head_ref(template.name)
+
+        @firestore.transactional
+        def append(transaction: Transaction) -> PromptTemplate:
+            snapshot = head_ref.get(transaction=transaction)
+            head = snapshot.to_dict() if snapshot.exists else None
+            number = int(head["latest_version"]) + 1 if head else 1
+            stored = template.model_copy(
+                update={
+                    "version": number,
+                    "author": author,
+                    "commit_message": commit_message,
+                    "parent_version": number - 1 if number > 1 else None,
+                }
+            )
+            document = _version_to_document(stored)
+            document["created_at"] = firestore.SERVER_TIMESTAMP
+            transaction.create(self._version_ref(template.name, number), document)
+            head_update: dict[str, Any] = {
+                "name": template.name,
+                "description": template.description,
+                "latest_version": number,
+                "update_count": (int(head["update_count"]) if head else 0) + 1,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+                "deleted": False,
+                "labels": {**((head or {}).get("labels") or {}), **dict.fromkeys(labels, number)},
+            }
+            if head is None:
+                head_update["created_at"] = firestore.SERVER_TIMESTAMP
+            transaction.set(head_ref, head_update, merge=True)
+            return stored
+
+        return append(self.client.transaction())
+
+    def set_label(self, name: str, label: str, version: int) -> None:
+        from google.cloud import firestore
+
+        head_ref = self._head_ref(name)
+        version_ref = self._version_ref(name, version)
+
+        @firestore.transactional
+        def move(transaction: Transaction) -> None:
+            if not version_ref.get(transaction=transaction).exists:
+                raise VersionNotFound(name, version)
+            head = head_ref.get(transaction=transaction).to_dict() or {}
+            transaction.update(
+                head_ref,
+                {
+                    f"labels.`{label}`": version,
+                    "update_count": int(head.get("update_count", 0)) + 1,
+                    "updated_at": firestore.SERVER_TIMESTAMP,
+                },
+            )
+
+        move(self.client.transaction())
+
+
+def _version_to_document(template: PromptTemplate) -> dict[str, Any]:
+    document = template.model_dump(mode="json", exclude={"created_at"}, exclude_none=True)
+    document["content_hash"] = template.content_hash
+    return document
+
+
+def _version_from_document(data: dict[str, Any]) -> PromptTemplate:
+    stored_hash = data.get("content_hash")
+    try:
+        template = PromptTemplate.model_validate(
+            {k: v for k, v in data.items() if k not in _STORED_ONLY}
+        )
+    except ValidationError as exc:
+        # A stored version that no longer validates is a data problem, not a caller's:
+        # treat it like an unavailable store so resolution falls back instead of failing.
+        raise StoreUnavailable("stored template version does not validate") from exc
+    if stored_hash and stored_hash != template.content_hash:
+        logger.error(
+            "stored template version content hash mismatch",
+            extra={"json_fields": {"template": template.name, "version": template.version}},
+        )
+    return template

@@ -1,0 +1,1 @@
+"""Templates: the model, bundled defaults, environment override, resolution and `get_template`."""

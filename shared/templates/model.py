@@ -1,0 +1,163 @@
+"""What a prompt template is: text or chat messages, model configuration, declared variables.
+
+A `PromptTemplate` is the content of one immutable version (plus its version metadata when it
+came from Firestore). The same model validates admin input, the `CUSTOM_TEMPLATES_JSON`
+override and the bundled defaults, so there is one definition of "a valid template".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.errors import FieldError, ValidationFailed
+from shared.rendering import placeholder_names, to_format_string
+
+TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+LABEL_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+DEFAULT_LABEL = "production"
+MAX_TEMPLATE_CHARS = 200_000
+
+_TEMPLATE_NAME = re.compile(TEMPLATE_NAME_PATTERN)
+_LABEL = re.compile(LABEL_PATTERN)
+
+TemplateName = Annotated[str, Field(pattern=TEMPLATE_NAME_PATTERN)]
+VariableName = Annotated[str, Field(pattern=VARIABLE_PATTERN)]
+
+
+def check_template_name(name: str, *, field: str = "name") -> str:
+    """Names are Firestore document ids too: 1-128 of `A-Z a-z 0-9 _ . -`, not starting with
+    punctuation (which also excludes Firestore's reserved `__x__` and `.`/`..` ids)."""
+    if not _TEMPLATE_NAME.fullmatch(name):
+        raise ValidationFailed(
+            "invalid template name",
+            errors=[FieldError(field, f"must match {TEMPLATE_NAME_PATTERN}")],
+        )
+    return name
+
+
+def check_label(label: str, *, field: str = "label") -> str:
+    if not _LABEL.fullmatch(label):
+        raise ValidationFailed(
+            "invalid label", errors=[FieldError(field, f"must match {LABEL_PATTERN}")]
+        )
+    return label
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)
+
+
+class ModelConfig(BaseModel):
+    """Generation settings handed to the model (Gemini names; other providers map 1:1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_name: str = Field("gemini-2.5-flash", min_length=1, max_length=128)
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_output_tokens: int = Field(2048, ge=1, le=65_536)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    top_k: int | None = Field(None, ge=1, le=1000)
+    stop_sequences: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, max_length=5
+    )
+    response_mime_type: Literal["text/plain", "application/json"] = "text/plain"
+
+
+class PromptTemplate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
+
+    name: TemplateName
+    description: str = Field("", max_length=2000)
+    template: str | None = Field(None, min_length=1, max_length=MAX_TEMPLATE_CHARS)
+    messages: list[ChatMessage] | None = Field(None, min_length=1, max_length=100)
+    generation: ModelConfig = Field(default_factory=ModelConfig, alias="model_config")
+    variables: list[VariableName] = Field(default_factory=list, max_length=200)
+    # Version metadata: present on versions read from Firestore, absent on env/default ones.
+    version: int | None = Field(None, ge=1)
+    author: str | None = None
+    commit_message: str | None = None
+    parent_version: int | None = None
+    created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _check_body_and_variables(self) -> PromptTemplate:
+        if (self.template is None) == (self.messages is None):
+            raise ValueError("exactly one of 'template' (text) or 'messages' (chat) is required")
+        used = self.placeholders()
+        if not self.variables:
+            # Declaring variables is optional; undeclared means "whatever the text uses".
+            object.__setattr__(self, "variables", used)
+        else:
+            undeclared = [name for name in used if name not in self.variables]
+            if undeclared:
+                raise ValueError(f"placeholders not declared in 'variables': {undeclared}")
+        return self
+
+    def texts(self) -> list[str]:
+        if self.template is not None:
+            return [self.template]
+        return [message.content for message in self.messages or []]
+
+    def placeholders(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for text in self.texts():
+            for name in placeholder_names(text):
+                seen.setdefault(name, None)
+        return list(seen)
+
+    def content(self) -> dict[str, Any]:
+        """What makes two versions the same prompt (metadata excluded)."""
+        return self.model_dump(
+            mode="json",
+            include={"description", "template", "messages", "generation", "variables"},
+        )
+
+    @property
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def to_legacy_dict(self) -> dict[str, Any]:
+        """The dict the seed's `get_template()` returned, `template` in `str.format` syntax."""
+        legacy: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            **self.generation.model_dump(mode="json"),
+            "variables": list(self.variables),
+            "version": self.version,
+        }
+        if self.template is not None:
+            legacy["template"] = to_format_string(self.template)
+        else:
+            legacy["messages"] = [
+                {"role": m.role, "content": to_format_string(m.content)}
+                for m in self.messages or []
+            ]
+        return legacy
+
+    @classmethod
+    def from_legacy_dict(cls, name: str, data: dict[str, Any]) -> PromptTemplate:
+        """Accept the seed's flat shape (`model_name`, `temperature`, ... beside `template`)."""
+        generation_keys = set(ModelConfig.model_fields)
+        flat = {k: v for k, v in data.items() if k not in generation_keys}
+        generation = {k: v for k, v in data.items() if k in generation_keys}
+        flat.setdefault("name", name)
+        if flat["name"] != name:
+            raise ValueError(f"'name' is {flat['name']!r} but the key is {name!r}")
+        if generation:
+            if "model_config" in flat:
+                raise ValueError("give model settings flat or in 'model_config', not both")
+            flat["model_config"] = generation
+        return cls.model_validate(flat)

@@ -1,0 +1,35 @@
+"""Turning pydantic's validation errors into our `FieldError`s, in one place."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import FieldError, ValidationFailed
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def field_errors(exc: ValidationError, *, prefix: str = "") -> list[FieldError]:
+    errors = []
+    for error in exc.errors(include_url=False, include_input=False):
+        path = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
+        errors.append(FieldError(path or prefix or "body", error["msg"]))
+    return errors
+
+
+def summarize(exc: ValidationError) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc))
+
+
+def validate_as(model: type[ModelT], data: object, *, prefix: str = "body") -> ModelT:
+    """Validate `data` or raise `ValidationFailed` listing every invalid field (422)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc, prefix=prefix)
+        raise ValidationFailed(
+            f"{len(errors)} invalid field(s): " + ", ".join(e.field for e in errors),
+            errors=errors,
+        ) from exc

@@ -1,0 +1,75 @@
+"""Fixtures shared by every tier.
+
+The emulators are real (gcloud's Firestore and Pub/Sub emulators), started once per session on
+free ports, with the emulator env vars set before any client exists. Data is cleared before
+each test that uses Firestore. The emulators' whole process groups are stopped at the end.
+Case files in tests/cases/*.json parametrize any test that asks for a `<file>_case` argument.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.local.emulators import Emulator, clear_firestore, start_firestore, start_pubsub
+from shared.config import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = Path(__file__).parent / "cases"
+LOG_DIR = ROOT / ".local" / "test-logs"
+PROJECT = "demo-test"
+
+# Before anything imports a Google client: tests never reach a real project.
+os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
+os.environ.setdefault("ENVIRONMENT", "test")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for name in metafunc.fixturenames:
+        if name.endswith("_case") and (CASES / f"{name.removesuffix('_case')}.json").exists():
+            rows = json.loads((CASES / f"{name.removesuffix('_case')}.json").read_text())
+            metafunc.parametrize(name, rows, ids=[row["name"] for row in rows])
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[Emulator]:
+    emulator = start_firestore(LOG_DIR)
+    os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
+    get_settings.cache_clear()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator() -> Iterator[Emulator]:
+    emulator = start_pubsub(LOG_DIR, PROJECT)
+    os.environ["PUBSUB_EMULATOR_HOST"] = emulator.host
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def make_settings(firestore_emulator: Emulator) -> Callable[..., Settings]:
+    """Settings pointing at the session emulator; keyword overrides use env var names."""
+
+    def build(**env: str) -> Settings:
+        return Settings.from_env(
+            {
+                "GOOGLE_CLOUD_PROJECT": PROJECT,
+                "ENVIRONMENT": "test",
+                "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
+                **env,
+            }
+        )
+
+    return build
+
+
+@pytest.fixture
+def clean_firestore(firestore_emulator: Emulator) -> Emulator:
+    clear_firestore(firestore_emulator.host, PROJECT)
+    return firestore_emulator
