@@ -166,3 +166,9 @@ class StoreUnavailable(ServiceUnavailable):
 
     slug = "store-unavailable"
     title = "Store unavailable"
+
+
+class CircuitOpen(StoreUnavailable):
+    """The store failed repeatedly; calls are refused without trying until the cooldown ends."""
+
+    slug = "circuit-open"

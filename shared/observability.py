@@ -54,7 +54,7 @@ def configure_logging(level: str = "INFO") -> None:
     if not any(isinstance(h.formatter, CloudLoggingFormatter) for h in root.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(CloudLoggingFormatter())
-        root.handlers = [handler]
+        root.addHandler(handler)
     root.setLevel(level)
 
 

@@ -54,7 +54,7 @@ USER_KEY_MAX = 256
 
 
 class RenderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as sent: "1" is no int
 
     variables: dict[str, Any] = Field(default_factory=dict, max_length=200)
     label: str | None = None

@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 from shared.cache import FOREVER, SingleFlight, TTLCache
 from shared.config import Settings
 from shared.errors import (
+    CircuitOpen,
     LabelNotFound,
     ServiceUnavailable,
     StoreUnavailable,
@@ -142,10 +143,11 @@ class Resolver:
             )
             answer = self._fetch(name, label, version, budget)
         except StoreUnavailable as exc:
-            logger.warning(
-                "Firestore unavailable for template lookup",
-                extra={"json_fields": {"template": name, "error": exc.detail}},
-            )
+            if not isinstance(exc, CircuitOpen):  # one line per real failure, not per request
+                logger.warning(
+                    "Firestore unavailable for template lookup",
+                    extra={"json_fields": {"template": name, "error": exc.detail}},
+                )
             if cached is not None and cached.age <= self._settings.template_stale_if_error_seconds:
                 return self._answer(name, label, version, cached.value, source="cache", stale=True)
             return self._fallback(name, version, "firestore_unavailable")
@@ -159,7 +161,7 @@ class Resolver:
         self, name: str, label: str | None, version: int | None, budget: float
     ) -> StoreAnswer:
         if not self._breaker.allow():
-            raise StoreUnavailable("circuit breaker open after repeated Firestore failures")
+            raise CircuitOpen("circuit breaker open after repeated Firestore failures")
         started = self._clock()
         try:
             answer = self._fetch_unguarded(name, label, version, started + budget)

@@ -31,12 +31,16 @@ def test_resolution_case(resolution_case, make_settings, clean_firestore):
 
     if "error" in expect:
         with pytest.raises(AppError) as raised:
-            resolver.resolve(request["name"], label=request.get("label"), version=request.get("version"))
+            resolver.resolve(
+                request["name"], label=request.get("label"), version=request.get("version")
+            )
         assert raised.value.slug == expect["error"]
         assert raised.value.status == expect["status"]
         return
 
-    result = resolver.resolve(request["name"], label=request.get("label"), version=request.get("version"))
+    result = resolver.resolve(
+        request["name"], label=request.get("label"), version=request.get("version")
+    )
     assert result.source == expect["source"]
     for key in ("version", "label", "fallback_reason"):
         if key in expect:

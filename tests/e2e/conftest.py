@@ -1,0 +1,52 @@
+"""The resolve function loaded the way functions-framework loads it, in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+
+import pytest
+from functions_framework import create_app
+
+from shared.config import get_settings
+from shared.observability import CloudLoggingFormatter
+from tests.conftest import PROJECT, ROOT
+
+RESOLVE_SOURCE = ROOT / "functions" / "resolve" / "main.py"
+
+
+@pytest.fixture
+def load_function(firestore_emulator, clean_firestore, monkeypatch) -> Iterator[Callable]:
+    """Load a function with extra env vars; returns (flask test client, its module)."""
+    import sys
+
+    def load(source=RESOLVE_SOURCE, target="resolve", **env: str):
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_emulator.host)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        app = create_app(target=target, source=str(source))
+        return app.test_client(), sys.modules[source.stem]
+
+    yield load
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Callable[[], list[dict]]]:
+    """Every log line the code writes during the test, as parsed JSON."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(CloudLoggingFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+__all__ = ["PROJECT"]

@@ -1,0 +1,271 @@
+"""The resolve function over HTTP (functions-framework's Flask app, real Firestore emulator)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from shared.storage.templates import FirestoreTemplateStore
+from shared.templates.model import PromptTemplate
+
+pytestmark = pytest.mark.emulator
+
+PROBLEM = "application/problem+json"
+NLU = "nlu_extraction_gemini_25"
+
+
+def _seed(module, name: str, text: str, labels=("production",)) -> None:
+    store = FirestoreTemplateStore(module.settings)
+    store.create_version(PromptTemplate(name=name, template=text), author="t", labels=labels)
+
+
+def _assert_problem(response, status: int, slug: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["type"].endswith(slug)
+    assert body["title"] and body["detail"] and body["request_id"]
+    assert response.headers["X-Request-Id"] == body["request_id"]
+    return body
+
+
+def test_before_migration_the_default_is_served_with_cache_headers(load_function):
+    client, _ = load_function()
+    response = client.get(f"/templates/{NLU}")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert (body["name"], body["source"], body["version"]) == (NLU, "default", None)
+    assert body["fallback_reason"] == "not_in_firestore"
+    assert body["model_config"]["model_name"] == "gemini-2.5-flash"
+    assert "{{ grade_level }}" in body["template"]
+    assert body["experiment"] is None
+    assert body["guardrails"] == {"ran": [], "fired": []}
+    assert response.headers["ETag"].startswith('W/"')
+    assert response.headers["Cache-Control"] == "private, max-age=10"
+
+
+def test_after_seeding_firestore_then_cache_with_a_stable_etag_and_304(load_function):
+    client, module = load_function()
+    _seed(module, NLU, "db prompt for {{grade_level}}")
+    first = client.get(f"/templates/{NLU}")
+    second = client.get(f"/templates/{NLU}")
+    assert (first.get_json()["source"], second.get_json()["source"]) == ("firestore", "cache")
+    assert first.get_json()["version"] == 1
+    assert first.headers["ETag"] == second.headers["ETag"]
+
+    revalidated = client.get(f"/templates/{NLU}", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    assert revalidated.get_data() == b""
+    assert revalidated.headers["ETag"] == first.headers["ETag"]
+    other = client.get(f"/templates/{NLU}", headers={"If-None-Match": 'W/"something-else"'})
+    assert other.status_code == 200
+
+
+def test_label_and_version_selection(load_function):
+    client, module = load_function()
+    _seed(module, "greet", "v1")
+    _seed(module, "greet", "v2", labels=("staging",))
+    assert client.get("/templates/greet").get_json()["version"] == 1
+    staging = client.get("/templates/greet?label=staging").get_json()
+    assert (staging["version"], staging["label"], staging["template"]) == (2, "staging", "v2")
+    pinned = client.get("/templates/greet?version=2").get_json()
+    assert (pinned["version"], pinned["label"]) == (2, None)
+    assert (
+        client.get("/templates/greet?label=staging").headers["ETag"]
+        != client.get("/templates/greet").headers["ETag"]
+    )
+
+
+def test_render_returns_the_rendered_prompt_and_unused_variables(load_function):
+    client, _ = load_function()
+    response = client.post(
+        f"/templates/{NLU}/render",
+        json={"variables": {"grade_level": "5", "student_query": "Why is the sky blue?", "x": 1}},
+    )
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert "Why is the sky blue?" in body["rendered"]
+    assert "{{" not in body["rendered"]
+    assert body["unused_variables"] == ["x"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_render_chat_messages(load_function):
+    client, module = load_function()
+    FirestoreTemplateStore(module.settings).create_version(
+        PromptTemplate(
+            name="chat",
+            messages=[
+                {"role": "system", "content": "Grade {{g}}"},
+                {"role": "user", "content": "{{q}}"},
+            ],
+        ),
+        author="t",
+        labels=("production",),
+    )
+    body = client.post("/templates/chat/render", json={"variables": {"g": 3, "q": "hi"}}).get_json()
+    assert body["rendered"] == [
+        {"role": "system", "content": "Grade 3"},
+        {"role": "user", "content": "hi"},
+    ]
+
+
+def test_missing_variables_are_a_422_naming_each(load_function):
+    client, _ = load_function()
+    response = client.post(f"/templates/{NLU}/render", json={"variables": {}})
+    body = _assert_problem(response, 422, "render-failed")
+    assert {e["field"] for e in body["errors"]} == {
+        "variables.grade_level",
+        "variables.student_query",
+    }
+
+
+def test_unknown_template_is_a_404_problem(load_function):
+    client, _ = load_function()
+    body = _assert_problem(client.get("/templates/does_not_exist"), 404, "template-not-found")
+    assert "does_not_exist" in body["detail"]
+    assert body["instance"] == "/templates/does_not_exist"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "slug"),
+    [
+        ("GET", "/nowhere", {}, 404, "not-found"),
+        ("DELETE", f"/templates/{NLU}", {}, 405, "method-not-allowed"),
+        ("GET", f"/templates/{NLU}/render", {}, 405, "method-not-allowed"),
+        ("GET", f"/templates/{NLU}?lable=staging", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?label=a&label=b", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?label=staging&version=2", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?version=two", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?version=0", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?version=%D9%A3", {}, 400, "bad-request"),
+        ("GET", f"/templates/{NLU}?label=Bad%20Label", {}, 422, "validation-failed"),
+        ("GET", "/templates/bad%20name", {}, 422, "validation-failed"),
+        ("GET", f"/templates/{NLU}?user_key=", {}, 400, "bad-request"),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"data": "x", "content_type": "text/plain"},
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"data": "{", "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"data": '{"variables": NaN}', "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"data": b"\xff\xfe", "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"json": {"variables": {}, "colour": "red"}},
+            422,
+            "validation-failed",
+        ),
+        ("POST", f"/templates/{NLU}/render", {"json": {"variables": []}}, 422, "validation-failed"),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
+            {"json": ["not", "an", "object"]},
+            422,
+            "validation-failed",
+        ),
+        ("POST", f"/templates/{NLU}/render", {"json": {"version": "1"}}, 422, "validation-failed"),
+        ("POST", f"/templates/{NLU}/render", {"json": {"version": 1}}, 404, "version-not-found"),
+        ("POST", f"/templates/{NLU}/render?x=1", {"json": {}}, 400, "bad-request"),
+    ],
+)
+def test_bad_input_gets_a_precise_problem(load_function, method, path, kwargs, status, slug):
+    client, _ = load_function()
+    _assert_problem(client.open(path, method=method, **kwargs), status, slug)
+
+
+def test_body_over_the_limit_is_a_413(load_function):
+    client, _ = load_function(MAX_REQUEST_BYTES="2048")
+    big = {"variables": {"grade_level": "5", "student_query": "x" * 4096}}
+    _assert_problem(client.post(f"/templates/{NLU}/render", json=big), 413, "payload-too-large")
+    chunked = client.post(  # no Content-Length: the limit holds while reading
+        f"/templates/{NLU}/render",
+        input_stream=io.BytesIO(json.dumps(big).encode()),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    _assert_problem(chunked, 413, "payload-too-large")
+
+
+def test_healthz_never_touches_firestore(load_function):
+    client, module = load_function(FIRESTORE_EMULATOR_HOST="127.0.0.1:9")  # nothing listens
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+    assert module.service.resolver.cache.stats.misses == 0
+    assert module.service.resolver.breaker.state == "closed"
+
+
+def test_logs_name_the_phase_carry_the_trace_and_never_the_variables(load_function, json_logs):
+    client, _ = load_function()
+    secret = "ada.lovelace@example.com"
+    client.post(
+        f"/templates/{NLU}/render",
+        json={"variables": {"grade_level": "5", "student_query": f"email me at {secret}"}},
+        headers={"X-Cloud-Trace-Context": "0123456789abcdef0123456789abcdef/7;o=1"},
+    )
+    lines = json_logs()
+    served = [
+        line for line in lines if line["message"].startswith("Using DEFAULT_TEMPLATES fallback")
+    ]
+    assert served and served[0]["source"] == "default"
+    assert served[0]["logging.googleapis.com/trace"].endswith(
+        "/traces/0123456789abcdef0123456789abcdef"
+    )
+    assert all(secret not in json.dumps(line) for line in lines)
+
+
+def test_unexpected_errors_are_a_500_problem_without_internals(load_function, mocker, json_logs):
+    client, module = load_function()
+    mocker.patch.object(module.service, "get", side_effect=RuntimeError("secret internals"))
+    response = client.get(f"/templates/{NLU}")
+    body = _assert_problem(response, 500, "internal")
+    assert "secret internals" not in response.get_data(as_text=True)
+    logged = [line for line in json_logs() if line["message"] == "request failed"]
+    assert logged and "RuntimeError" in logged[0]["stack_trace"]
+    assert body["request_id"] == logged[0]["request_id"]
+
+
+def test_firestore_down_still_answers_from_the_defaults(load_function):
+    client, _ = load_function(
+        FIRESTORE_EMULATOR_HOST="127.0.0.1:9", FIRESTORE_COLD_DEADLINE_SECONDS="0.3"
+    )
+    response = client.get(f"/templates/{NLU}")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert (body["source"], body["fallback_reason"]) == ("default", "firestore_unavailable")
+    assert response.headers["Cache-Control"] == "private, max-age=0, must-revalidate"
+    pinned = client.get(f"/templates/{NLU}?version=1")
+    _assert_problem(pinned, 503, "unavailable")
+    assert pinned.headers["Retry-After"] == "1"
