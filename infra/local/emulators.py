@@ -146,6 +146,6 @@ def clear_firestore(host: str, project: str, database: str = "(default)") -> Non
     """Delete every document (the emulator's own reset endpoint)."""
     url = f"http://{host}/emulator/v1/projects/{project}/databases/{database}/documents"
     request = urllib.request.Request(url, method="DELETE")
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - fixed http URL
         if response.status != 200:
             raise EmulatorError(f"could not clear Firestore emulator: HTTP {response.status}")

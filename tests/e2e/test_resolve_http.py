@@ -27,7 +27,9 @@ def _assert_problem(response, status: int, slug: str) -> dict:
     body = response.get_json(force=True)
     assert body["status"] == status
     assert body["type"].endswith(slug)
-    assert body["title"] and body["detail"] and body["request_id"]
+    assert body["title"]
+    assert body["detail"]
+    assert body["request_id"]
     assert response.headers["X-Request-Id"] == body["request_id"]
     return body
 
@@ -239,7 +241,8 @@ def test_logs_name_the_phase_carry_the_trace_and_never_the_variables(load_functi
     served = [
         line for line in lines if line["message"].startswith("Using DEFAULT_TEMPLATES fallback")
     ]
-    assert served and served[0]["source"] == "default"
+    assert served
+    assert served[0]["source"] == "default"
     assert served[0]["logging.googleapis.com/trace"].endswith(
         "/traces/0123456789abcdef0123456789abcdef"
     )
@@ -253,7 +256,8 @@ def test_unexpected_errors_are_a_500_problem_without_internals(load_function, mo
     body = _assert_problem(response, 500, "internal")
     assert "secret internals" not in response.get_data(as_text=True)
     logged = [line for line in json_logs() if line["message"] == "request failed"]
-    assert logged and "RuntimeError" in logged[0]["stack_trace"]
+    assert logged
+    assert "RuntimeError" in logged[0]["stack_trace"]
     assert body["request_id"] == logged[0]["request_id"]
 
 

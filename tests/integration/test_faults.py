@@ -20,7 +20,7 @@ from shared.errors import ServiceUnavailable
 from shared.storage.templates import FirestoreTemplateStore
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
-from tests.conftest import LOG_DIR, PROJECT
+from tests.conftest import LOG_DIR
 from tests.support import FakeClock
 
 pytestmark = pytest.mark.emulator
@@ -123,7 +123,8 @@ def test_outage_serves_stale_then_env_then_default_and_recovers(private_emulator
     assert (default.source, default.fallback_reason) == ("default", "firestore_unavailable")
     # Each attempt was bounded by the configured deadline (0.3 s with a stale copy, else 0.5 s),
     # and once the breaker opened no further attempt reached the store at all.
-    assert store.timeouts and all(t <= 0.5 for t in store.timeouts)
+    assert store.timeouts
+    assert all(t <= 0.5 for t in store.timeouts)
     assert store.timeouts[0] <= 0.3
     assert len(store.timeouts) == 2
     assert resolver.breaker.state == "open"

@@ -74,7 +74,8 @@ def test_w3c_traceparent_is_understood_and_bad_request_ids_replaced():
     with request_context(project_id="p", traceparent=parent, request_id="bad id\n") as rid:
         line = _format("x")
     assert line["logging.googleapis.com/spanId"] == "00f067aa0ba902b7"
-    assert rid != "bad id\n" and len(rid) == 32
+    assert rid != "bad id\n"
+    assert len(rid) == 32
 
 
 def test_exceptions_are_logged_without_their_message():
