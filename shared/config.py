@@ -74,7 +74,9 @@ class Settings(BaseModel):
         try:
             return cls.model_validate({key: env[key] for key in aliases if key in env})
         except ValidationError as exc:
-            raise ConfigurationError(f"invalid configuration: {summarize(exc)}") from exc
+            raise ConfigurationError(
+                f"invalid configuration: {summarize(exc, prefix='settings')}"
+            ) from exc
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,12 @@ class CloudLoggingFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO") -> None:
     """Idempotent: installs the JSON handler on the root logger once per process."""
+    # The logging HOWTO's optimizations: we never print caller, thread or process fields, so
+    # skip collecting them on every record (findCaller walks the stack).
+    logging._srcfile = None  # the HOWTO names this very attribute
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     if not any(isinstance(h.formatter, CloudLoggingFormatter) for h in root.handlers):
         handler = logging.StreamHandler(sys.stdout)

@@ -11,16 +11,16 @@ from shared.errors import FieldError, ValidationFailed
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def field_errors(exc: ValidationError, *, prefix: str = "") -> list[FieldError]:
-    errors = []
-    for error in exc.errors(include_url=False, include_input=False):
-        path = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
-        errors.append(FieldError(path or prefix or "body", error["msg"]))
-    return errors
+def field_errors(exc: ValidationError, *, prefix: str) -> list[FieldError]:
+    """`prefix` names the whole input (`body`, `settings`); field paths hang below it."""
+    return [
+        FieldError(".".join(str(part) for part in (prefix, *error["loc"])), error["msg"])
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
 
 
-def summarize(exc: ValidationError) -> str:
-    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc))
+def summarize(exc: ValidationError, *, prefix: str) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc, prefix=prefix))
 
 
 def validate_as(model: type[ModelT], data: object, *, prefix: str = "body") -> ModelT:

@@ -30,6 +30,7 @@ from shared.http.problems import http_endpoint
 from shared.http.responses import (
     is_not_modified,
     json_response,
+    json_response_with_members,
     not_modified_response,
     weak_etag,
 )
@@ -48,7 +49,7 @@ _routes = Map(
         Rule("/templates/<name>", endpoint="get_template", methods=["GET"]),
         Rule("/templates/<name>/render", endpoint="render", methods=["POST"]),
     ]
-)
+).bind("")
 
 USER_KEY_MAX = 256
 
@@ -65,7 +66,7 @@ class RenderRequest(BaseModel):
 @functions_framework.http
 @http_endpoint(lambda: settings.project_id)
 def resolve(request: Request) -> Response:
-    endpoint, args = _routes.bind("", path_info=request.path).match(method=request.method)
+    endpoint, args = _routes.match(path_info=request.path, method=request.method)
     if endpoint == "healthz":
         return healthz()
     if endpoint == "get_template":
@@ -84,6 +85,7 @@ def healthz() -> Response:
                 "fresh_hits": stats.fresh_hits,
                 "stale_hits": stats.stale_hits,
                 "misses": stats.misses,
+                "firestore_reads": resolver.store_reads,
             },
             "firestore_breaker": resolver.breaker.state,
         },
@@ -96,12 +98,14 @@ def get_template(request: Request, name: str) -> Response:
     label, version = _selector(params.get("label"), params.get("version"), where="query")
     _check_user_key(params.get("user_key"))
     resolution = service.get(name, label=label, version=version)
-    payload = _payload(resolution)
-    etag = weak_etag(name, resolution.version, resolution.template.content_hash, resolution.label)
+    template = resolution.template
+    etag = weak_etag(name, resolution.version, template.content_hash, resolution.label)
     headers = {"ETag": etag, "Cache-Control": _cache_control(resolution)}
     if is_not_modified(request, etag):
         return not_modified_response(etag, headers)
-    return json_response(payload, headers=headers)
+    return json_response_with_members(
+        _answer_fields(resolution), template.public_json_members, headers=headers
+    )
 
 
 def render(request: Request, name: str) -> Response:
@@ -109,7 +113,11 @@ def render(request: Request, name: str) -> Response:
     body = validate_as(RenderRequest, read_json_body(request, max_bytes=settings.max_request_bytes))
     label, version = _selector(body.label, body.version, where="body")
     rendered = service.render(name, body.variables, label=label, version=version)
-    return json_response(_render_payload(rendered), headers={"Cache-Control": "no-store"})
+    return json_response_with_members(
+        _render_fields(rendered),
+        rendered.resolution.template.public_json_members,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _selector(label: str | None, version: Any, *, where: str) -> tuple[str | None, int | None]:
@@ -142,34 +150,25 @@ def _cache_control(resolution: Resolution) -> str:
     return f"private, max-age={settings.http_max_age_seconds}"
 
 
-def _payload(resolution: Resolution) -> dict[str, Any]:
-    template = resolution.template
-    payload: dict[str, Any] = {
-        "name": template.name,
+def _answer_fields(resolution: Resolution) -> dict[str, Any]:
+    """What this answer adds to the template's own (cached) representation."""
+    return {
+        "name": resolution.template.name,
         "version": resolution.version,
         "label": resolution.label,
         "source": resolution.source,
         "stale": resolution.stale,
         "fallback_reason": resolution.fallback_reason,
-        "description": template.description,
-        "model_config": template.generation.model_dump(mode="json"),
-        "variables": list(template.variables),
-        "content_hash": template.content_hash,
         "experiment": None,
         "guardrails": {"ran": [], "fired": []},
     }
-    if template.template is not None:
-        payload["template"] = template.template
-    else:
-        payload["messages"] = [m.model_dump() for m in template.messages or []]
-    return payload
 
 
-def _render_payload(rendered: Rendered) -> dict[str, Any]:
-    payload = _payload(rendered.resolution)
+def _render_fields(rendered: Rendered) -> dict[str, Any]:
+    fields = _answer_fields(rendered.resolution)
     if rendered.text is not None:
-        payload["rendered"] = rendered.text
+        fields["rendered"] = rendered.text
     else:
-        payload["rendered"] = [m.model_dump() for m in rendered.messages or []]
-    payload["unused_variables"] = rendered.unused_variables
-    return payload
+        fields["rendered"] = [m.model_dump() for m in rendered.messages or []]
+    fields["unused_variables"] = rendered.unused_variables
+    return fields

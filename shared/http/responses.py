@@ -22,6 +22,18 @@ def json_response(
     return response
 
 
+def json_response_with_members(
+    payload: dict[str, Any], members: str, *, headers: dict[str, str] | None = None
+) -> Response:
+    """`payload` plus pre-serialized object members (e.g. a cached template representation)."""
+    head = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = head[:-1] + ("," if payload and members else "") + members + "}"
+    response = Response(body, status=200, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
 def weak_etag(*parts: object) -> str:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     return f'W/"{digest}"'

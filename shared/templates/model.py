@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -124,10 +125,27 @@ class PromptTemplate(BaseModel):
             include={"description", "template", "messages", "generation", "variables"},
         )
 
-    @property
+    # Immutable model, so derived values are computed once per instance: the resolve hot path
+    # would otherwise re-hash and re-serialize the same template on every cache hit.
+    @cached_property
     def content_hash(self) -> str:
         canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    @cached_property
+    def public_json_members(self) -> str:
+        """The template's part of an API answer, as JSON object members (no braces)."""
+        fields: dict[str, Any] = {
+            "description": self.description,
+            "model_config": self.generation.model_dump(mode="json"),
+            "variables": list(self.variables),
+            "content_hash": self.content_hash,
+        }
+        if self.template is not None:
+            fields["template"] = self.template
+        else:
+            fields["messages"] = [m.model_dump() for m in self.messages or []]
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
     def to_legacy_dict(self) -> dict[str, Any]:
         """The dict the seed's `get_template()` returned, `template` in `str.format` syntax."""

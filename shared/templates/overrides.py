@@ -54,4 +54,4 @@ def parse_custom_templates(raw: str | None) -> dict[str, PromptTemplate]:
 
 
 def _describe(exc: Exception) -> str:
-    return summarize(exc) if isinstance(exc, ValidationError) else str(exc)
+    return summarize(exc, prefix="entry") if isinstance(exc, ValidationError) else str(exc)

@@ -43,6 +43,8 @@ FallbackReason = Literal["not_in_firestore", "firestore_unavailable"]
 
 
 class TemplateReader(Protocol):
+    reads: int  # documents read so far (health and benchmarks show it)
+
     def read_head(self, name: str, *, timeout: float) -> _Head | None: ...
     def read_version(self, name: str, version: int, *, timeout: float) -> PromptTemplate | None: ...
 
@@ -111,6 +113,10 @@ class Resolver:
     @property
     def cache(self) -> TTLCache[tuple[str, str, str], StoreAnswer]:
         return self._cache
+
+    @property
+    def store_reads(self) -> int:
+        return self._store.reads
 
     @property
     def breaker(self) -> CircuitBreaker:

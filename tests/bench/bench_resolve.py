@@ -1,0 +1,233 @@
+"""Benchmark: resolution served from cache vs a bare functions-framework endpoint.
+
+    make bench        (or: .venv/bin/python -m tests.bench.bench_resolve)
+
+Prints ratios against baselines measured in the same run, never absolute pass/fail:
+1. requests/s of GET /templates/{name} (cache hits) vs a bare endpoint returning the same
+   constant JSON: same server (functions-framework + gunicorn), same client, alternating
+   rounds so machine noise hits both alike. Target >= 0.85.
+2. Firestore reads during the cache-hit rounds (from /healthz). Target 0.
+3. Uncached resolve against the emulator, p50/p99, vs a bare Firestore document get.
+4. Import time of the resolve entry point vs importing functions-framework alone. Target < 0.5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from infra.local.dev import ServedFunction, wait_until_up
+from infra.local.emulators import free_port, start_firestore, stop_process_group
+from shared.config import Settings
+from shared.storage.firestore import firestore_client
+from shared.storage.templates import FirestoreTemplateStore
+from shared.templates.defaults import DEFAULT_TEMPLATES
+from shared.templates.resolver import Resolver
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = ROOT / ".local" / "bench-logs"
+PROJECT = "demo-bench"
+NAME = "nlu_extraction_gemini_25"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
+ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "3"))
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "300"))
+
+
+def _serve(source: str, target: str, env: dict[str, str]) -> ServedFunction:
+    port = free_port()
+    log_path = LOGS / f"{target}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                f"--source={source}",
+                f"--target={target}",
+                "--host=127.0.0.1",
+                f"--port={port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    function = ServedFunction(target, f"http://127.0.0.1:{port}", process, log_path)
+    wait_until_up(function)
+    return function
+
+
+def _rate(session: requests.Session, url: str) -> float:
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < ROUND_SECONDS:
+        response = session.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
+    resolve = _serve("functions/resolve/main.py", "resolve", settings_env)
+    bare = None
+    try:
+        template_url = f"{resolve.url}/templates/{NAME}"
+        with requests.Session() as session:
+            first = session.get(template_url)
+            assert first.json()["source"] == "firestore", first.text
+            body = session.get(template_url)
+            assert body.json()["source"] == "cache"
+            body_file = Path(tempfile.mkstemp(suffix=".json")[1])
+            body_file.write_bytes(body.content)
+            bare = _serve(
+                "tests/bench/bare_function/main.py",
+                "bare",
+                {**settings_env, "BARE_BODY_PATH": str(body_file)},
+            )
+            reads_before = session.get(f"{resolve.url}/healthz").json()["cache"]["firestore_reads"]
+            bare_rates, resolve_rates = [], []
+            for _ in range(ROUNDS):
+                bare_rates.append(_rate(session, f"{bare.url}/"))
+                resolve_rates.append(_rate(session, template_url))
+            health = session.get(f"{resolve.url}/healthz").json()["cache"]
+        served = int(sum(resolve_rates) * ROUND_SECONDS)
+        return {
+            "bare_rps": statistics.median(bare_rates),
+            "resolve_rps": statistics.median(resolve_rates),
+            "ratio": statistics.median(
+                r / b for r, b in zip(resolve_rates, bare_rates, strict=True)
+            ),
+            "cache_hit_requests": served,
+            "firestore_reads_during_hits": health["firestore_reads"] - reads_before,
+            "body_bytes": len(body.content),
+        }
+    finally:
+        stop_process_group(resolve.process)
+        if bare is not None:
+            stop_process_group(bare.process)
+
+
+def bench_uncached(settings: Settings) -> dict[str, float]:
+    store = FirestoreTemplateStore(settings)
+    client = firestore_client(settings)
+    raw, label_resolve, cold_resolve = [], [], []
+    head = client.collection(settings.prompts_collection).document(NAME)
+    uncached = Resolver(
+        store=store, settings=settings.model_copy(update={"template_cache_ttl_seconds": 0})
+    )
+    for _ in range(SAMPLES):
+        t = time.perf_counter()
+        head.get()
+        raw.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        assert uncached.resolve(NAME).source == "firestore"
+        label_resolve.append(time.perf_counter() - t)
+        cold = Resolver(store=store, settings=settings)
+        t = time.perf_counter()
+        cold.resolve(NAME)
+        cold_resolve.append(time.perf_counter() - t)
+    raw_p50, raw_p99 = _percentiles(raw)
+    label_p50, label_p99 = _percentiles(label_resolve)
+    cold_p50, cold_p99 = _percentiles(cold_resolve)
+    return {
+        "firestore_get_p50_ms": raw_p50 * 1e3,
+        "firestore_get_p99_ms": raw_p99 * 1e3,
+        "label_resolve_p50_ms": label_p50 * 1e3,
+        "label_resolve_p99_ms": label_p99 * 1e3,
+        "cold_resolve_p50_ms": cold_p50 * 1e3,
+        "cold_resolve_p99_ms": cold_p99 * 1e3,
+        "label_vs_get_p50_ratio": label_p50 / raw_p50,
+        "cold_vs_get_p50_ratio": cold_p50 / raw_p50,
+    }
+
+
+_IMPORT_PROBE = """
+import importlib.util, sys, time
+t = time.perf_counter()
+if sys.argv[1] == "resolve":
+    spec = importlib.util.spec_from_file_location("main", "functions/resolve/main.py")
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+else:
+    import functions_framework, flask
+print(time.perf_counter() - t)
+"""
+
+
+def bench_import(env: dict[str, str], runs: int = 7) -> dict[str, float]:
+    def measure(which: str) -> float:
+        times = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", _IMPORT_PROBE, which],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for _ in range(runs)
+        ]
+        return statistics.median(times)
+
+    resolve, framework = measure("resolve"), measure("framework")
+    return {
+        "resolve_import_s": resolve,
+        "framework_import_s": framework,
+        "resolve_vs_framework_ratio": resolve / framework,
+    }
+
+
+def main() -> int:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    emulator = start_firestore(LOGS)
+    try:
+        env = {
+            **os.environ,
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "ENVIRONMENT": "test",
+            "FIRESTORE_EMULATOR_HOST": emulator.host,
+            "TEMPLATE_CACHE_TTL_SECONDS": "3600",
+            "LOG_LEVEL": "INFO",
+        }
+        settings = Settings.from_env(env)
+        FirestoreTemplateStore(settings).create_version(
+            DEFAULT_TEMPLATES[NAME], author="bench", labels=("production",)
+        )
+        results = {
+            "http_cache_vs_bare": bench_http(env),
+            "uncached_vs_firestore_get": bench_uncached(settings),
+            "import": bench_import(env),
+        }
+    finally:
+        emulator.stop()
+    print(json.dumps(results, indent=2))
+    http = results["http_cache_vs_bare"]
+    print(f"\ncache-hit throughput ratio vs bare endpoint: {http['ratio']:.3f} (target >= 0.85)")
+    print(
+        f"Firestore reads during {http['cache_hit_requests']} cache hits: "
+        f"{http['firestore_reads_during_hits']} (target 0)"
+    )
+    print(
+        f"resolve entry point import: {results['import']['resolve_import_s']:.3f} s "
+        "(target < 0.5 s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
