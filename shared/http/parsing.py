@@ -42,6 +42,8 @@ def _reject_constant(name: str) -> Any:
 
 def query_params(request: Request, *, allowed: Iterable[str]) -> dict[str, str]:
     """Known keys, each at most once; a typo such as `?lable=staging` is a 400, not a default."""
+    if not request.query_string:
+        return {}
     allowed = set(allowed)
     unknown = sorted(set(request.args) - allowed)
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)

@@ -12,14 +12,12 @@ from flask import Request, Response
 def json_response(
     payload: Any, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    response = Response(
+    return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status=status,
+        headers=headers,
         mimetype="application/json",
     )
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def json_response_with_members(
@@ -28,10 +26,7 @@ def json_response_with_members(
     """`payload` plus pre-serialized object members (e.g. a cached template representation)."""
     head = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     body = head[:-1] + ("," if payload and members else "") + members + "}"
-    response = Response(body, status=200, mimetype="application/json")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
 def weak_etag(*parts: object) -> str:
@@ -41,6 +36,8 @@ def weak_etag(*parts: object) -> str:
 
 def is_not_modified(request: Request, etag: str) -> bool:
     """`If-None-Match` uses weak comparison (RFC 9110 13.1.2), `*` matches anything."""
+    if "If-None-Match" not in request.headers:  # the common case; skip parsing
+        return False
     tag = etag.removeprefix("W/").strip('"')
     return request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag
 

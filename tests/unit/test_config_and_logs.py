@@ -89,3 +89,39 @@ def test_exceptions_are_logged_without_their_message():
     line = json.loads(CloudLoggingFormatter().format(record))
     assert "ValueError" in line["stack_trace"]
     assert "ada@example.com" not in json.dumps(line)
+
+
+_LOGGING_PROCESS = """
+import logging
+from shared.observability import configure_logging, request_context
+configure_logging("INFO")
+configure_logging("INFO")  # idempotent: still one line per record
+log = logging.getLogger("probe")
+with request_context(project_id="p", cloud_trace="0123456789abcdef0123456789abcdef/5"):
+    log.info("inside", extra={"json_fields": {"n": 1}})
+log.warning("outside")
+log.debug("hidden")
+"""
+
+
+def test_configured_process_writes_json_lines_with_the_request_context_at_exit():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-c", _LOGGING_PROCESS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["message"] for line in lines] == ["inside", "outside"]
+    assert lines[0]["logging.googleapis.com/trace"] == (
+        "projects/p/traces/0123456789abcdef0123456789abcdef"
+    )
+    assert lines[0]["n"] == 1
+    assert "logging.googleapis.com/trace" not in lines[1]
+    assert lines[1]["severity"] == "WARNING"
