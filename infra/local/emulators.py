@@ -54,20 +54,31 @@ class Emulator:
 
 
 def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    if process.poll() is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # reap children the parent left behind
-        return
+    """SIGTERM the whole group, SIGKILL what is left, and wait until no member remains (the
+    emulators' Java children outlive their gcloud parent by a moment)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _group_alive(process.pid):
+        time.sleep(0.05)
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while a live (non-zombie) process remains in the group."""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def _start(name: str, command: list[str], port: int, log_dir: Path, timeout: float) -> Emulator:
