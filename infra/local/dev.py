@@ -73,15 +73,23 @@ def run_migrations(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "shared.migrations", "up"], env=env, check=True, cwd=ROOT)
 
 
-def serve(name: str, port: int, env: dict[str, str]) -> ServedFunction:
-    log_path = LOG_DIR / f"function-{name}.log"
+def serve(
+    name: str,
+    port: int,
+    env: dict[str, str],
+    *,
+    source: str | None = None,
+    log_dir: Path = LOG_DIR,
+) -> ServedFunction:
+    """Serve entry point `name` from `source` (default `functions/NAME/main.py`)."""
+    log_path = log_dir / f"function-{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "functions_framework",
-                f"--source=functions/{name}/main.py",
+                f"--source={source or f'functions/{name}/main.py'}",
                 f"--target={name}",
                 "--host=127.0.0.1",
                 f"--port={port}",

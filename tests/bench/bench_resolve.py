@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from infra.local.dev import ServedFunction, wait_until_up
+from infra.local.dev import ServedFunction, serve, wait_until_up
 from infra.local.emulators import free_port, start_firestore, stop_process_group
 from shared.config import Settings
 from shared.storage.firestore import firestore_client
@@ -42,26 +42,7 @@ SAMPLES = int(os.environ.get("BENCH_SAMPLES", "300"))
 
 
 def _serve(source: str, target: str, env: dict[str, str]) -> ServedFunction:
-    port = free_port()
-    log_path = LOGS / f"{target}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                f"--source={source}",
-                f"--target={target}",
-                "--host=127.0.0.1",
-                f"--port={port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    function = ServedFunction(target, f"http://127.0.0.1:{port}", process, log_path)
+    function = serve(target, free_port(), env, source=source, log_dir=LOGS)
     wait_until_up(function)
     return function
 

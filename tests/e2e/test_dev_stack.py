@@ -55,4 +55,15 @@ def test_dev_stack_serves_and_stops_cleanly_on_ctrl_c():
     assert process.returncode == 0, rest
     assert "Stopped." in rest
     ports = [*hosts, resolve_url.removeprefix("http://")]
-    assert not any(_port_open(p) for p in ports), "something still listens after Ctrl-C"
+    still_open = _wait_until_closed(ports, seconds=10)  # a leak stays open far longer
+    listing = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True, check=False).stdout
+    assert not still_open, f"still listening after Ctrl-C: {still_open}\n{listing}"
+
+
+def _wait_until_closed(ports: list[str], seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        still_open = [p for p in ports if _port_open(p)]
+        if not still_open or time.monotonic() > deadline:
+            return still_open
+        time.sleep(0.2)
