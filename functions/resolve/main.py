@@ -21,12 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import functions_framework
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
 from shared.config import get_settings
 from shared.errors import BadRequest, FieldError
 from shared.http.parsing import query_params, read_json_body
-from shared.http.problems import http_endpoint
+from shared.http.problems import framework_error_response, http_endpoint
 from shared.http.responses import (
     is_not_modified,
     json_response,
@@ -42,6 +43,7 @@ from shared.validation import validate_as
 settings = get_settings()
 configure_logging(settings.log_level)
 service = ResolutionService.from_settings(settings)
+functions_framework.errorhandler(HTTPException)(framework_error_response)
 
 _routes = Map(
     [

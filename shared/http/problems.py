@@ -105,6 +105,15 @@ def http_endpoint(
     return decorate
 
 
+def framework_error_response(exc: HTTPException) -> Response:
+    """For errors raised by Flask/functions-framework before our handler runs (their own
+    `/favicon.ico` rule, paths their router cannot match): the same problem shape."""
+    from flask import request
+
+    with request_context(project_id="", request_id=request.headers.get("X-Request-Id")) as rid:
+        return problem_response(_as_app_error(exc), request_id=rid, instance=request.path)
+
+
 def _request_fields(request: Request, error: errors.AppError) -> dict[str, Any]:
     return {
         "method": request.method,

@@ -185,6 +185,16 @@ def test_unknown_template_is_a_404_problem(load_function):
         (
             "POST",
             f"/templates/{NLU}/render",
+            {
+                "data": '{"variables": {"grade_level": "\\ud800", "student_query": "x"}}',
+                "content_type": "application/json",
+            },
+            400,
+            "bad-request",
+        ),
+        (
+            "POST",
+            f"/templates/{NLU}/render",
             {"json": {"variables": {}, "colour": "red"}},
             422,
             "validation-failed",
@@ -273,3 +283,14 @@ def test_firestore_down_still_answers_from_the_defaults(load_function):
     pinned = client.get(f"/templates/{NLU}?version=1")
     _assert_problem(pinned, 503, "unavailable")
     assert pinned.headers["Retry-After"] == "1"
+
+
+def test_escaped_surrogate_pairs_are_fine_and_render_as_the_character(load_function):
+    client, _ = load_function()
+    response = client.post(
+        f"/templates/{NLU}/render",
+        data='{"variables": {"grade_level": "\\ud83c\\udf93 5", "student_query": "x"}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "🎓 5" in response.get_json()["rendered"]

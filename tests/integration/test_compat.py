@@ -1,0 +1,98 @@
+"""`get_template()`: the seed's drop-in, backed by the same chain as the resolve function."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.errors import TemplateNotFound
+from shared.templates.compat import UnknownTemplate, get_template
+from shared.templates.model import PromptTemplate
+from shared.templates.service import ResolutionService
+from tests.support import seed_versions
+
+pytestmark = pytest.mark.emulator
+
+SEED_KEYS = {
+    "name",
+    "description",
+    "model_name",
+    "temperature",
+    "max_output_tokens",
+    "top_p",
+    "template",
+}
+
+
+def test_before_migration_it_returns_the_seed_shape_from_the_defaults(
+    make_settings, clean_firestore
+):
+    service = ResolutionService.from_settings(make_settings())
+    prompt = get_template("script_generation_gemini_25", service=service)
+    assert set(prompt) >= SEED_KEYS
+    assert (prompt["source"], prompt["version"], prompt["model_name"]) == (
+        "default",
+        None,
+        "gemini-2.5-flash",
+    )
+    text = prompt["template"].format(
+        grade_level="8",
+        topic="volcanoes",
+        learning_objective="explain eruptions",
+        duration_seconds=90,
+    )
+    assert "volcanoes" in text
+    assert "{{" not in text
+
+
+def test_after_seeding_it_returns_the_firestore_version_and_formats_like_the_seed(
+    make_settings, clean_firestore
+):
+    settings = make_settings()
+    seed_versions(
+        settings,
+        [
+            {
+                "name": "nlu_extraction_gemini_25",
+                "template": 'Grade {{grade_level}}: {{student_query}} -> {"topic": "..."}',
+                "model_config": {"temperature": 0.3},
+                "labels": ["production"],
+            }
+        ],
+    )
+    prompt = get_template(
+        "nlu_extraction_gemini_25", service=ResolutionService.from_settings(settings)
+    )
+    assert (prompt["source"], prompt["version"], prompt["temperature"]) == ("firestore", 1, 0.3)
+    rendered = prompt["template"].format(grade_level="5", student_query="why {blue}?")
+    assert rendered == 'Grade 5: why {blue}? -> {"topic": "..."}'
+
+
+def test_default_key_is_the_seeds(make_settings, clean_firestore):
+    service = ResolutionService.from_settings(make_settings())
+    assert get_template(service=service)["name"] == "nlu_extraction_gemini_25"
+
+
+def test_unknown_template_is_both_a_404_error_and_the_seeds_key_error(
+    make_settings, clean_firestore
+):
+    service = ResolutionService.from_settings(make_settings())
+    with pytest.raises(KeyError) as raised:
+        get_template("no_such_prompt", service=service)
+    assert isinstance(raised.value, UnknownTemplate)
+    assert isinstance(raised.value, TemplateNotFound)
+    assert raised.value.status == 404
+    assert "no_such_prompt" in str(raised.value)
+
+
+def test_chat_templates_come_back_as_format_ready_messages(make_settings, clean_firestore):
+    settings = make_settings()
+    service = ResolutionService.from_settings(settings)
+    from shared.storage.templates import FirestoreTemplateStore
+
+    FirestoreTemplateStore(settings).create_version(
+        PromptTemplate(name="chat", messages=[{"role": "user", "content": "{{q}} {json}"}]),
+        author="t",
+        labels=("production",),
+    )
+    prompt = get_template("chat", service=service)
+    assert prompt["messages"][0]["content"].format(q="hi") == "hi {json}"
