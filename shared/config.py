@@ -29,6 +29,13 @@ class Settings(BaseModel):
     firestore_database: str = Field("(default)", alias="FIRESTORE_DATABASE", min_length=1)
     firestore_emulator_host: str | None = Field(None, alias="FIRESTORE_EMULATOR_HOST")
     prompts_collection: str = Field("prompts", alias="PROMPTS_COLLECTION", min_length=1)
+    guardrails_collection: str = Field("guardrails", alias="GUARDRAILS_COLLECTION", min_length=1)
+    migrations_collection: str = Field("_migrations", alias="MIGRATIONS_COLLECTION", min_length=1)
+    meta_collection: str = Field("_meta", alias="META_COLLECTION", min_length=1)
+
+    # Migrations: the lease a run holds while applying, and where local backups go.
+    migration_lease_seconds: float = Field(60.0, alias="MIGRATION_LEASE_SECONDS", gt=0)
+    migration_backup_dir: str = Field(".local/backups", alias="MIGRATION_BACKUP_DIR", min_length=1)
 
     # Resolution cache: fresh for the TTL; after that one request refreshes inline while the
     # others keep serving the stale copy; on a store error the stale copy is served for up to

@@ -102,16 +102,23 @@ class FirestoreTemplateStore:
         author: str,
         commit_message: str = "",
         labels: tuple[str, ...] = (),
-    ) -> PromptTemplate:
-        """Append version n+1 (version 1 creates the head) and point `labels` at it."""
+        only_if_new: bool = False,
+    ) -> PromptTemplate | None:
+        """Append version n+1 (version 1 creates the head) and point `labels` at it.
+
+        `only_if_new` (seeding): create version 1 only if the template does not exist yet,
+        atomically; returns None, writing nothing, when it does.
+        """
         from google.cloud import firestore
 
         head_ref = self._head_ref(template.name)
 
         @firestore.transactional
-        def append(transaction: Transaction) -> PromptTemplate:
+        def append(transaction: Transaction) -> PromptTemplate | None:
             snapshot = head_ref.get(transaction=transaction)
             head = snapshot.to_dict() if snapshot.exists else None
+            if only_if_new and head is not None:
+                return None
             number = int(head["latest_version"]) + 1 if head else 1
             stored = template.model_copy(
                 update={
@@ -161,6 +168,42 @@ class FirestoreTemplateStore:
             )
 
         move(self.client.transaction())
+
+    def delete_if_untouched(self, name: str, *, author: str) -> str | None:
+        """Remove a template that is exactly as `author` (a seeding migration) created it:
+        one version, by that author, `production` on it, no other change. Returns None when
+        removed, else why it was kept. Anything an admin touched is never deleted."""
+        from google.cloud import firestore
+
+        head_ref = self._head_ref(name)
+        version_ref = self._version_ref(name, 1)
+
+        @firestore.transactional
+        def remove(transaction: Transaction) -> str | None:
+            head_snapshot = head_ref.get(transaction=transaction)
+            if not head_snapshot.exists:
+                return "absent"
+            head = head_snapshot.to_dict() or {}
+            version = version_ref.get(transaction=transaction).to_dict() or {}
+            reason = _why_touched(head, version, author)
+            if reason is None:
+                transaction.delete(version_ref)
+                transaction.delete(head_ref)
+            return reason
+
+        return remove(self.client.transaction())
+
+
+def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> str | None:
+    if version.get("author") != author:
+        return f"version 1 was not created by {author}"
+    if int(head.get("latest_version", 0)) != 1:
+        return f"an admin added versions (latest is {head.get('latest_version')})"
+    if (head.get("labels") or {}) != {"production": 1}:
+        return f"labels were changed ({head.get('labels')})"
+    if int(head.get("update_count", 0)) != 1 or head.get("deleted"):
+        return "the template was modified after seeding"
+    return None
 
 
 def _version_to_document(template: PromptTemplate) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Guardrails: configuration model and bundled defaults (the engine arrives with its issue)."""

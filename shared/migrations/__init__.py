@@ -1,0 +1,1 @@
+"""Firestore data migrations and seeding: `python -m shared.migrations --help`."""

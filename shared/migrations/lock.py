@@ -1,0 +1,155 @@
+"""A lease lock in Firestore, so two migration runs never apply at the same time.
+
+`_migrations/lock` holds `owner`, `acquired_at` and `expires_at`. Taking or renewing it is a
+transaction: free, expired, or already ours -> it is ours until now + lease. A run that
+crashes simply stops renewing, and the lease expires. While a migration runs, a heartbeat
+thread renews the lease every third of its length; if the lease was lost anyway (a paused
+process), the run stops before recording anything (records are `create()`d, so a second
+writer fails instead of overwriting).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import AppError
+from shared.storage.firestore import store_errors
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, Transaction
+
+LOCK_DOCUMENT = "lock"
+logger = logging.getLogger(__name__)
+
+
+class LockBusy(AppError):
+    status = 409
+    slug = "migration-lock-held"
+    title = "Another migration run holds the lock"
+
+
+class LockLost(AppError):
+    slug = "migration-lock-lost"
+    title = "The migration lease was lost"
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    owner: str
+    acquired_at: datetime
+    expires_at: datetime
+
+    def describe(self, now: datetime) -> str:
+        left = (self.expires_at - now).total_seconds()
+        state = f"expires in {left:.0f}s" if left > 0 else f"expired {-left:.0f}s ago"
+        return f"held by {self.owner} since {self.acquired_at.isoformat()} ({state})"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LeaseLock:
+    def __init__(
+        self,
+        client: Client,
+        collection: str,
+        *,
+        owner: str,
+        lease_seconds: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._ref = client.collection(collection).document(LOCK_DOCUMENT)
+        self._client = client
+        self.owner = owner
+        self._lease = timedelta(seconds=lease_seconds)
+        self._clock = clock
+        self.lost = threading.Event()
+
+    def holder(self) -> LockInfo | None:
+        return _info(self._ref.get().to_dict())
+
+    def try_acquire(self) -> LockInfo | None:
+        """Take or renew the lease; returns None on success, else who holds it."""
+        from google.cloud import firestore
+
+        @firestore.transactional
+        def take(transaction: Transaction) -> LockInfo | None:
+            current = _info(self._ref.get(transaction=transaction).to_dict())
+            now = self._clock()
+            if current and current.owner != self.owner and current.expires_at > now:
+                return current
+            acquired = current.acquired_at if current and current.owner == self.owner else now
+            transaction.set(
+                self._ref,
+                {"owner": self.owner, "acquired_at": acquired, "expires_at": now + self._lease},
+            )
+            return None
+
+        return take(self._client.transaction())
+
+    def acquire(self, wait_seconds: float) -> None:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            holder = self.try_acquire()
+            if holder is None:
+                return
+            if time.monotonic() >= deadline:
+                raise LockBusy(f"migration lock {holder.describe(self._clock())}")
+            time.sleep(min(1.0, self._lease.total_seconds() / 4) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+
+    def release(self) -> None:
+        from google.cloud import firestore
+
+        @firestore.transactional
+        def drop(transaction: Transaction) -> None:
+            current = _info(self._ref.get(transaction=transaction).to_dict())
+            if current and current.owner == self.owner:
+                transaction.delete(self._ref)
+
+        drop(self._client.transaction())
+
+    @contextmanager
+    def held(self, wait_seconds: float) -> Iterator[LeaseLock]:
+        """Acquire, renew in the background while the body runs, release at the end."""
+        self.acquire(wait_seconds)
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.wait(self._lease.total_seconds() / 3):
+                try:
+                    if self.try_acquire() is not None:
+                        self.lost.set()
+                        return
+                except store_errors() as exc:  # retried on the next beat; expiry decides
+                    logger.warning(
+                        "migration lease renewal failed",
+                        extra={"json_fields": {"error": type(exc).__name__}},
+                    )
+
+        thread = threading.Thread(target=heartbeat, name="migration-lease", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+            self.release()
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LockLost("another run took the migration lease; stopping before recording")
+
+
+def _info(data: dict[str, Any] | None) -> LockInfo | None:
+    if not data:
+        return None
+    return LockInfo(str(data["owner"]), data["acquired_at"], data["expires_at"])

@@ -1,0 +1,80 @@
+"""Guardrail configurations in Firestore: `guardrails/{name}`.
+
+Document: the `Guardrail` fields plus `created_by`, `created_at`, `updated_at` and
+`update_count` (optimistic concurrency; 1 means "as created").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared.config import Settings
+from shared.guardrails.model import Guardrail
+from shared.storage.firestore import firestore_client
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, DocumentReference, Transaction
+
+
+class FirestoreGuardrailStore:
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self._settings = settings
+        self._client = client
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = firestore_client(self._settings)
+        return self._client
+
+    def _ref(self, name: str) -> DocumentReference:
+        return self.client.collection(self._settings.guardrails_collection).document(name)
+
+    def read(self, name: str) -> dict[str, Any] | None:
+        snapshot = self._ref(name).get()
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def create_if_absent(self, guardrail: Guardrail, *, actor: str) -> bool:
+        """Create it unless a guardrail of that name exists; never overwrites. True if created."""
+        from google.cloud import firestore
+
+        ref = self._ref(guardrail.name)
+
+        @firestore.transactional
+        def create(transaction: Transaction) -> bool:
+            if ref.get(transaction=transaction).exists:
+                return False
+            transaction.create(
+                ref,
+                {
+                    **guardrail.model_dump(mode="json"),
+                    "created_by": actor,
+                    "created_at": firestore.SERVER_TIMESTAMP,
+                    "updated_at": firestore.SERVER_TIMESTAMP,
+                    "update_count": 1,
+                },
+            )
+            return True
+
+        return create(self.client.transaction())
+
+    def delete_if_untouched(self, name: str, *, actor: str) -> str | None:
+        """Remove it only if `actor` created it and nobody changed it; else say why it stays."""
+        from google.cloud import firestore
+
+        ref = self._ref(name)
+
+        @firestore.transactional
+        def remove(transaction: Transaction) -> str | None:
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                return "absent"
+            data = snapshot.to_dict() or {}
+            if data.get("created_by") != actor:
+                return f"not created by {actor}"
+            if int(data.get("update_count", 0)) != 1:
+                return "modified after seeding"
+            transaction.delete(ref)
+            return None
+
+        return remove(self.client.transaction())
