@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -19,7 +20,10 @@ from shared.migrations.backup import export_collections, restore
 from shared.migrations.lock import LockBusy, utc_now
 from shared.migrations.runner import MigrationRunner, Outcome
 from shared.migrations.verify import verify
+from shared.observability import configure_logging
 from shared.storage.firestore import store_errors
+
+logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 3
 
@@ -64,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging("WARNING")
     try:
         settings = get_settings()
         runner = MigrationRunner(settings, actor=args.actor)
@@ -77,6 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     except store_errors() as exc:
         print(
             f"error: Firestore failed ({type(exc).__name__}); nothing was recorded", file=sys.stderr
+        )
+        return EXIT_FAILED
+    except Exception as exc:  # the CLI's one catch-all: a readable line, not a traceback
+        logger.error("migration command failed unexpectedly", exc_info=exc)  # type + stack only
+        print(
+            f"error: unexpected {type(exc).__name__}; migrations are recorded only after they "
+            "finish, so re-running is safe",
+            file=sys.stderr,
         )
         return EXIT_FAILED
 

@@ -30,6 +30,12 @@ LOCK_DOCUMENT = "lock"
 logger = logging.getLogger(__name__)
 
 
+def _contention_errors() -> tuple[type[BaseException], ...]:
+    # The Firestore client gives up on a contended transaction with a ValueError ("Failed to
+    # commit transaction in N attempts"); store errors cover aborts and timeouts.
+    return (ValueError, *store_errors())
+
+
 class LockBusy(AppError):
     status = 409
     slug = "migration-lock-held"
@@ -99,7 +105,15 @@ class LeaseLock:
     def acquire(self, wait_seconds: float) -> None:
         deadline = time.monotonic() + wait_seconds
         while True:
-            holder = self.try_acquire()
+            try:
+                holder = self.try_acquire()
+            except (
+                _contention_errors()
+            ) as exc:  # other runs raced us for the lock document: wait, retry
+                if time.monotonic() >= deadline:
+                    raise LockBusy("migration lock is contended; no run could take it") from exc
+                time.sleep(random.uniform(0.2, 1.0))  # noqa: S311 - jitter, not crypto
+                continue
             if holder is None:
                 return
             if time.monotonic() >= deadline:
@@ -107,6 +121,16 @@ class LeaseLock:
             time.sleep(min(1.0, self._lease.total_seconds() / 4) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
 
     def release(self) -> None:
+        for attempt in range(5):
+            try:
+                self._release_once()
+                return
+            except _contention_errors():
+                if attempt == 4:
+                    raise  # the lease still expires on its own
+                time.sleep(random.uniform(0.1, 0.5))  # noqa: S311 - jitter, not crypto
+
+    def _release_once(self) -> None:
         from google.cloud import firestore
 
         @firestore.transactional
@@ -129,7 +153,7 @@ class LeaseLock:
                     if self.try_acquire() is not None:
                         self.lost.set()
                         return
-                except store_errors() as exc:  # retried on the next beat; expiry decides
+                except _contention_errors() as exc:  # retried on the next beat; expiry decides
                     logger.warning(
                         "migration lease renewal failed",
                         extra={"json_fields": {"error": type(exc).__name__}},
