@@ -1,10 +1,10 @@
 """`make dev`: the whole stack on one machine, no GCP account needed.
 
-Starts the Firestore and Pub/Sub emulators, applies migrations and seed data (once
-`shared.migrations` exists), serves every function in `functions/` with functions-framework
-(the entry point of `functions/NAME/main.py` is `NAME`), prints the URLs, and stops every
-process group on Ctrl-C. `--check` brings everything up, probes it, and shuts down: the test
-suite runs it so `make dev` cannot rot.
+Starts the Firestore and Pub/Sub emulators, applies migrations and seed data
+(`python -m shared.migrations up`, then `verify`), serves every function in `functions/`
+with functions-framework (the entry point of `functions/NAME/main.py` is `NAME`), prints the
+URLs, and stops every process group on Ctrl-C. `--check` brings everything up, probes it,
+and shuts down.
 
 Ports: DEV_FIRESTORE_PORT, DEV_PUBSUB_PORT, DEV_FUNCTIONS_BASE_PORT (function i listens on
 base + i); free ports are picked when unset. Never 8080 for an emulator.
@@ -13,7 +13,6 @@ base + i); free ports are picked when unset. Never 8080 for an emulator.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import signal
@@ -67,10 +66,15 @@ def stack_environment(firestore: Emulator, pubsub: Emulator) -> dict[str, str]:
 
 
 def run_migrations(env: dict[str, str]) -> None:
-    if importlib.util.find_spec("shared.migrations") is None:
-        print("  migrations: none yet (shared.migrations arrives with the migration runner)")
-        return
-    subprocess.run([sys.executable, "-m", "shared.migrations", "up"], env=env, check=True, cwd=ROOT)
+    """Migrate and seed the fresh emulator exactly as Cloud Build does in GCP."""
+    print("Migrating and seeding Firestore ...")
+    for command in ("up", "verify"):
+        subprocess.run(
+            [sys.executable, "-m", "shared.migrations", "--actor=make-dev", command],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
 
 
 def serve(
@@ -128,7 +132,7 @@ def check(functions: list[ServedFunction]) -> None:
         f"{resolve.url}/templates/nlu_extraction_gemini_25", timeout=10
     ) as response:
         body = json.loads(response.read())
-    print(f"  check: resolve served nlu_extraction_gemini_25 from '{body['source']}'")
+    print(f"  check: resolve served nlu_extraction_gemini_25 from {body['source']!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

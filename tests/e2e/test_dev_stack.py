@@ -47,7 +47,7 @@ def test_dev_stack_serves_and_stops_cleanly_on_ctrl_c():
 
         response = requests.get(f"{resolve_url}/templates/clarification_gemini_25", timeout=10)
         assert response.status_code == 200
-        assert response.json()["source"] in {"default", "firestore"}
+        assert response.json()["source"] == "firestore"  # make dev migrated and seeded
         assert requests.get(f"{resolve_url}/healthz", timeout=10).json()["status"] == "ok"
     finally:
         process.send_signal(signal.SIGINT)
