@@ -140,27 +140,18 @@ def _plan(runner: MigrationRunner, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _up(runner: MigrationRunner, args: argparse.Namespace) -> int:
+def _migrate(runner: MigrationRunner, args: argparse.Namespace) -> int:
     _connectivity(runner)
-    outcome = runner.up(
+    outcome = getattr(runner, args.command)(
         target=args.target,
         dry_run=args.dry_run,
         backup=args.backup == "local",
         lock_wait=args.lock_wait,
     )
-    _report("would apply" if args.dry_run else "applied", outcome)
-    return EXIT_OK
-
-
-def _down(runner: MigrationRunner, args: argparse.Namespace) -> int:
-    _connectivity(runner)
-    outcome = runner.down(
-        target=args.target,
-        dry_run=args.dry_run,
-        backup=args.backup == "local",
-        lock_wait=args.lock_wait,
-    )
-    _report("would revert" if args.dry_run else "reverted", outcome)
+    done, planned = {"up": ("applied", "would apply"), "down": ("reverted", "would revert")}[
+        args.command
+    ]
+    _report(planned if args.dry_run else done, outcome)
     return EXIT_OK
 
 
@@ -202,8 +193,8 @@ def _restore(runner: MigrationRunner, args: argparse.Namespace) -> int:
 _COMMANDS = {
     "status": _status,
     "plan": _plan,
-    "up": _up,
-    "down": _down,
+    "up": _migrate,
+    "down": _migrate,
     "verify": _verify,
     "backup": _backup,
     "restore": _restore,

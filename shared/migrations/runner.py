@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.config import Settings
 from shared.errors import AppError
@@ -51,8 +51,9 @@ class Migration:
 class MigrationContext:
     settings: Settings
     client: Client
+    templates: FirestoreTemplateStore
+    guardrails: FirestoreGuardrailStore
     migration_id: str
-    actor: str
     dry_run: bool
     notes: list[str] = field(default_factory=list)
 
@@ -60,14 +61,6 @@ class MigrationContext:
     def seed_author(self) -> str:
         """Who seeded documents are attributed to; rollback removes only theirs."""
         return f"migration:{self.migration_id}"
-
-    @property
-    def templates(self) -> FirestoreTemplateStore:
-        return FirestoreTemplateStore(self.settings, self.client)
-
-    @property
-    def guardrails(self) -> FirestoreGuardrailStore:
-        return FirestoreGuardrailStore(self.settings, self.client)
 
     def note(self, line: str) -> None:
         self.notes.append(("would: " if self.dry_run else "") + line)
@@ -133,20 +126,14 @@ class MigrationRunner:
         self.actor = actor
         self.client = client or firestore_client(settings)
         self.migrations = discover() if migrations is None else migrations
+        self.templates = FirestoreTemplateStore(settings, self.client)
+        self.guardrails = FirestoreGuardrailStore(settings, self.client)
         self.lock = LeaseLock(
             self.client,
             settings.migrations_collection,
             owner=actor,
             lease_seconds=settings.migration_lease_seconds,
         )
-
-    @property
-    def templates(self) -> FirestoreTemplateStore:
-        return FirestoreTemplateStore(self.settings, self.client)
-
-    @property
-    def guardrails(self) -> FirestoreGuardrailStore:
-        return FirestoreGuardrailStore(self.settings, self.client)
 
     # Reading state --------------------------------------------------------------------
 
@@ -203,77 +190,60 @@ class MigrationRunner:
 
     # Changing state -------------------------------------------------------------------
 
-    def up(
-        self,
-        *,
-        target: str | None = None,
-        dry_run: bool = False,
-        backup: bool = True,
-        lock_wait: float = 120.0,
-    ) -> Outcome:
-        if dry_run:
-            applied = self.applied()
-            self._refuse_if_inconsistent(applied)
-            return Outcome(
-                [self._run(m, "up", dry_run=True) for m in self.pending(applied, target)]
-            )
-        with self.lock.held(lock_wait):
-            applied = self.applied()  # re-read under the lock: a concurrent run may have applied
-            self._refuse_if_inconsistent(applied)
-            pending = self.pending(applied, target)
-            if not pending:
-                return Outcome(message="nothing to apply: the database is up to date")
-            outcome = Outcome()
-            if backup:
-                outcome.backup = self._backup(pending, "before-up")
-            for migration in pending:
-                self.lock.check()
-                step = self._run(migration, "up", dry_run=False)
-                self.lock.check()
-                self.client.collection(self.settings.migrations_collection).document(
-                    migration.id
-                ).create(
-                    {
-                        "id": migration.id,
-                        "checksum": migration.checksum,
-                        "description": migration.description,
-                        "applied_at": _server_timestamp(),
-                        "applied_by": self.actor,
-                        "notes": step.notes,
-                    }
-                )
-                outcome.steps.append(step)
-            return outcome
+    def up(self, **options: Any) -> Outcome:
+        """Apply pending migrations (up to `target`) in order."""
+        return self._migrate("up", **options)
 
-    def down(
+    def down(self, **options: Any) -> Outcome:
+        """Revert the latest applied migration, or every one after `target` ("0": all)."""
+        return self._migrate("down", **options)
+
+    def _migrate(
         self,
+        direction: Literal["up", "down"],
         *,
         target: str | None = None,
         dry_run: bool = False,
         backup: bool = True,
         lock_wait: float = 120.0,
     ) -> Outcome:
+        select = self.pending if direction == "up" else self._to_revert
         if dry_run:
             applied = self.applied()
             self._refuse_if_inconsistent(applied)
-            return Outcome(
-                [self._run(m, "down", dry_run=True) for m in self._to_revert(applied, target)]
-            )
+            return Outcome([self._run(m, direction, dry_run=True) for m in select(applied, target)])
         with self.lock.held(lock_wait):
-            applied = self.applied()
+            applied = self.applied()  # re-read under the lock: a concurrent run may have acted
             self._refuse_if_inconsistent(applied)
-            to_revert = self._to_revert(applied, target)
-            if not to_revert:
-                return Outcome(message="nothing to revert")
+            chosen = select(applied, target)
+            if not chosen:
+                return Outcome(
+                    message="nothing to apply: the database is up to date"
+                    if direction == "up"
+                    else "nothing to revert"
+                )
             outcome = Outcome()
             if backup:
-                outcome.backup = self._backup(to_revert, "before-down")
-            for migration in to_revert:
+                outcome.backup = self._backup(chosen, f"before-{direction}")
+            records = self.client.collection(self.settings.migrations_collection)
+            for migration in chosen:
                 self.lock.check()
-                outcome.steps.append(self._run(migration, "down", dry_run=False))
-                self.client.collection(self.settings.migrations_collection).document(
-                    migration.id
-                ).delete()
+                step = self._run(migration, direction, dry_run=False)
+                self.lock.check()
+                if direction == "up":
+                    records.document(migration.id).create(
+                        {
+                            "id": migration.id,
+                            "checksum": migration.checksum,
+                            "description": migration.description,
+                            "applied_at": _server_timestamp(),
+                            "applied_by": self.actor,
+                            "notes": step.notes,
+                        }
+                    )
+                else:
+                    records.document(migration.id).delete()
+                outcome.steps.append(step)
             return outcome
 
     def _to_revert(self, applied: dict[str, AppliedRecord], target: str | None) -> list[Migration]:
@@ -285,7 +255,7 @@ class MigrationRunner:
 
     def _run(self, migration: Migration, direction: str, *, dry_run: bool) -> Step:
         context = MigrationContext(
-            self.settings, self.client, migration.id, self.actor, dry_run=dry_run
+            self.settings, self.client, self.templates, self.guardrails, migration.id, dry_run
         )
         getattr(migration, direction)(context)
         return Step(migration, context.notes)

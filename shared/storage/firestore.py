@@ -67,3 +67,17 @@ def store_errors() -> tuple[type[BaseException], ...]:
         TimeoutError,
         ConnectionError,
     )
+
+
+class FirestoreRepository:
+    """Base of the stores: settings in, the shared client created on first use."""
+
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self._settings = settings
+        self._client = client
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = firestore_client(self._settings)
+        return self._client

@@ -8,25 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.config import Settings
 from shared.guardrails.model import Guardrail
-from shared.storage.firestore import firestore_client
+from shared.storage.firestore import FirestoreRepository
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, Transaction
+    from google.cloud.firestore import DocumentReference, Transaction
 
 
-class FirestoreGuardrailStore:
-    def __init__(self, settings: Settings, client: Client | None = None) -> None:
-        self._settings = settings
-        self._client = client
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            self._client = firestore_client(self._settings)
-        return self._client
-
+class FirestoreGuardrailStore(FirestoreRepository):
     def _ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.guardrails_collection).document(name)
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from shared.config import Settings
 from shared.errors import StoreUnavailable, VersionNotFound
-from shared.storage.firestore import firestore_client, store_errors
+from shared.storage.firestore import FirestoreRepository, store_errors
 from shared.templates.model import PromptTemplate
 
 if TYPE_CHECKING:
@@ -40,17 +40,10 @@ class TemplateHead:
     deleted: bool = False
 
 
-class FirestoreTemplateStore:
+class FirestoreTemplateStore(FirestoreRepository):
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
-        self._settings = settings
-        self._client = client
-        self.reads = 0  # documents read: the benchmark checks cache hits add none
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            self._client = firestore_client(self._settings)
-        return self._client
+        super().__init__(settings, client)
+        self.reads = 0  # read attempts: the benchmark checks cache hits add none
 
     def _head_ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.prompts_collection).document(name)
