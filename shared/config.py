@@ -57,6 +57,15 @@ class Settings(BaseModel):
 
     custom_templates_json: str | None = Field(None, alias="CUSTOM_TEMPLATES_JSON")
 
+    # Authentication: where the credentials document lives (Secret Manager in GCP, a file
+    # locally), how long it is cached, and the audience ID tokens must be issued for.
+    auth_config_secret: str | None = Field(
+        None, alias="AUTH_CONFIG_SECRET", pattern=r"^projects/[^/]+/secrets/[^/]+/versions/[^/]+$"
+    )
+    auth_config_file: str | None = Field(None, alias="AUTH_CONFIG_FILE", min_length=1)
+    auth_config_ttl_seconds: float = Field(60.0, alias="AUTH_CONFIG_TTL_SECONDS", ge=0)
+    auth_audience: str | None = Field(None, alias="AUTH_AUDIENCE", min_length=1)
+
     http_max_age_seconds: int = Field(10, alias="HTTP_MAX_AGE_SECONDS", ge=0)
     max_request_bytes: int = Field(1024 * 1024, alias="MAX_REQUEST_BYTES", ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
@@ -68,6 +77,8 @@ class Settings(BaseModel):
                 raise ValueError("GOOGLE_CLOUD_PROJECT must name a real project in production")
             if self.firestore_emulator_host:
                 raise ValueError("FIRESTORE_EMULATOR_HOST must not be set in production")
+            if not self.auth_config_secret:
+                raise ValueError("AUTH_CONFIG_SECRET is required in production")
         if self.firestore_cold_deadline_seconds < self.firestore_deadline_seconds:
             raise ValueError(
                 "FIRESTORE_COLD_DEADLINE_SECONDS must be >= FIRESTORE_DEADLINE_SECONDS"

@@ -69,6 +69,17 @@ def make_settings(firestore_emulator: Emulator) -> Callable[..., Settings]:
     return build
 
 
+@pytest.fixture(scope="session")
+def api_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One API key per role, in a credentials file that AUTH_CONFIG_FILE can point at."""
+    from tests.support import write_credentials
+
+    path = tmp_path_factory.mktemp("auth") / "credentials.json"
+    keys = write_credentials(path)
+    keys["_file"] = str(path)
+    return keys
+
+
 @pytest.fixture
 def clean_firestore(firestore_emulator: Emulator) -> Emulator:
     clear_firestore(firestore_emulator.host, PROJECT)

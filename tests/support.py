@@ -32,3 +32,21 @@ def seed_versions(settings: Settings, rows: list[dict[str, Any]]) -> FirestoreTe
             labels=tuple(row.get("labels", ())),
         )
     return store
+
+
+ROLES = ("service", "viewer", "editor", "publisher", "admin")
+
+
+def write_credentials(path, identities: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """A credentials file with one API key per role; returns role -> key."""
+    import json
+
+    from shared.auth.credentials import new_api_key
+
+    keys, entries = {}, []
+    for role in ROLES:
+        key, digest = new_api_key(f"test-{role}")
+        keys[role] = key
+        entries.append({"id": f"test-{role}", "sha256": digest, "roles": [role]})
+    path.write_text(json.dumps({"api_keys": entries, "identities": identities or {}}))
+    return keys

@@ -2,7 +2,10 @@
 
     GET  /templates/{name}?label=|version=&user_key=
     POST /templates/{name}/render   {"variables": {...}, "label"?, "version"?, "user_key"?}
-    GET  /healthz                   (never touches Firestore)
+    GET  /healthz                   (never touches Firestore; needs no credentials)
+
+Every other path needs a caller identity with role `service` or higher (API key or Google
+ID token, see shared/auth).
 
 Deployed from the repository root with GOOGLE_FUNCTION_SOURCE=functions/resolve/main.py and
 entry point `resolve`. Thin: parse, call `shared`, shape the answer.
@@ -24,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
+from shared.auth.authenticator import Authenticator
 from shared.config import get_settings
 from shared.errors import BadRequest, FieldError
 from shared.http.parsing import query_params, read_json_body
@@ -43,6 +47,7 @@ from shared.validation import validate_as
 settings = get_settings()
 configure_logging(settings.log_level)
 service = ResolutionService.from_settings(settings)
+authenticator = Authenticator.from_settings(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
 
 _routes = Map(
@@ -69,8 +74,9 @@ class RenderRequest(BaseModel):
 @http_endpoint(lambda: settings.project_id)
 def resolve(request: Request) -> Response:
     endpoint, args = _routes.match(path_info=request.path, method=request.method)
-    if endpoint == "healthz":
+    if endpoint == "healthz":  # open: health checks carry no credentials; it reveals counters only
         return healthz()
+    authenticator.require(request.headers, "service")
     if endpoint == "get_template":
         return get_template(request, args["name"])
     return render(request, args["name"])

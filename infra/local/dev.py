@@ -55,14 +55,28 @@ def discover_functions() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py"))
 
 
-def stack_environment(firestore: Emulator, pubsub: Emulator) -> dict[str, str]:
+def stack_environment(firestore: Emulator, pubsub: Emulator, credentials: Path) -> dict[str, str]:
     return {
         **os.environ,
         "GOOGLE_CLOUD_PROJECT": PROJECT,
         "ENVIRONMENT": "development",
         "FIRESTORE_EMULATOR_HOST": firestore.host,
         "PUBSUB_EMULATOR_HOST": pubsub.host,
+        "AUTH_CONFIG_FILE": str(credentials),
     }
+
+
+def write_dev_credentials(path: Path) -> dict[str, str]:
+    """Fresh API keys for this run (one per role); only their hashes go in the file."""
+    from shared.auth.credentials import new_api_key
+
+    keys, entries = {}, []
+    for role in ("service", "viewer", "editor", "publisher", "admin"):
+        key, digest = new_api_key(f"dev-{role}")
+        keys[role] = key
+        entries.append({"id": f"dev-{role}", "sha256": digest, "roles": [role]})
+    path.write_text(json.dumps({"api_keys": entries, "identities": {}}, indent=1))
+    return keys
 
 
 def run_migrations(env: dict[str, str]) -> None:
@@ -124,13 +138,14 @@ def wait_until_up(function: ServedFunction, timeout: float = 60.0) -> None:
     raise EmulatorError(f"function {function.name} did not start; see {function.log_path}")
 
 
-def check(functions: list[ServedFunction]) -> None:
+def check(functions: list[ServedFunction], service_key: str) -> None:
     """Probe what `make dev` promises: the resolver answers from the chain."""
     by_name = {f.name: f for f in functions}
     resolve = by_name["resolve"]
-    with urllib.request.urlopen(  # noqa: S310 - loopback URL we built
-        f"{resolve.url}/templates/nlu_extraction_gemini_25", timeout=10
-    ) as response:
+    request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
+        f"{resolve.url}/templates/nlu_extraction_gemini_25", headers={"X-API-Key": service_key}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL
         body = json.loads(response.read())
     print(f"  check: resolve served nlu_extraction_gemini_25 from {body['source']!r}")
 
@@ -157,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         started.append(firestore)
         pubsub = start_pubsub(LOG_DIR, PROJECT, port=_port("DEV_PUBSUB_PORT"))
         started.append(pubsub)
-        env = stack_environment(firestore, pubsub)
+        credentials = LOG_DIR.parent / "dev-credentials.json"
+        keys = write_dev_credentials(credentials)
+        env = stack_environment(firestore, pubsub, credentials)
         run_migrations(env)
 
         base = _port("DEV_FUNCTIONS_BASE_PORT")
@@ -171,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  PUBSUB_EMULATOR_HOST={pubsub.host}")
         for function in served:
             print(f"  {function.name:<20} {function.url}")
+        print(f"API keys for this run (hashes in {credentials.relative_to(ROOT)}):")
+        for role, key in keys.items():
+            print(f"  X-API-Key ({role}): {key}")
         if args.check:
-            check(served)
+            check(served, keys["service"])
             return 0
         print("\nPress Ctrl-C to stop everything.")
         while not stop_requested:

@@ -22,9 +22,6 @@ from shared.observability import request_context
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Response]
-# The authentication seam: called before the handler; raises `Unauthenticated` (401) or
-# `Forbidden` (403). The admin API plugs ID-token and API-key checks in here.
-Authenticator = Callable[[Request], object]
 
 _ROUTING_ERRORS: dict[int, type[errors.AppError]] = {
     404: errors.NotFound,
@@ -54,6 +51,9 @@ def problem_response(error: errors.AppError, *, request_id: str, instance: str) 
     response.headers["Cache-Control"] = "no-store"
     if isinstance(error, errors.ServiceUnavailable):
         response.headers["Retry-After"] = "1"
+    if isinstance(error, errors.Unauthenticated):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="prompt-management"'
+
     return response
 
 
@@ -67,9 +67,7 @@ def _as_app_error(exc: Exception) -> errors.AppError:
     return errors.AppError("an unexpected error occurred; quote the request id when reporting it")
 
 
-def http_endpoint(
-    project_id: Callable[[], str], *, authenticate: Authenticator | None = None
-) -> Callable[[Handler], Handler]:
+def http_endpoint(project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: Request) -> Response:
@@ -80,8 +78,6 @@ def http_endpoint(
                 request_id=request.headers.get("X-Request-Id"),
             ) as request_id:
                 try:
-                    if authenticate is not None:
-                        authenticate(request)
                     response = handler(request)
                 except Exception as exc:  # the one catch-all, by design
                     error = _as_app_error(exc)

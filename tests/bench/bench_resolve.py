@@ -26,6 +26,7 @@ import requests
 
 from infra.local.dev import ServedFunction, serve, wait_until_up
 from infra.local.emulators import free_port, start_firestore, stop_process_group
+from shared.auth.credentials import new_api_key
 from shared.config import Settings
 from shared.storage.firestore import firestore_client
 from shared.storage.templates import FirestoreTemplateStore
@@ -68,6 +69,7 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
     try:
         template_url = f"{resolve.url}/templates/{NAME}"
         with requests.Session() as session:
+            session.headers["X-API-Key"] = settings_env["BENCH_API_KEY"]
             first = session.get(template_url)
             assert first.json()["source"] == "firestore", first.text
             body = session.get(template_url)
@@ -177,8 +179,15 @@ def main() -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     emulator = start_firestore(LOGS)
     try:
+        credentials = LOGS / "credentials.json"
+        key, digest = new_api_key("bench")
+        credentials.write_text(
+            json.dumps({"api_keys": [{"id": "bench", "sha256": digest, "roles": ["service"]}]})
+        )
         env = {
             **os.environ,
+            "AUTH_CONFIG_FILE": str(credentials),
+            "BENCH_API_KEY": key,
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             "ENVIRONMENT": "test",
             "FIRESTORE_EMULATOR_HOST": emulator.host,

@@ -18,17 +18,25 @@ RESOLVE_SOURCE = ROOT / "functions" / "resolve" / "main.py"
 
 
 @pytest.fixture
-def load_function(firestore_emulator, clean_firestore, monkeypatch) -> Iterator[Callable]:
-    """Load a function with extra env vars; returns (flask test client, its module)."""
+def load_function(firestore_emulator, clean_firestore, api_keys, monkeypatch) -> Iterator[Callable]:
+    """Load a function with extra env vars; returns (flask test client, its module).
+
+    The client sends the `role` API key (default `service`) on every request; `role=None`
+    sends no credentials.
+    """
     import sys
 
-    def load(source=RESOLVE_SOURCE, target="resolve", **env: str):
+    def load(source=RESOLVE_SOURCE, target="resolve", role="service", **env: str):
         monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_emulator.host)
+        monkeypatch.setenv("AUTH_CONFIG_FILE", api_keys["_file"])
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()
         app = create_app(target=target, source=str(source))
-        return app.test_client(), sys.modules[source.stem]
+        client = app.test_client()
+        if role is not None:
+            client.environ_base["HTTP_X_API_KEY"] = api_keys[role]
+        return client, sys.modules[source.stem]
 
     yield load
     get_settings.cache_clear()

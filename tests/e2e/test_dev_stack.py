@@ -45,7 +45,13 @@ def test_dev_stack_serves_and_stops_cleanly_on_ctrl_c():
         hosts = re.findall(r"_EMULATOR_HOST=(\S+)", output)
         assert len(hosts) == 2
 
-        response = requests.get(f"{resolve_url}/templates/clarification_gemini_25", timeout=10)
+        service_key = re.search(r"X-API-Key \(service\): (\S+)", output).group(1)
+        assert requests.get(f"{resolve_url}/templates/x", timeout=10).status_code == 401
+        response = requests.get(
+            f"{resolve_url}/templates/clarification_gemini_25",
+            headers={"X-API-Key": service_key},
+            timeout=10,
+        )
         assert response.status_code == 200
         assert response.json()["source"] == "firestore"  # make dev migrated and seeded
         assert requests.get(f"{resolve_url}/healthz", timeout=10).json()["status"] == "ok"

@@ -294,3 +294,15 @@ def test_escaped_surrogate_pairs_are_fine_and_render_as_the_character(load_funct
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "🎓 5" in response.get_json()["rendered"]
+
+
+def test_templates_need_a_caller_identity_but_healthz_does_not(load_function, api_keys):
+    client, _ = load_function(role=None)
+    body = _assert_problem(client.get(f"/templates/{NLU}"), 401, "unauthenticated")
+    assert "X-API-Key" in body["detail"]
+    assert client.get("/healthz").status_code == 200
+    wrong = client.get(f"/templates/{NLU}", headers={"X-API-Key": api_keys["service"] + "x"})
+    _assert_problem(wrong, 401, "unauthenticated")
+    for role in ("service", "viewer", "admin"):
+        response = client.get(f"/templates/{NLU}", headers={"X-API-Key": api_keys[role]})
+        assert response.status_code == 200, role

@@ -19,22 +19,16 @@ def _call(handler, **kwargs) -> Response:
         return handler(request)
 
 
-def test_authenticator_runs_first_and_maps_to_401():
-    calls = []
-
-    def deny(request: Request) -> None:
-        raise Unauthenticated("send a Google ID token or an API key")
-
-    @http_endpoint(lambda: "p", authenticate=deny)
+def test_unauthenticated_maps_to_401_with_a_challenge():
+    @http_endpoint(lambda: "p")
     def handler(request: Request) -> Response:
-        calls.append(request)
-        return Response("ok")
+        raise Unauthenticated("send a Google ID token or an API key")
 
     response = _call(handler)
     body = json.loads(response.get_data())
     assert response.status_code == 401
     assert body["type"].endswith("unauthenticated")
-    assert calls == []
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_unexpected_exception_is_a_500_with_request_id_and_no_internals():

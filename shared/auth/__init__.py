@@ -1,0 +1,1 @@
+"""Authentication (Google ID tokens, API keys) and role-based authorization."""

@@ -1,0 +1,99 @@
+"""Google-signed ID tokens: what Cloud Run / Cloud Functions IAM gives callers.
+
+Signature (Google's public certificates, cached for an hour), expiry, audience (this
+function's URL, `AUTH_AUDIENCE`) and issuer are all checked with `google-auth`; the email
+must be verified. The certificates are fetched lazily and cached, so a warm instance
+verifies a token without network I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shared.errors import ServiceUnavailable, Unauthenticated
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
+CERTS_TTL_SECONDS = 3600.0
+
+
+def fetch_google_certs() -> dict[str, str]:
+    """Google's current signing certificates, `kid -> PEM` (the network boundary)."""
+    import google.auth.transport.requests
+
+    response = google.auth.transport.requests.Request()(url=GOOGLE_CERTS_URL, method="GET")
+    if response.status != 200:
+        raise ServiceUnavailable(f"could not fetch Google's certificates (HTTP {response.status})")
+    return json.loads(response.data)
+
+
+class GoogleIdTokenVerifier:
+    def __init__(
+        self,
+        audience: str | None,
+        *,
+        fetch_certs: Callable[[], dict[str, str]] = fetch_google_certs,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._audience = audience
+        self._fetch_certs = fetch_certs
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._certs: dict[str, str] | None = None
+        self._fetched_at = 0.0
+
+    def _certificates(self, *, refresh: bool = False) -> dict[str, str]:
+        with self._lock:
+            stale = self._clock() - self._fetched_at >= CERTS_TTL_SECONDS
+            if self._certs is None or stale or refresh:
+                self._certs = self._fetch_certs()
+                self._fetched_at = self._clock()
+            return self._certs
+
+    def verify(self, token: str) -> str:
+        """The verified email of the caller, or `Unauthenticated` saying what was wrong."""
+        if not self._audience:
+            raise Unauthenticated("ID tokens are not accepted here: AUTH_AUDIENCE is not set")
+        from google.auth import exceptions, jwt
+
+        try:
+            certs = self._certificates()
+            if _kid(token) not in certs:  # Google rotated its keys since we cached them
+                certs = self._certificates(refresh=True)
+            claims: dict[str, Any] = jwt.decode(token, certs=certs, audience=self._audience)
+        except (ValueError, exceptions.GoogleAuthError) as exc:
+            raise Unauthenticated(f"invalid ID token: {_reason(exc)}") from exc
+        if claims.get("iss") not in GOOGLE_ISSUERS:
+            raise Unauthenticated("invalid ID token: not issued by Google")
+        email = claims.get("email")
+        if not email or claims.get("email_verified") is not True:
+            raise Unauthenticated("invalid ID token: no verified email claim")
+        return str(email)
+
+
+def _kid(token: str) -> str | None:
+    from google.auth import jwt
+
+    try:
+        header = jwt.decode_header(token)
+    except (ValueError, TypeError):
+        return None
+    return header.get("kid") if isinstance(header, dict) else None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in (
+        "expired",
+        "audience",
+        "signature",
+        "Wrong number of segments",
+        "Token used too early",
+    ):
+        if marker.lower() in text.lower():
+            return {"Wrong number of segments": "malformed token"}.get(marker, marker)
+    return "could not be verified"
