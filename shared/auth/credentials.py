@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,16 +50,17 @@ class CredentialsDocument(BaseModel):
     api_keys: list[ApiKeyEntry] = Field(default_factory=list)
     identities: dict[str, list[Role]] = Field(default_factory=dict)
 
+    @cached_property
+    def _keys_by_id(self) -> dict[str, ApiKeyEntry]:
+        return {entry.id: entry for entry in self.api_keys}
+
     def key_entry(self, key: str) -> ApiKeyEntry | None:
         """Find the key's entry by its id part and compare hashes in constant time."""
-        key_id = parse_key_id(key)
-        if key_id is None:
+        entry = self._keys_by_id.get(parse_key_id(key) or "")
+        if entry is None:
             return None
         digest = hashlib.sha256(key.encode()).hexdigest()
-        for entry in self.api_keys:
-            if entry.id == key_id and hmac.compare_digest(entry.sha256, digest):
-                return entry
-        return None
+        return entry if hmac.compare_digest(entry.sha256, digest) else None
 
 
 def parse_key_id(key: str) -> str | None:
