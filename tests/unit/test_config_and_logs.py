@@ -101,6 +101,10 @@ with request_context(project_id="p", cloud_trace="0123456789abcdef0123456789abcd
     log.info("inside", extra={"json_fields": {"n": 1}})
 log.warning("outside")
 log.debug("hidden")
+try:
+    raise ValueError("secret " + "payload")
+except ValueError:
+    log.exception("boom")
 """
 
 
@@ -118,7 +122,9 @@ def test_configured_process_writes_json_lines_with_the_request_context_at_exit()
         check=True,
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["message"] for line in lines] == ["inside", "outside"]
+    assert [line["message"] for line in lines] == ["inside", "outside", "boom"]
+    assert lines[2]["stack_trace"].startswith("ValueError")
+    assert "secret payload" not in result.stdout
     assert lines[0]["logging.googleapis.com/trace"] == (
         "projects/p/traces/0123456789abcdef0123456789abcdef"
     )
