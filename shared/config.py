@@ -32,6 +32,7 @@ class Settings(BaseModel):
     guardrails_collection: str = Field("guardrails", alias="GUARDRAILS_COLLECTION", min_length=1)
     migrations_collection: str = Field("_migrations", alias="MIGRATIONS_COLLECTION", min_length=1)
     meta_collection: str = Field("_meta", alias="META_COLLECTION", min_length=1)
+    audit_collection: str = Field("audit_log", alias="AUDIT_COLLECTION", min_length=1)
 
     # Migrations: the lease a run holds while applying, and where local backups go.
     migration_lease_seconds: float = Field(60.0, alias="MIGRATION_LEASE_SECONDS", gt=0)

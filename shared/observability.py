@@ -126,6 +126,11 @@ def request_context(
         _context.reset(token)
 
 
+def current_request_id() -> str:
+    """The id of the request being served ("" outside one), for audit entries."""
+    return (_context.get() or {}).get("request_id", "")
+
+
 def _parse_trace(cloud_trace: str | None, traceparent: str | None) -> tuple[str | None, str | None]:
     if cloud_trace and (match := _CLOUD_TRACE.match(cloud_trace)):
         span = match.group(2)

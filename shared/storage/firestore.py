@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from shared.config import Settings
+from shared.errors import Conflict
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
+    from google.cloud.firestore import Client, Transaction
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Client] = {}
@@ -69,8 +72,23 @@ def store_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+TRANSACTION_ATTEMPTS = 10
+
+
 class FirestoreRepository:
     """Base of the stores: settings in, the shared client created on first use."""
+
+    def transact(self, work: Callable[[Transaction], T]) -> T:
+        """Run a `@firestore.transactional` function; when contention outlasts the client's
+        retries (it raises ValueError), answer 409 so the caller retries, never a 500."""
+        try:
+            return work(self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+        except ValueError as exc:
+            if "Failed to commit transaction" not in str(exc):
+                raise
+            raise Conflict(
+                "too many concurrent changes to the same document; retry the request"
+            ) from exc
 
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self._settings = settings

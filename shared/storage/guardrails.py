@@ -45,7 +45,7 @@ class FirestoreGuardrailStore(FirestoreRepository):
             )
             return True
 
-        return create(self.client.transaction())
+        return self.transact(create)
 
     def delete_if_untouched(self, name: str, *, actor: str) -> str | None:
         """Remove it only if `actor` created it and nobody changed it; else say why it stays."""
@@ -66,4 +66,4 @@ class FirestoreGuardrailStore(FirestoreRepository):
             transaction.delete(ref)
             return None
 
-        return remove(self.client.transaction())
+        return self.transact(remove)

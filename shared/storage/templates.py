@@ -121,7 +121,7 @@ class FirestoreTemplateStore(FirestoreRepository):
                     "parent_version": number - 1 if number > 1 else None,
                 }
             )
-            document = _version_to_document(stored)
+            document = version_document(stored)
             document["created_at"] = firestore.SERVER_TIMESTAMP
             transaction.create(self._version_ref(template.name, number), document)
             head_update: dict[str, Any] = {
@@ -138,7 +138,7 @@ class FirestoreTemplateStore(FirestoreRepository):
             transaction.set(head_ref, head_update, merge=True)
             return stored
 
-        return append(self.client.transaction())
+        return self.transact(append)
 
     def set_label(self, name: str, label: str, version: int) -> None:
         from google.cloud import firestore
@@ -160,7 +160,7 @@ class FirestoreTemplateStore(FirestoreRepository):
                 },
             )
 
-        move(self.client.transaction())
+        self.transact(move)
 
     def delete_if_untouched(self, name: str, *, author: str) -> str | None:
         """Remove a template that is exactly as `author` (a seeding migration) created it:
@@ -184,7 +184,7 @@ class FirestoreTemplateStore(FirestoreRepository):
                 transaction.delete(head_ref)
             return reason
 
-        return remove(self.client.transaction())
+        return self.transact(remove)
 
 
 def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> str | None:
@@ -199,7 +199,7 @@ def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> 
     return None
 
 
-def _version_to_document(template: PromptTemplate) -> dict[str, Any]:
+def version_document(template: PromptTemplate) -> dict[str, Any]:
     document = template.model_dump(mode="json", exclude={"created_at"}, exclude_none=True)
     document["content_hash"] = template.content_hash
     return document

@@ -1,0 +1,333 @@
+"""Admin function (HTTP): the `/v1/` API over templates, labels and the audit log.
+
+Deployed from the repository root with GOOGLE_FUNCTION_SOURCE=functions/admin/main.py and
+entry point `admin`. Thin: the route table says which role each operation needs and which
+model validates its body; handlers call the services in `shared` and shape the answer.
+`GET /v1/openapi.json` serves the OpenAPI 3.1 document generated from the same table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import functions_framework
+from flask import Request, Response
+from werkzeug.exceptions import HTTPException
+
+from shared.auth.authenticator import Authenticator
+from shared.config import get_settings
+from shared.errors import BadRequest, FieldError
+from shared.http.api import Api, Call, QueryParam, Route, json_answer
+from shared.http.pagination import decode_cursor, encode_cursor, parse_limit
+from shared.http.problems import framework_error_response, http_endpoint
+from shared.observability import configure_logging
+from shared.storage.audit import AuditLogStore
+from shared.storage.template_admin import TemplateAdminStore, etag_for
+from shared.templates import admin_models as m
+from shared.templates.admin import TemplateAdminService
+
+settings = get_settings()
+configure_logging(settings.log_level)
+authenticator = Authenticator.from_settings(settings)
+templates = TemplateAdminService(TemplateAdminStore(settings))
+audit_log = AuditLogStore(settings)
+functions_framework.errorhandler(HTTPException)(framework_error_response)
+
+PAGE = (
+    QueryParam("cursor", "next_cursor of the previous page"),
+    QueryParam(
+        "limit", "page size, 1..200 (default 50)", {"type": "integer", "minimum": 1, "maximum": 200}
+    ),
+)
+
+
+def _version_arg(call: Call, key: str = "version") -> int:
+    raw = str(call.args.get(key) or call.query.get(key) or "")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise BadRequest(
+            f"{key} must be a positive integer", errors=[FieldError(key, "a positive integer")]
+        )
+    return int(raw)
+
+
+def _etagged(answer: m.TemplateOut) -> Response:
+    return json_answer(answer, etag=etag_for(answer.revision))
+
+
+# Templates ------------------------------------------------------------------------------
+
+
+def list_templates(call: Call) -> Response:
+    return json_answer(
+        templates.list(cursor=call.query.get("cursor"), limit=parse_limit(call.query.get("limit")))
+    )
+
+
+def create_template(call: Call) -> Response:
+    return json_answer(templates.create(call.body, actor=call.actor), status=201)  # type: ignore[arg-type]
+
+
+def get_template(call: Call) -> Response:
+    return _etagged(templates.get(call.args["name"]))
+
+
+def create_version(call: Call) -> Response:
+    created = templates.add_version(
+        call.args["name"],
+        call.body,
+        actor=call.actor,
+        if_match=call.if_match(),  # type: ignore[arg-type]
+    )
+    return json_answer(created, status=201)
+
+
+def list_versions(call: Call) -> Response:
+    page = templates.versions(
+        call.args["name"],
+        cursor=call.query.get("cursor"),
+        limit=parse_limit(call.query.get("limit")),
+    )
+    return json_answer(page)
+
+
+def get_version(call: Call) -> Response:
+    version = templates.version(call.args["name"], _version_arg(call))
+    return json_answer(version, etag=f'"{version.content_hash.removeprefix("sha256:")[:32]}"')
+
+
+def get_label(call: Call) -> Response:
+    return json_answer(templates.label(call.args["name"], call.args["label"]))
+
+
+def move_label(call: Call) -> Response:
+    moved = templates.move_label(
+        call.args["name"],
+        call.args["label"],
+        call.body,
+        actor=call.actor,
+        if_match=call.if_match(),  # type: ignore[arg-type]
+    )
+    return json_answer(moved)
+
+
+def remove_label(call: Call) -> Response:
+    moved = templates.remove_label(
+        call.args["name"], call.args["label"], actor=call.actor, if_match=call.if_match()
+    )
+    return json_answer(moved)
+
+
+def activate(call: Call) -> Response:
+    moved = templates.activate(
+        call.args["name"], call.body, actor=call.actor, if_match=call.if_match()
+    )  # type: ignore[arg-type]
+    return json_answer(moved)
+
+
+def rollback(call: Call) -> Response:
+    moved = templates.rollback(
+        call.args["name"], call.body, actor=call.actor, if_match=call.if_match()
+    )  # type: ignore[arg-type]
+    return json_answer(moved)
+
+
+def delete_template(call: Call) -> Response:
+    templates.delete(call.args["name"], actor=call.actor, if_match=call.if_match())
+    return Response(status=204)
+
+
+def restore_template(call: Call) -> Response:
+    return _etagged(templates.restore(call.args["name"], actor=call.actor))
+
+
+def diff(call: Call) -> Response:
+    return json_answer(
+        templates.diff(call.args["name"], _version_arg(call, "from"), _version_arg(call, "to"))
+    )
+
+
+# Audit log and the document itself ------------------------------------------------------
+
+
+def read_audit_log(call: Call) -> Response:
+    limit = parse_limit(call.query.get("limit"))
+    rows = audit_log.entries(
+        actor=call.query.get("actor"),
+        target=call.query.get("target"),
+        after_id=decode_cursor(call.query.get("cursor")),
+        limit=limit + 1,
+    )
+    items = rows[:limit]
+    cursor = encode_cursor(items[-1]["id"]) if len(rows) > limit else None
+    return json_answer(m_audit_page(items, cursor))
+
+
+def m_audit_page(items: list[dict], cursor: str | None) -> dict:
+    return {
+        "items": [{**i, "at": i["at"].isoformat() if i.get("at") else None} for i in items],
+        "next_cursor": cursor,
+    }
+
+
+def openapi(call: Call) -> Response:
+    return json_answer(api.openapi())
+
+
+T = "/v1/templates/<name>"
+api = Api(
+    [
+        Route(
+            "GET",
+            "/v1/templates",
+            "viewer",
+            list_templates,
+            "List templates",
+            response=m.TemplatePage,
+            query=PAGE,
+        ),
+        Route(
+            "POST",
+            "/v1/templates",
+            "editor",
+            create_template,
+            "Create a template (version 1)",
+            body=m.TemplateCreate,
+            response=m.VersionOut,
+            status=201,
+        ),
+        Route(
+            "GET",
+            T,
+            "viewer",
+            get_template,
+            "Get a template's head (labels, latest version)",
+            response=m.TemplateOut,
+        ),
+        Route(
+            "PUT",
+            T,
+            "editor",
+            create_version,
+            "Update: create version n+1",
+            body=m.TemplateContent,
+            response=m.VersionOut,
+            status=201,
+        ),
+        Route("DELETE", T, "admin", delete_template, "Soft-delete a template", status=204),
+        Route(
+            "POST",
+            f"{T}/restore",
+            "admin",
+            restore_template,
+            "Restore a soft-deleted template",
+            response=m.TemplateOut,
+        ),
+        Route(
+            "GET",
+            f"{T}/versions",
+            "viewer",
+            list_versions,
+            "List versions, newest first",
+            response=m.VersionPage,
+            query=PAGE,
+        ),
+        Route(
+            "POST",
+            f"{T}/versions",
+            "editor",
+            create_version,
+            "Create version n+1",
+            body=m.TemplateContent,
+            response=m.VersionOut,
+            status=201,
+        ),
+        Route(
+            "GET",
+            f"{T}/versions/<version>",
+            "viewer",
+            get_version,
+            "Get one version",
+            response=m.VersionOut,
+        ),
+        Route(
+            "GET",
+            f"{T}/labels/<label>",
+            "viewer",
+            get_label,
+            "A label's version and history",
+            response=m.LabelOut,
+        ),
+        Route(
+            "PUT",
+            f"{T}/labels/<label>",
+            "publisher",
+            move_label,
+            "Move a label to a version",
+            body=m.LabelMove,
+            response=m.LabelMoved,
+        ),
+        Route(
+            "DELETE",
+            f"{T}/labels/<label>",
+            "publisher",
+            remove_label,
+            "Remove a label",
+            response=m.LabelMoved,
+        ),
+        Route(
+            "POST",
+            f"{T}/activate",
+            "publisher",
+            activate,
+            "Move production to a version",
+            body=m.LabelMove,
+            response=m.LabelMoved,
+        ),
+        Route(
+            "POST",
+            f"{T}/rollback",
+            "publisher",
+            rollback,
+            "Move a label back to its previous version",
+            body=m.Rollback,
+            response=m.LabelMoved,
+        ),
+        Route(
+            "GET",
+            f"{T}/diff",
+            "viewer",
+            diff,
+            "Diff two versions",
+            response=m.DiffOut,
+            query=(
+                QueryParam("from", "older version", {"type": "integer", "minimum": 1}),
+                QueryParam("to", "newer version", {"type": "integer", "minimum": 1}),
+            ),
+        ),
+        Route(
+            "GET",
+            "/v1/audit-log",
+            "viewer",
+            read_audit_log,
+            "Admin change log, newest first",
+            query=(
+                *PAGE,
+                QueryParam("actor", "only this actor"),
+                QueryParam("target", "only this target, e.g. templates/x"),
+            ),
+        ),
+        Route("GET", "/v1/openapi.json", "viewer", openapi, "This document"),
+    ],
+    title="Prompt management admin API",
+    version="1.0.0",
+    max_body=settings.max_request_bytes,
+)
+
+
+@functions_framework.http
+@http_endpoint(lambda: settings.project_id)
+def admin(request: Request) -> Response:
+    return api.dispatch(request, authenticator)

@@ -1,0 +1,1 @@
+"""The admin change log: who changed what, when, before and after."""

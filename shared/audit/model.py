@@ -1,0 +1,29 @@
+"""One audit entry per admin write, stored in `audit_log/{id}` in the same transaction as the
+change itself, so a change without its entry (or the reverse) cannot exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and in which request (for the audit entry)."""
+
+    id: str
+    request_id: str
+
+
+def audit_entry(
+    actor: Actor, action: str, target: str, *, before: Any = None, after: Any = None
+) -> dict[str, Any]:
+    """The entry's fields; the store adds the commit time (`at`)."""
+    return {
+        "actor": actor.id,
+        "action": action,
+        "target": target,
+        "before": before,
+        "after": after,
+        "request_id": actor.request_id,
+    }

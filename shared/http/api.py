@@ -1,0 +1,243 @@
+"""A declarative route table for JSON APIs: routing, role checks, body validation, and the
+OpenAPI 3.1 document, all generated from the same pydantic models that validate requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Request, Response
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from werkzeug.routing import Map, Rule
+
+from shared.audit.model import Actor
+from shared.auth.authenticator import API_KEY_HEADER, Authenticator
+from shared.auth.principals import Principal, Role
+from shared.errors import BadRequest, FieldError, PreconditionFailed
+from shared.http.parsing import query_params, read_json_body
+from shared.observability import current_request_id
+from shared.templates.model import LABEL_PATTERN, TEMPLATE_NAME_PATTERN
+from shared.validation import validate_as
+
+PATH_PARAMETER_PATTERNS = {"name": TEMPLATE_NAME_PATTERN, "label": LABEL_PATTERN}
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass
+class Call:
+    """Everything a handler needs about the request, already parsed and authorized."""
+
+    request: Request
+    principal: Principal
+    args: dict[str, Any]
+    query: dict[str, str]
+    body: BaseModel | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.principal.id, current_request_id())
+
+    def if_match(self) -> int | None:
+        """The revision named by `If-Match: "r<n>"`; absent or `*` means unconditional."""
+        raw = self.request.headers.get("If-Match")
+        if raw is None or raw.strip() == "*":
+            return None
+        match = re.fullmatch(r'\s*"r(\d{1,18})"\s*', raw)
+        if match is None:
+            raise PreconditionFailed(
+                'If-Match must be a strong ETag this API issued, like "r3" (weak ETags never '
+                "match a write)",
+                errors=[FieldError("header.If-Match", "unrecognised ETag")],
+            )
+        return int(match.group(1))
+
+
+Handler = Callable[[Call], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # werkzeug syntax: /v1/templates/<name>
+    role: Role
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: tuple[QueryParam, ...] = ()
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.path)
+
+
+class Api:
+    def __init__(self, routes: list[Route], *, title: str, version: str, max_body: int) -> None:
+        self.routes = routes
+        self.max_body = max_body
+        self.title = title
+        self.version = version
+        self._by_endpoint = {f"{r.method} {r.path}": r for r in routes}
+        rules = [Rule(r.path, endpoint=f"{r.method} {r.path}", methods=[r.method]) for r in routes]
+        self._map = Map(rules, strict_slashes=False).bind("")
+
+    def dispatch(self, request: Request, authenticator: Authenticator) -> Response:
+        endpoint, args = self._map.match(path_info=request.path, method=request.method)
+        route = self._by_endpoint[endpoint]
+        principal = authenticator.require(request.headers, route.role)
+        query = query_params(request, allowed=[q.name for q in route.query])
+        body = None
+        if route.body is not None:
+            body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
+        elif request.content_length:
+            raise BadRequest("this operation takes no request body")
+        return route.handler(Call(request, principal, args, query, body))
+
+    def openapi(self) -> dict[str, Any]:
+        models: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
+        for route in self.routes:
+            if route.body is not None:
+                models.append((route.body, "validation"))
+            if route.response is not None:
+                models.append((route.response, "serialization"))
+        keys, definitions = models_json_schema(
+            list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
+        )
+        paths: dict[str, dict[str, Any]] = {}
+        for route in self.routes:
+            operation = self._operation(route, keys)
+            paths.setdefault(route.openapi_path, {})[route.method.lower()] = operation
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": self.title, "version": self.version},
+            "paths": paths,
+            "components": {
+                "schemas": definitions.get("$defs", {}),
+                "securitySchemes": {
+                    "apiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+                    "googleIdToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                },
+            },
+            "security": [{"apiKey": []}, {"googleIdToken": []}],
+        }
+
+    def _operation(self, route: Route, keys: Mapping[Any, dict[str, Any]]) -> dict[str, Any]:
+        problem = {"application/problem+json": {"schema": keys[(Problem, "serialization")]}}
+        responses: dict[str, Any] = {
+            str(status): {"description": text, "content": problem}
+            for status, text in _ERRORS.items()
+        }
+        if route.status == 204:
+            responses["204"] = {"description": "done"}
+        else:
+            schema = keys[(route.response, "serialization")] if route.response else {}
+            responses[str(route.status)] = {
+                "description": route.summary,
+                "content": {"application/json": {"schema": schema}},
+            }
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": _path_schema(name),
+            }
+            for name in route.path_params
+        ]
+        parameters += [
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "description": q.description,
+                "schema": q.schema,
+            }
+            for q in route.query
+        ]
+        if route.method in {"PUT", "POST", "DELETE"} and route.role != "viewer":
+            parameters.append(
+                {
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": 'optimistic concurrency: the ETag read earlier, e.g. "r3"',
+                    "schema": {"type": "string"},
+                }
+            )
+        operation: dict[str, Any] = {
+            "operationId": route.handler.__name__,
+            "summary": route.summary,
+            "x-required-role": route.role,
+            "parameters": parameters,
+            "responses": responses,
+        }
+        if route.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": keys[(route.body, "validation")]}},
+            }
+        return operation
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    if name in PATH_PARAMETER_PATTERNS:
+        return {"type": "string", "pattern": PATH_PARAMETER_PATTERNS[name]}
+    if name in {"version"}:
+        return {"type": "integer", "minimum": 1}
+    return {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,128}$"}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[dict[str, str]] | None = None
+
+
+_ERRORS = {
+    400: "malformed request",
+    401: "no or invalid credentials",
+    403: "role too low",
+    404: "not found",
+    409: "conflict with the current state",
+    412: "If-Match does not match",
+    413: "body too large",
+    415: "body is not JSON",
+    422: "invalid fields",
+}
+
+
+def json_answer(
+    model: BaseModel | dict[str, Any], *, status: int = 200, etag: str | None = None
+) -> Response:
+    payload = (
+        model.model_dump(mode="json", by_alias=True) if isinstance(model, BaseModel) else model
+    )
+    response = Response(
+        json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if etag:
+        response.headers["ETag"] = etag
+    return response

@@ -1,0 +1,46 @@
+"""Reading the admin change log (`audit_log`), newest first, optionally by actor or target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.storage.firestore import FirestoreRepository
+from shared.storage.queries import QueryShape, register
+
+AUDIT_NEWEST = register(
+    QueryShape("audit log, newest first", "audit_log", order_by=(("at", "DESCENDING"),))
+)
+AUDIT_BY_ACTOR = register(
+    QueryShape(
+        "audit log of one actor", "audit_log", equality=("actor",), order_by=(("at", "DESCENDING"),)
+    )
+)
+AUDIT_BY_TARGET = register(
+    QueryShape(
+        "audit log of one target",
+        "audit_log",
+        equality=("target",),
+        order_by=(("at", "DESCENDING"),),
+    )
+)
+
+
+class AuditLogStore(FirestoreRepository):
+    def entries(
+        self, *, actor: str | None, target: str | None, after_id: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        from google.cloud import firestore
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        collection = self.client.collection(self._settings.audit_collection)
+        query: Any = collection
+        if actor:
+            query = query.where(filter=FieldFilter("actor", "==", actor))
+        if target:
+            query = query.where(filter=FieldFilter("target", "==", target))
+        query = query.order_by("at", direction=firestore.Query.DESCENDING)
+        if after_id:
+            last = collection.document(after_id).get()
+            if last.exists:
+                query = query.start_after(last)
+        return [{**(s.to_dict() or {}), "id": s.id} for s in query.limit(limit).stream()]

@@ -1,0 +1,165 @@
+"""Templates admin: immutable versions plus movable labels, every write audited.
+
+Identical content is a 409 (`conflict`, naming the existing version), not a silent no-op, so
+a pipeline that "updates" a template learns that nothing was created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.audit.model import Actor
+from shared.errors import TemplateNotFound, VersionNotFound
+from shared.http.pagination import decode_cursor, encode_cursor
+from shared.storage.template_admin import TemplateAdminStore
+from shared.templates.admin_models import (
+    DiffOut,
+    LabelMove,
+    LabelMoved,
+    LabelOut,
+    Rollback,
+    TemplateContent,
+    TemplateCreate,
+    TemplateOut,
+    TemplatePage,
+    VersionOut,
+    VersionPage,
+)
+from shared.templates.diff import diff_versions
+from shared.templates.model import DEFAULT_LABEL, PromptTemplate, check_label, check_template_name
+
+# Asked before a delete: returns why the template must not be deleted (a running experiment
+# uses it), or None. The experiments domain provides it.
+DeleteBlocker = Callable[[str], str | None]
+
+
+def _template_out(head: dict[str, Any]) -> TemplateOut:
+    return TemplateOut.model_validate({**head, "revision": int(head.get("update_count", 0))})
+
+
+class TemplateAdminService:
+    def __init__(
+        self, store: TemplateAdminStore, *, delete_blocker: DeleteBlocker | None = None
+    ) -> None:
+        self._store = store
+        self._delete_blocker = delete_blocker or (lambda _name: None)
+
+    def _head(self, name: str) -> dict[str, Any]:
+        head = self._store.head(check_template_name(name))
+        if head is None:
+            raise TemplateNotFound(name)
+        return head
+
+    def _version(self, name: str, version: int) -> PromptTemplate:
+        data = self._store.version(check_template_name(name), version)
+        if data is None:
+            self._head(name)  # 404 for the template first, if that is what is missing
+            raise VersionNotFound(name, version)
+        return PromptTemplate.model_validate({k: v for k, v in data.items() if k != "content_hash"})
+
+    # Reads ------------------------------------------------------------------------------
+
+    def list(self, *, cursor: str | None, limit: int) -> TemplatePage:
+        heads = self._store.heads(after=decode_cursor(cursor), limit=limit + 1)
+        items = [_template_out(h) for h in heads[:limit]]
+        more = len(heads) > limit
+        return TemplatePage(
+            items=items, next_cursor=encode_cursor(items[-1].name) if more else None
+        )
+
+    def get(self, name: str) -> TemplateOut:
+        return _template_out(self._head(name))
+
+    def versions(self, name: str, *, cursor: str | None, limit: int) -> VersionPage:
+        self._head(name)
+        after = decode_cursor(cursor)
+        rows = self._store.versions(
+            name, before=int(after) if after is not None else None, limit=limit + 1
+        )
+        items = [VersionOut.model_validate(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return VersionPage(
+            items=items, next_cursor=encode_cursor(items[-1].version) if more else None
+        )
+
+    def version(self, name: str, version: int) -> VersionOut:
+        template = self._version(name, version)
+        return VersionOut.model_validate(
+            {**template.model_dump(by_alias=True), "content_hash": template.content_hash}
+        )
+
+    def label(self, name: str, label: str) -> LabelOut:
+        head = self._head(name)
+        check_label(label)
+        history = self._store.label_history(name, label, limit=50)
+        return LabelOut(
+            name=name,
+            label=label,
+            version=(head.get("labels") or {}).get(label),
+            history=history,  # type: ignore[arg-type]
+        )
+
+    def diff(self, name: str, old: int, new: int) -> DiffOut:
+        return DiffOut.model_validate(
+            diff_versions(self._version(name, old), self._version(name, new))
+        )
+
+    # Writes -----------------------------------------------------------------------------
+
+    def create(self, body: TemplateCreate, *, actor: Actor) -> VersionOut:
+        template = body.to_template(body.name)
+        stored = self._store.create(template, actor=actor, commit_message=body.commit_message)
+        return self.version(stored.name, 1)
+
+    def add_version(
+        self, name: str, body: TemplateContent, *, actor: Actor, if_match: int | None
+    ) -> VersionOut:
+        template = body.to_template(check_template_name(name))
+        stored = self._store.add_version(
+            template, actor=actor, commit_message=body.commit_message, if_match=if_match
+        )
+        return self.version(name, stored.version or 0)
+
+    def move_label(
+        self, name: str, label: str, body: LabelMove, *, actor: Actor, if_match: int | None
+    ) -> LabelMoved:
+        check_template_name(name)
+        check_label(label)
+        old, new = self._store.move_label(name, label, body.version, actor=actor, if_match=if_match)
+        return LabelMoved(name=name, label=label, from_version=old, to_version=new)
+
+    def remove_label(
+        self, name: str, label: str, *, actor: Actor, if_match: int | None
+    ) -> LabelMoved:
+        check_template_name(name)
+        check_label(label)
+        old, new = self._store.move_label(name, label, None, actor=actor, if_match=if_match)
+        return LabelMoved(name=name, label=label, from_version=old, to_version=new)
+
+    def activate(
+        self, name: str, body: LabelMove, *, actor: Actor, if_match: int | None
+    ) -> LabelMoved:
+        """The seed's word: make `version` the production version."""
+        return self.move_label(name, DEFAULT_LABEL, body, actor=actor, if_match=if_match)
+
+    def rollback(
+        self, name: str, body: Rollback, *, actor: Actor, if_match: int | None
+    ) -> LabelMoved:
+        check_template_name(name)
+        check_label(body.label)
+        old, new = self._store.move_label(
+            name, body.label, None, actor=actor, if_match=if_match, kind="rollback"
+        )
+        return LabelMoved(name=name, label=body.label, from_version=old, to_version=new)
+
+    def delete(self, name: str, *, actor: Actor, if_match: int | None) -> None:
+        check_template_name(name)
+        self._store.set_deleted(
+            name, True, actor=actor, if_match=if_match, blocker=self._delete_blocker(name)
+        )
+
+    def restore(self, name: str, *, actor: Actor) -> TemplateOut:
+        check_template_name(name)
+        self._store.set_deleted(name, False, actor=actor, if_match=None, blocker=None)
+        return self.get(name)

@@ -1,0 +1,264 @@
+"""The admin API's templates, labels, diff, delete and audit log, over HTTP on the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.emulator
+
+ADMIN = ROOT / "functions" / "admin" / "main.py"
+BODY = {"template": "Explain {{topic}} for grade {{grade_level}}.", "commit_message": "first"}
+
+
+@pytest.fixture
+def admin(load_function):
+    def load(role="admin", **env):
+        client, _ = load_function(source=ADMIN, target="admin", role=role, **env)
+        return client
+
+    return load
+
+
+def _problem(response, status, slug):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["type"].endswith(slug)
+    return response.get_json()
+
+
+def test_create_version_label_activate_and_resolve_the_lifecycle(admin):
+    client = admin()
+    created = client.post("/v1/templates", json={"name": "explainer", **BODY})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    v1 = created.get_json()
+    assert (v1["version"], v1["author"], v1["commit_message"]) == (1, "key:test-admin", "first")
+    assert v1["variables"] == ["topic", "grade_level"]
+
+    v2 = client.put(
+        "/v1/templates/explainer",
+        json={**BODY, "template": "v2 {{topic}}", "commit_message": "shorter"},
+    )
+    assert v2.status_code == 201
+    assert (v2.get_json()["version"], v2.get_json()["parent_version"]) == (2, 1)
+    same = client.post(
+        "/v1/templates/explainer/versions", json={**BODY, "template": "v2 {{topic}}"}
+    )
+    assert _problem(same, 409, "conflict")["version"] == 2  # identical content: nothing created
+
+    assert (
+        client.post("/v1/templates/explainer/activate", json={"version": 1}).get_json()[
+            "to_version"
+        ]
+        == 1
+    )
+    moved = client.put("/v1/templates/explainer/labels/production", json={"version": 2}).get_json()
+    assert (moved["from_version"], moved["to_version"]) == (1, 2)
+    staging = client.put("/v1/templates/explainer/labels/staging", json={"version": 1})
+    assert staging.status_code == 200
+
+    head = client.get("/v1/templates/explainer")
+    assert head.get_json()["labels"] == {"production": 2, "staging": 1}
+    assert head.headers["ETag"] == f'"r{head.get_json()["revision"]}"'
+
+    back = client.post("/v1/templates/explainer/rollback", json={"label": "production"}).get_json()
+    assert (back["from_version"], back["to_version"]) == (2, 1)
+    nothing = client.post("/v1/templates/explainer/rollback", json={"label": "production"})
+    _problem(nothing, 409, "conflict")  # rollbacks walk back through moves; v1 had no earlier
+
+    label = client.get("/v1/templates/explainer/labels/production").get_json()
+    assert label["version"] == 1
+    assert [(h["kind"], h["from_version"], h["to_version"]) for h in label["history"]] == [
+        ("rollback", 2, 1),
+        ("move", 1, 2),
+        ("move", None, 1),
+    ]
+
+
+def test_versions_page_diff_and_version_reads(admin):
+    client = admin()
+    client.post("/v1/templates", json={"name": "d", **BODY})
+    client.put(
+        "/v1/templates/d",
+        json={
+            **BODY,
+            "template": "Explain {{topic}}.\nBriefly.",
+            "model_config": {"temperature": 0.9},
+        },
+    )
+    client.put("/v1/templates/d", json={**BODY, "template": "third {{topic}}"})
+    first = client.get("/v1/templates/d/versions?limit=2").get_json()
+    assert [v["version"] for v in first["items"]] == [3, 2]
+    rest = client.get(f"/v1/templates/d/versions?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [v["version"] for v in rest["items"]] == [1]
+    assert rest["next_cursor"] is None
+    diff = client.get("/v1/templates/d/diff?from=1&to=2").get_json()
+    assert "-Explain {{topic}} for grade {{grade_level}}." in diff["text_diff"]
+    assert "+Briefly." in diff["text_diff"]
+    assert {"field": "model_config.temperature", "from": 0.2, "to": 0.9} in diff["changes"]
+    version = client.get("/v1/templates/d/versions/2")
+    assert version.get_json()["model_config"]["temperature"] == 0.9
+    assert version.headers["ETag"]
+    _problem(client.get("/v1/templates/d/versions/9"), 404, "version-not-found")
+    _problem(client.get("/v1/templates/d/diff?from=1"), 400, "bad-request")
+
+
+def test_stale_if_match_is_412_and_a_fresh_one_passes(admin):
+    client = admin()
+    client.post("/v1/templates", json={"name": "etag", **BODY})
+    etag = client.get("/v1/templates/etag").headers["ETag"]
+    assert (
+        client.put(
+            "/v1/templates/etag", json={**BODY, "template": "b"}, headers={"If-Match": etag}
+        ).status_code
+        == 201
+    )
+    stale = client.put(
+        "/v1/templates/etag", json={**BODY, "template": "c"}, headers={"If-Match": etag}
+    )
+    assert _problem(stale, 412, "precondition-failed")["current_etag"] != etag
+    _problem(
+        client.put(
+            "/v1/templates/etag", json={**BODY, "template": "c"}, headers={"If-Match": 'W/"r1"'}
+        ),
+        412,
+        "precondition-failed",
+    )
+    fresh = client.get("/v1/templates/etag").headers["ETag"]
+    assert (
+        client.post(
+            "/v1/templates/etag/activate", json={"version": 2}, headers={"If-Match": fresh}
+        ).status_code
+        == 200
+    )
+
+
+def test_delete_is_refused_while_labelled_then_soft_and_restorable_and_audited(admin):
+    client = admin()
+    client.post("/v1/templates", json={"name": "gone", **BODY})
+    client.post("/v1/templates/gone/activate", json={"version": 1})
+    _problem(client.delete("/v1/templates/gone"), 409, "conflict")
+    assert client.delete("/v1/templates/gone/labels/production").status_code == 200
+    assert client.delete("/v1/templates/gone").status_code == 204
+    assert client.get("/v1/templates/gone").get_json()["deleted"] is True
+    _problem(client.put("/v1/templates/gone", json=BODY), 404, "template-not-found")
+    _problem(client.post("/v1/templates", json={"name": "gone", **BODY}), 409, "conflict")
+    assert client.post("/v1/templates/gone/restore").get_json()["deleted"] is False
+
+    log = client.get("/v1/audit-log?target=templates/gone").get_json()["items"]
+    assert [e["action"] for e in log] == ["template.restore", "template.delete", "template.create"]
+    assert all(e["actor"] == "key:test-admin" and e["request_id"] for e in log)
+    labels = client.get("/v1/audit-log?target=templates/gone/labels/production").get_json()["items"]
+    assert [e["action"] for e in labels] == ["label.remove", "label.move"]
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body", "allowed"),
+    [
+        (None, "GET", "/v1/templates", None, 401),
+        ("service", "GET", "/v1/templates", None, 403),
+        ("viewer", "GET", "/v1/templates", None, 200),
+        ("viewer", "POST", "/v1/templates", {"name": "r", **BODY}, 403),
+        ("editor", "POST", "/v1/templates", {"name": "r", **BODY}, 201),
+        ("editor", "POST", "/v1/templates/seeded/activate", {"version": 1}, 403),
+        ("publisher", "POST", "/v1/templates/seeded/activate", {"version": 1}, 200),
+        ("publisher", "DELETE", "/v1/templates/seeded", None, 403),
+        ("admin", "DELETE", "/v1/templates/seeded", None, 204),
+    ],
+)
+def test_role_matrix(admin, api_keys, role, method, path, body, allowed):
+    setup = admin()
+    setup.post("/v1/templates", json={"name": "seeded", **BODY})
+    client = admin(role=role)
+    response = client.open(path, method=method, json=body)
+    assert response.status_code == allowed, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "slug"),
+    [
+        (
+            "POST",
+            "/v1/templates",
+            {"json": {"name": "x", **BODY, "colour": "red"}},
+            422,
+            "validation-failed",
+        ),
+        ("POST", "/v1/templates", {"json": {"name": "../x", **BODY}}, 422, "validation-failed"),
+        (
+            "POST",
+            "/v1/templates",
+            {"json": {"name": "x", "template": "{{a}}", "variables": ["b"]}},
+            422,
+            "validation-failed",
+        ),
+        ("POST", "/v1/templates", {"json": {"name": "x"}}, 422, "validation-failed"),
+        (
+            "POST",
+            "/v1/templates",
+            {"data": "x", "content_type": "text/plain"},
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "POST",
+            "/v1/templates",
+            {"data": "{", "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+        ("PATCH", "/v1/templates", {}, 405, "method-not-allowed"),
+        ("GET", "/v1/templates?limit=0", {}, 400, "bad-request"),
+        ("GET", "/v1/templates?cursor=@@", {}, 400, "bad-request"),
+        ("GET", "/v1/templates?colour=red", {}, 400, "bad-request"),
+        ("GET", "/v1/templates/missing", {}, 404, "template-not-found"),
+        ("GET", "/v1/nothing", {}, 404, "not-found"),
+        (
+            "PUT",
+            "/v1/templates/missing/labels/production",
+            {"json": {"version": 1}},
+            404,
+            "template-not-found",
+        ),
+        ("PUT", "/v1/templates/x/labels/Bad", {"json": {"version": 1}}, 422, "validation-failed"),
+        (
+            "PUT",
+            "/v1/templates/x/labels/prod",
+            {"json": {"version": "1"}},
+            422,
+            "validation-failed",
+        ),
+        (
+            "DELETE",
+            "/v1/templates/x",
+            {"data": "{}", "content_type": "application/json"},
+            400,
+            "bad-request",
+        ),
+    ],
+)
+def test_bad_admin_input_gets_a_precise_problem(admin, method, path, kwargs, status, slug):
+    _problem(admin().open(path, method=method, **kwargs), status, slug)
+
+
+def test_body_limit_is_413(admin):
+    client = admin(MAX_REQUEST_BYTES="2048")
+    _problem(
+        client.post("/v1/templates", json={"name": "big", "template": "x" * 5000}),
+        413,
+        "payload-too-large",
+    )
+
+
+def test_openapi_document_is_generated_from_the_models(admin):
+    document = admin(role="viewer").get("/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    create = document["paths"]["/v1/templates"]["post"]
+    assert create["x-required-role"] == "editor"
+    schema_ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]
+    assert schema["additionalProperties"] is False
+    assert {"name", "template", "model_config"} <= set(schema["properties"])
+    assert "/v1/templates/{name}/labels/{label}" in document["paths"]
+    assert document["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
