@@ -112,6 +112,24 @@ class VersionNotFound(NotFound):
         )
 
 
+class GuardrailNotFound(NotFound):
+    slug = "guardrail-not-found"
+    title = "Guardrail not found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"guardrail '{name}' does not exist", extra={"guardrail": name})
+
+
+class ExperimentNotFound(NotFound):
+    slug = "experiment-not-found"
+    title = "Experiment not found"
+
+    def __init__(self, experiment_id: str) -> None:
+        super().__init__(
+            f"experiment '{experiment_id}' does not exist", extra={"experiment": experiment_id}
+        )
+
+
 class MethodNotAllowed(AppError):
     status = 405
     slug = "method-not-allowed"

@@ -20,6 +20,21 @@ from werkzeug.exceptions import HTTPException
 from shared.auth.authenticator import Authenticator
 from shared.config import get_settings
 from shared.errors import BadRequest, FieldError
+from shared.experiments.admin import ExperimentAdminService
+from shared.experiments.model import (
+    ExperimentCreate,
+    ExperimentOut,
+    ExperimentPage,
+    ExperimentSpec,
+    StopRequest,
+)
+from shared.guardrails.admin import (
+    GuardrailAdminService,
+    GuardrailOut,
+    GuardrailPage,
+    GuardrailSpec,
+)
+from shared.guardrails.model import Guardrail
 from shared.http.api import Api, Call, QueryParam, Route, json_answer
 from shared.http.pagination import decode_cursor, encode_cursor, parse_limit
 from shared.http.problems import framework_error_response, http_endpoint
@@ -32,7 +47,10 @@ from shared.templates.admin import TemplateAdminService
 settings = get_settings()
 configure_logging(settings.log_level)
 authenticator = Authenticator.from_settings(settings)
-templates = TemplateAdminService(TemplateAdminStore(settings))
+template_store = TemplateAdminStore(settings)
+experiments = ExperimentAdminService(settings, template_store)
+templates = TemplateAdminService(template_store, delete_blocker=experiments.running_blocker)
+guardrails = GuardrailAdminService(settings)
 audit_log = AuditLogStore(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
 
@@ -149,6 +167,92 @@ def diff(call: Call) -> Response:
     )
 
 
+# Guardrails -----------------------------------------------------------------------------
+
+
+def _revisioned(answer: GuardrailOut | ExperimentOut, status: int = 200) -> Response:
+    return json_answer(answer, status=status, etag=etag_for(answer.revision))
+
+
+def list_guardrails(call: Call) -> Response:
+    return json_answer(
+        guardrails.list(cursor=call.query.get("cursor"), limit=parse_limit(call.query.get("limit")))
+    )
+
+
+def create_guardrail(call: Call) -> Response:
+    return _revisioned(guardrails.create(call.body, actor=call.actor), status=201)  # type: ignore[arg-type]
+
+
+def get_guardrail(call: Call) -> Response:
+    return _revisioned(guardrails.get(call.args["name"]))
+
+
+def replace_guardrail(call: Call) -> Response:
+    return _revisioned(
+        guardrails.replace(call.args["name"], call.body, actor=call.actor, if_match=call.if_match())
+    )  # type: ignore[arg-type]
+
+
+def activate_guardrail(call: Call) -> Response:
+    return _revisioned(
+        guardrails.set_active(call.args["name"], True, actor=call.actor, if_match=call.if_match())
+    )
+
+
+def deactivate_guardrail(call: Call) -> Response:
+    return _revisioned(
+        guardrails.set_active(call.args["name"], False, actor=call.actor, if_match=call.if_match())
+    )
+
+
+def delete_guardrail(call: Call) -> Response:
+    guardrails.delete(call.args["name"], actor=call.actor, if_match=call.if_match())
+    return Response(status=204)
+
+
+# Experiments ----------------------------------------------------------------------------
+
+
+def list_experiments(call: Call) -> Response:
+    return json_answer(
+        experiments.list(
+            cursor=call.query.get("cursor"), limit=parse_limit(call.query.get("limit"))
+        )
+    )
+
+
+def create_experiment(call: Call) -> Response:
+    return _revisioned(experiments.create(call.body, actor=call.actor), status=201)  # type: ignore[arg-type]
+
+
+def get_experiment(call: Call) -> Response:
+    return _revisioned(experiments.get(call.args["id"]))
+
+
+def replace_experiment(call: Call) -> Response:
+    return _revisioned(
+        experiments.replace(call.args["id"], call.body, actor=call.actor, if_match=call.if_match())
+    )  # type: ignore[arg-type]
+
+
+def start_experiment(call: Call) -> Response:
+    return _revisioned(
+        experiments.start(call.args["id"], actor=call.actor, if_match=call.if_match())
+    )
+
+
+def stop_experiment(call: Call) -> Response:
+    return _revisioned(
+        experiments.stop(call.args["id"], call.body, actor=call.actor, if_match=call.if_match())
+    )  # type: ignore[arg-type]
+
+
+def delete_experiment(call: Call) -> Response:
+    experiments.delete(call.args["id"], actor=call.actor, if_match=call.if_match())
+    return Response(status=204)
+
+
 # Audit log and the document itself ------------------------------------------------------
 
 
@@ -177,6 +281,8 @@ def openapi(call: Call) -> Response:
 
 
 T = "/v1/templates/<name>"
+G = "/v1/guardrails/<name>"
+E = "/v1/experiments/<id>"
 api = Api(
     [
         Route(
@@ -306,6 +412,101 @@ api = Api(
                 QueryParam("from", "older version", {"type": "integer", "minimum": 1}),
                 QueryParam("to", "newer version", {"type": "integer", "minimum": 1}),
             ),
+        ),
+        Route(
+            "GET",
+            "/v1/guardrails",
+            "viewer",
+            list_guardrails,
+            "List guardrails",
+            response=GuardrailPage,
+            query=PAGE,
+        ),
+        Route(
+            "POST",
+            "/v1/guardrails",
+            "editor",
+            create_guardrail,
+            "Create a guardrail",
+            body=Guardrail,
+            response=GuardrailOut,
+            status=201,
+        ),
+        Route("GET", G, "viewer", get_guardrail, "Get a guardrail", response=GuardrailOut),
+        Route(
+            "PUT",
+            G,
+            "editor",
+            replace_guardrail,
+            "Replace a guardrail's configuration",
+            body=GuardrailSpec,
+            response=GuardrailOut,
+        ),
+        Route("DELETE", G, "admin", delete_guardrail, "Delete a guardrail", status=204),
+        Route(
+            "POST",
+            f"{G}/activate",
+            "publisher",
+            activate_guardrail,
+            "Activate a guardrail",
+            response=GuardrailOut,
+        ),
+        Route(
+            "POST",
+            f"{G}/deactivate",
+            "publisher",
+            deactivate_guardrail,
+            "Deactivate a guardrail",
+            response=GuardrailOut,
+        ),
+        Route(
+            "GET",
+            "/v1/experiments",
+            "viewer",
+            list_experiments,
+            "List experiments",
+            response=ExperimentPage,
+            query=PAGE,
+        ),
+        Route(
+            "POST",
+            "/v1/experiments",
+            "editor",
+            create_experiment,
+            "Define an experiment (draft)",
+            body=ExperimentCreate,
+            response=ExperimentOut,
+            status=201,
+        ),
+        Route("GET", E, "viewer", get_experiment, "Get an experiment", response=ExperimentOut),
+        Route(
+            "PUT",
+            E,
+            "editor",
+            replace_experiment,
+            "Edit a draft experiment",
+            body=ExperimentSpec,
+            response=ExperimentOut,
+        ),
+        Route(
+            "DELETE", E, "admin", delete_experiment, "Delete a non-running experiment", status=204
+        ),
+        Route(
+            "POST",
+            f"{E}/start",
+            "publisher",
+            start_experiment,
+            "Start (one per template and label)",
+            response=ExperimentOut,
+        ),
+        Route(
+            "POST",
+            f"{E}/stop",
+            "publisher",
+            stop_experiment,
+            "Stop, recording the decision; a winner moves the label",
+            body=StopRequest,
+            response=ExperimentOut,
         ),
         Route(
             "GET",

@@ -9,13 +9,44 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.templates.model import TemplateName
 
 GuardrailType = Literal["pii_detection", "toxic_content_filter", "prompt_injection_guard"]
 Action = Literal["block", "warn", "redact", "log"]
 Surface = Literal["input_variables", "rendered_prompt", "response"]
+
+
+PiiEntity = Literal["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "NATIONAL_ID", "IP_ADDRESS", "SECRET"]
+
+
+class PiiConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entities: list[PiiEntity] = Field(
+        default_factory=lambda: list(PiiEntity.__args__), min_length=1
+    )
+    phone_regions: list[str] = Field(default_factory=list, max_length=50)
+    context_words: bool = True
+
+
+class ToxicConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    extra_terms: list[str] = Field(default_factory=list, max_length=1000)
+    allow_terms: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class InjectionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    canary_tokens: list[str] = Field(default_factory=list, max_length=20)
+    decode_payloads: bool = True
+
+
+CONFIG_MODELS: dict[str, type[BaseModel]] = {
+    "pii_detection": PiiConfig,
+    "toxic_content_filter": ToxicConfig,
+    "prompt_injection_guard": InjectionConfig,
+}
 
 
 class Guardrail(BaseModel):
@@ -30,3 +61,11 @@ class Guardrail(BaseModel):
     active: bool = True
     fail_mode: Literal["open", "closed"] = "open"
     config: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _config_fits_the_type(self) -> Guardrail:
+        """Each type has its own configuration shape; unknown keys are refused."""
+        CONFIG_MODELS[self.type].model_validate(self.config)
+        if len(set(self.surfaces)) != len(self.surfaces):
+            raise ValueError("surfaces must not repeat")
+        return self

@@ -1,0 +1,1 @@
+"""A/B experiments: definitions and lifecycle (assignment and statistics: their own issue)."""

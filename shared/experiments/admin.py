@@ -1,0 +1,142 @@
+"""Experiments admin: define, edit while draft, start, stop with a decision, delete."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from shared.audit.model import Actor
+from shared.config import Settings
+from shared.errors import Conflict, ExperimentNotFound, FieldError, ValidationFailed
+from shared.experiments.model import (
+    EXPERIMENT_ID_PATTERN,
+    ExperimentCreate,
+    ExperimentOut,
+    ExperimentPage,
+    ExperimentSpec,
+    StopRequest,
+)
+from shared.http.pagination import decode_cursor, encode_cursor
+from shared.storage.experiments import ExperimentStore
+from shared.storage.template_admin import TemplateAdminStore
+
+
+def _out(document: dict[str, Any]) -> ExperimentOut:
+    return ExperimentOut.model_validate(
+        {**document, "revision": int(document.get("update_count", 0))}
+    )
+
+
+def _check_id(experiment_id: str) -> str:
+    if not re.fullmatch(EXPERIMENT_ID_PATTERN, experiment_id):
+        raise ValidationFailed(
+            "invalid experiment id",
+            errors=[FieldError("id", f"must match {EXPERIMENT_ID_PATTERN}")],
+        )
+    return experiment_id
+
+
+class ExperimentAdminService:
+    def __init__(self, settings: Settings, templates: TemplateAdminStore) -> None:
+        self._store = ExperimentStore(settings)
+        self._templates = templates
+
+    def running_blocker(self, template: str) -> str | None:
+        """For template deletion: refuse while an experiment runs on it."""
+        running = self._store.running_for(template)
+        return f"experiment '{running[0]}' is running on template '{template}'" if running else None
+
+    def _check_versions(self, spec: ExperimentSpec) -> None:
+        head = self._templates.head(spec.template)
+        if head is None or head.get("deleted"):
+            raise ValidationFailed(
+                f"template '{spec.template}' does not exist",
+                errors=[FieldError("body.template", "no such template")],
+            )
+        missing = [
+            FieldError(f"body.variants.{i}.version", f"version {v.version} does not exist")
+            for i, v in enumerate(spec.variants)
+            if self._templates.version(spec.template, v.version) is None
+        ]
+        if missing:
+            raise ValidationFailed("variants name versions that do not exist", errors=missing)
+
+    def list(self, *, cursor: str | None, limit: int) -> ExperimentPage:
+        rows = self._store.list(after=decode_cursor(cursor), limit=limit + 1)
+        items = [_out(r) for r in rows[:limit]]
+        return ExperimentPage(
+            items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None
+        )
+
+    def get(self, experiment_id: str) -> ExperimentOut:
+        document = self._store.get(_check_id(experiment_id))
+        if document is None:
+            raise ExperimentNotFound(experiment_id)
+        return _out(document)
+
+    def create(self, body: ExperimentCreate, *, actor: Actor) -> ExperimentOut:
+        self._check_versions(body)
+        data = {
+            **body.model_dump(mode="json", exclude={"id"}),
+            "status": "draft",
+            "seed": secrets.token_hex(8),  # the per-experiment salt of the assignment hash
+        }
+        return _out(self._store.create(body.id, data, actor=actor))
+
+    def replace(
+        self, experiment_id: str, spec: ExperimentSpec, *, actor: Actor, if_match: int | None
+    ) -> ExperimentOut:
+        _check_id(experiment_id)
+        self._check_versions(spec)
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            if current["status"] != "draft":
+                raise Conflict(
+                    f"experiment '{experiment_id}' is {current['status']}: only drafts can change"
+                )
+            return spec.model_dump(mode="json")
+
+        return _out(
+            self._store.update(
+                experiment_id, change, actor=actor, if_match=if_match, action="replace"
+            )
+        )
+
+    def start(self, experiment_id: str, *, actor: Actor, if_match: int | None) -> ExperimentOut:
+        experiment = self.get(experiment_id)
+        self._check_versions(experiment)
+        return _out(
+            self._store.transition(experiment_id, "running", actor=actor, if_match=if_match)
+        )
+
+    def stop(
+        self, experiment_id: str, body: StopRequest, *, actor: Actor, if_match: int | None
+    ) -> ExperimentOut:
+        experiment = self.get(experiment_id)
+        winner = None
+        if body.winner is not None:
+            winner = next((v for v in experiment.variants if v.name == body.winner), None)
+            if winner is None:
+                raise ValidationFailed(
+                    f"'{body.winner}' is not a variant of '{experiment_id}'",
+                    errors=[FieldError("body.winner", "not a variant name")],
+                )
+        decision = {"winner": body.winner, "note": body.note}
+        stopped = self._store.transition(
+            experiment_id, "stopped", actor=actor, if_match=if_match, decision=decision
+        )
+        if (
+            winner is not None
+        ):  # the decision is recorded first; the label move is its own audit entry
+            self._templates.move_label(
+                experiment.template, experiment.label, winner.version, actor=actor, if_match=None
+            )
+        return _out(stopped)
+
+    def delete(self, experiment_id: str, *, actor: Actor, if_match: int | None) -> None:
+        def guard(current: dict[str, Any]) -> None:
+            if current["status"] == "running":
+                raise Conflict(f"experiment '{experiment_id}' is running; stop it first")
+
+        self._store.delete(_check_id(experiment_id), actor=actor, if_match=if_match, guard=guard)

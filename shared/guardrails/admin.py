@@ -1,0 +1,114 @@
+"""Guardrails admin: create, replace, activate/deactivate, delete; validated per type, audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.audit.model import Actor
+from shared.config import Settings
+from shared.errors import GuardrailNotFound, ValidationFailed
+from shared.guardrails.model import Guardrail
+from shared.http.pagination import decode_cursor, encode_cursor
+from shared.storage.documents import AuditedDocuments
+from shared.templates.model import check_template_name
+from shared.validation import field_errors
+
+
+class GuardrailSpec(BaseModel):
+    """A guardrail's replaceable fields (PUT): everything but its name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    description: str = ""
+    threshold: float
+    action: str
+    surfaces: list[str]
+    active: bool = True
+    fail_mode: str = "open"
+    config: dict[str, Any] = {}
+
+
+class GuardrailOut(Guardrail):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    revision: int
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class GuardrailPage(BaseModel):
+    items: list[GuardrailOut]
+    next_cursor: str | None
+
+
+def _out(document: dict[str, Any]) -> GuardrailOut:
+    return GuardrailOut.model_validate(
+        {**document, "revision": int(document.get("update_count", 0))}
+    )
+
+
+def _validated(name: str, fields: dict[str, Any]) -> Guardrail:
+    try:
+        return Guardrail.model_validate({**fields, "name": name})
+    except ValidationError as exc:
+        errors = field_errors(exc, prefix="body")
+        raise ValidationFailed(
+            "invalid guardrail: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        ) from exc
+
+
+class GuardrailAdminService:
+    def __init__(self, settings: Settings) -> None:
+        self._docs = AuditedDocuments(
+            settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
+        )
+
+    def list(self, *, cursor: str | None, limit: int) -> GuardrailPage:
+        rows = self._docs.list(after=decode_cursor(cursor), limit=limit + 1)
+        items = [_out(r) for r in rows[:limit]]
+        return GuardrailPage(
+            items=items, next_cursor=encode_cursor(items[-1].name) if len(rows) > limit else None
+        )
+
+    def get(self, name: str) -> GuardrailOut:
+        document = self._docs.get(check_template_name(name))
+        if document is None:
+            raise GuardrailNotFound(name)
+        return _out(document)
+
+    def create(self, guardrail: Guardrail, *, actor: Actor) -> GuardrailOut:
+        return _out(
+            self._docs.create(guardrail.name, guardrail.model_dump(mode="json"), actor=actor)
+        )
+
+    def replace(
+        self, name: str, spec: GuardrailSpec, *, actor: Actor, if_match: int | None
+    ) -> GuardrailOut:
+        guardrail = _validated(check_template_name(name), spec.model_dump())
+        fields = guardrail.model_dump(mode="json", exclude={"name"})
+        return _out(
+            self._docs.update(
+                name, lambda _current: fields, actor=actor, if_match=if_match, action="replace"
+            )
+        )
+
+    def set_active(
+        self, name: str, active: bool, *, actor: Actor, if_match: int | None
+    ) -> GuardrailOut:
+        check_template_name(name)
+        action = "activate" if active else "deactivate"
+        return _out(
+            self._docs.update(
+                name, lambda _c: {"active": active}, actor=actor, if_match=if_match, action=action
+            )
+        )
+
+    def delete(self, name: str, *, actor: Actor, if_match: int | None) -> None:
+        self._docs.delete(
+            check_template_name(name), actor=actor, if_match=if_match, guard=lambda _c: None
+        )
