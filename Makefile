@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench tools clean
+.PHONY: venv dev test lint format unit integration e2e bench openapi tools clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ e2e: venv tools
 
 bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
+
+# Regenerate the committed OpenAPI document of the admin API (a test fails when it drifts).
+openapi: venv
+	$(BIN)/python -m infra.local.openapi
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .ruff_cache

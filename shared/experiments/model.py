@@ -18,15 +18,18 @@ EXPERIMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 Status = Literal["draft", "running", "stopped"]
 
 
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
 class Variant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     version: int = Field(ge=1)
     weight: float = Field(gt=0, le=1)
 
 
 class ExperimentSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     template: TemplateName
     label: str = Field(DEFAULT_LABEL, pattern=LABEL_PATTERN)
@@ -52,13 +55,13 @@ class ExperimentCreate(ExperimentSpec):
 
 
 class StopRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     winner: str | None = Field(None, description="variant whose version the label moves to")
     note: str = Field("", max_length=2000)
 
 
 class ExperimentOut(ExperimentSpec):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=False)
     id: str
     status: Status
     seed: str

@@ -10,30 +10,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.audit.model import Actor
 from shared.config import Settings
 from shared.errors import GuardrailNotFound, ValidationFailed
-from shared.guardrails.model import Guardrail
+from shared.guardrails.model import Guardrail, GuardrailFields
 from shared.http.pagination import decode_cursor, encode_cursor
 from shared.storage.documents import AuditedDocuments
 from shared.templates.model import check_template_name
 from shared.validation import field_errors
 
-
-class GuardrailSpec(BaseModel):
-    """A guardrail's replaceable fields (PUT): everything but its name."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: str
-    description: str = ""
-    threshold: float
-    action: str
-    surfaces: list[str]
-    active: bool = True
-    fail_mode: str = "open"
-    config: dict[str, Any] = {}
+GuardrailSpec = GuardrailFields
 
 
 class GuardrailOut(Guardrail):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=False)
     revision: int
     created_by: str | None = None
     created_at: datetime | None = None
@@ -89,7 +76,7 @@ class GuardrailAdminService:
     def replace(
         self, name: str, spec: GuardrailSpec, *, actor: Actor, if_match: int | None
     ) -> GuardrailOut:
-        guardrail = _validated(check_template_name(name), spec.model_dump())
+        guardrail = _validated(check_template_name(name), spec.model_dump(mode="json"))
         fields = guardrail.model_dump(mode="json", exclude={"name"})
         return _out(
             self._docs.update(

@@ -49,10 +49,11 @@ CONFIG_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-class Guardrail(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class GuardrailFields(BaseModel):
+    """Everything about a guardrail but its name (what `PUT guardrails/{name}` replaces)."""
 
-    name: TemplateName
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
     type: GuardrailType
     description: str = Field("", max_length=2000)
     threshold: float = Field(ge=0.0, le=1.0)
@@ -63,9 +64,13 @@ class Guardrail(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _config_fits_the_type(self) -> Guardrail:
+    def _config_fits_the_type(self) -> GuardrailFields:
         """Each type has its own configuration shape; unknown keys are refused."""
         CONFIG_MODELS[self.type].model_validate(self.config)
         if len(set(self.surfaces)) != len(self.surfaces):
             raise ValueError("surfaces must not repeat")
         return self
+
+
+class Guardrail(GuardrailFields):
+    name: TemplateName

@@ -18,13 +18,19 @@ from werkzeug.routing import Map, Rule
 from shared.audit.model import Actor
 from shared.auth.authenticator import API_KEY_HEADER, Authenticator
 from shared.auth.principals import Principal, Role
-from shared.errors import BadRequest, FieldError, PreconditionFailed
+from shared.errors import BadRequest, FieldError, PreconditionFailed, ValidationFailed
+from shared.experiments.model import EXPERIMENT_ID_PATTERN
 from shared.http.parsing import query_params, read_json_body
 from shared.observability import current_request_id
 from shared.templates.model import LABEL_PATTERN, TEMPLATE_NAME_PATTERN
 from shared.validation import validate_as
 
-PATH_PARAMETER_PATTERNS = {"name": TEMPLATE_NAME_PATTERN, "label": LABEL_PATTERN}
+PATH_PARAMETER_PATTERNS = {
+    "name": TEMPLATE_NAME_PATTERN,
+    "label": LABEL_PATTERN,
+    "id": EXPERIMENT_ID_PATTERN,
+    "version": r"^[1-9][0-9]{0,17}$",
+}
 
 
 @dataclass(frozen=True)
@@ -54,13 +60,16 @@ class Call:
         if raw is None or raw.strip() == "*":
             return None
         match = re.fullmatch(r'\s*"r(\d{1,18})"\s*', raw)
-        if match is None:
+        if match is not None:
+            return int(match.group(1))
+        if re.fullmatch(r'\s*(W/)?"[^"]*"\s*', raw):
             raise PreconditionFailed(
-                'If-Match must be a strong ETag this API issued, like "r3" (weak ETags never '
-                "match a write)",
-                errors=[FieldError("header.If-Match", "unrecognised ETag")],
+                "If-Match names no current revision (weak or foreign ETags never match a write)"
             )
-        return int(match.group(1))
+        raise BadRequest(
+            'If-Match must be an ETag this API issued, like "r3"',
+            errors=[FieldError("header.If-Match", "not an entity tag")],
+        )
 
 
 Handler = Callable[[Call], Response]
@@ -101,6 +110,7 @@ class Api:
         endpoint, args = self._map.match(path_info=request.path, method=request.method)
         route = self._by_endpoint[endpoint]
         principal = authenticator.require(request.headers, route.role)
+        _check_path(args)
         query = query_params(request, allowed=[q.name for q in route.query])
         body = None
         if route.body is not None:
@@ -195,12 +205,21 @@ class Api:
         return operation
 
 
+def _check_path(args: dict[str, Any]) -> None:
+    """Path parameters first, so a malformed one is a 422 whatever else is wrong."""
+    errors = [
+        FieldError(f"path.{name}", f"must match {PATH_PARAMETER_PATTERNS[name]}")
+        for name, value in args.items()
+        if not re.fullmatch(PATH_PARAMETER_PATTERNS[name], str(value))
+    ]
+    if errors:
+        raise ValidationFailed("invalid path: " + ", ".join(e.field for e in errors), errors=errors)
+
+
 def _path_schema(name: str) -> dict[str, Any]:
-    if name in PATH_PARAMETER_PATTERNS:
-        return {"type": "string", "pattern": PATH_PARAMETER_PATTERNS[name]}
-    if name in {"version"}:
+    if name == "version":
         return {"type": "integer", "minimum": 1}
-    return {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,128}$"}
+    return {"type": "string", "pattern": PATH_PARAMETER_PATTERNS[name]}
 
 
 class Problem(BaseModel):

@@ -25,7 +25,7 @@ LAST_MOVE_TO = register(
         "label history: latest move of a label to a version",
         LABEL_HISTORY,
         equality=("label", "to_version", "kind"),
-        order_by=(("at", "DESCENDING"),),
+        order_by=(("revision", "DESCENDING"),),
     )
 )
 LABEL_HISTORY_BY_LABEL = register(
@@ -33,7 +33,7 @@ LABEL_HISTORY_BY_LABEL = register(
         "label history of one label, newest first",
         LABEL_HISTORY,
         equality=("label",),
-        order_by=(("at", "DESCENDING"),),
+        order_by=(("revision", "DESCENDING"),),
     )
 )
 
@@ -94,7 +94,7 @@ class TemplateAdminStore(FirestoreRepository):
             self._head_ref(name)
             .collection(LABEL_HISTORY)
             .where(filter=FieldFilter("label", "==", label))
-            .order_by("at", direction=firestore.Query.DESCENDING)
+            .order_by("revision", direction=firestore.Query.DESCENDING)
             .limit(limit)
         )
         return [s.to_dict() or {} for s in query.stream()]
@@ -231,11 +231,12 @@ class TemplateAdminStore(FirestoreRepository):
                 labels.pop(label, None)
             else:
                 labels[label] = target
+            revision = int(head["update_count"]) + 1  # strictly increasing: orders the history
             transaction.update(
                 head_ref,
                 {
                     "labels": labels,
-                    "update_count": int(head["update_count"]) + 1,
+                    "update_count": revision,
                     "updated_at": firestore.SERVER_TIMESTAMP,
                 },
             )
@@ -246,6 +247,7 @@ class TemplateAdminStore(FirestoreRepository):
                     "from_version": current,
                     "to_version": target,
                     "kind": kind,
+                    "revision": revision,
                     "actor": actor.id,
                     "request_id": actor.request_id,
                     "at": firestore.SERVER_TIMESTAMP,
@@ -280,7 +282,7 @@ class TemplateAdminStore(FirestoreRepository):
             history.where(filter=FieldFilter("label", "==", label))
             .where(filter=FieldFilter("to_version", "==", current))
             .where(filter=FieldFilter("kind", "==", "move"))
-            .order_by("at", direction=firestore.Query.DESCENDING)
+            .order_by("revision", direction=firestore.Query.DESCENDING)
             .limit(1)
         )
         entries = [s.to_dict() or {} for s in transaction.get(query)]

@@ -86,6 +86,7 @@ class LabelHistoryEntry(BaseModel):
     from_version: int | None
     to_version: int | None
     kind: str
+    revision: int = Field(description="the template revision this move created; orders history")
     actor: str
     at: datetime | None = None
 

@@ -64,7 +64,8 @@ def test_parallel_label_moves_keep_one_version_per_label_and_lose_no_update(
     assert len(history) == len(moves)  # every applied move is in the history, exactly once
     assert head["update_count"] == 3 + len(moves)  # no lost update
     assert head["labels"]["production"] == history[0]["to_version"]  # the last move won
-    chain = sorted(history, key=lambda h: h["at"])
+    chain = sorted(history, key=lambda h: h["revision"])
+    assert [h["revision"] for h in chain] == sorted({h["revision"] for h in chain})  # unique
     for earlier, later in itertools.pairwise(chain):  # each move saw the one before
         assert later["from_version"] == earlier["to_version"]
     assert _audit_count(store, "label.move", "templates/hot/labels/production") == len(moves)
