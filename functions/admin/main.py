@@ -17,9 +17,11 @@ import functions_framework
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
+from shared.analytics.aggregate import AnalyticsReport, summarize
 from shared.auth.authenticator import Authenticator
 from shared.config import get_settings
-from shared.errors import BadRequest, FieldError
+from shared.errors import BadRequest, FieldError, NotFound
+from shared.executions.model import ExecutionOut, ExecutionPage
 from shared.experiments.admin import ExperimentAdminService
 from shared.experiments.model import (
     ExperimentCreate,
@@ -36,10 +38,11 @@ from shared.guardrails.admin import (
 )
 from shared.guardrails.model import Guardrail
 from shared.http.api import Api, Call, QueryParam, Route, json_answer
-from shared.http.pagination import decode_cursor, encode_cursor, parse_limit
+from shared.http.pagination import decode_cursor, encode_cursor, parse_limit, parse_window
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.observability import configure_logging
 from shared.storage.audit import AuditLogStore
+from shared.storage.observations import ObservationStore
 from shared.storage.template_admin import TemplateAdminStore, etag_for
 from shared.templates import admin_models as m
 from shared.templates.admin import TemplateAdminService
@@ -51,6 +54,7 @@ template_store = TemplateAdminStore(settings)
 experiments = ExperimentAdminService(settings, template_store)
 templates = TemplateAdminService(template_store, delete_blocker=experiments.running_blocker)
 guardrails = GuardrailAdminService(settings)
+observations = ObservationStore(settings)
 audit_log = AuditLogStore(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
 
@@ -253,6 +257,52 @@ def delete_experiment(call: Call) -> Response:
     return Response(status=204)
 
 
+# Executions and analytics (written by the audit pipeline) ------------------------------
+
+
+def list_executions(call: Call) -> Response:
+    start, end = parse_window(call.query.get("from"), call.query.get("to"))
+    version = _version_arg(call) if "version" in call.query else None
+    if version is not None and "template" not in call.query:
+        raise BadRequest(
+            "version needs template", errors=[FieldError("query.version", "give template too")]
+        )
+    limit = parse_limit(call.query.get("limit"))
+    rows = observations.executions(
+        template=call.query.get("template"),
+        version=version,
+        start=start,
+        end=end,
+        after_id=decode_cursor(call.query.get("cursor")),
+        limit=limit + 1,
+    )
+    items = [ExecutionOut.model_validate(r) for r in rows[:limit]]
+    cursor = encode_cursor(items[-1].execution_id) if len(rows) > limit else None
+    return json_answer(ExecutionPage(items=items, next_cursor=cursor))
+
+
+def get_execution(call: Call) -> Response:
+    row = observations.execution(call.args["execution_id"])
+    if row is None:
+        raise NotFound(f"execution '{call.args['execution_id']}' does not exist")
+    return json_answer(ExecutionOut.model_validate(row))
+
+
+def _report(call: Call, template: str | None) -> Response:
+    start, end = parse_window(call.query.get("from"), call.query.get("to"))
+    rows = observations.rollups(template=template, start=start, end=end)
+    items = summarize(rows, by_variant=template is not None)
+    return json_answer(AnalyticsReport(start=start.isoformat(), end=end.isoformat(), items=items))
+
+
+def analytics_overview(call: Call) -> Response:
+    return _report(call, None)
+
+
+def analytics_for_template(call: Call) -> Response:
+    return _report(call, call.args["name"])
+
+
 # Audit log and the document itself ------------------------------------------------------
 
 
@@ -280,6 +330,18 @@ def openapi(call: Call) -> Response:
     return json_answer(api.openapi())
 
 
+WINDOW = (
+    QueryParam(
+        "from",
+        "start, ISO 8601 with zone (default: 24 h before 'to')",
+        {"type": "string", "format": "date-time"},
+    ),
+    QueryParam(
+        "to",
+        "end, ISO 8601 with zone (default: now); at most 31 days after 'from'",
+        {"type": "string", "format": "date-time"},
+    ),
+)
 T = "/v1/templates/<name>"
 G = "/v1/guardrails/<name>"
 E = "/v1/experiments/<id>"
@@ -507,6 +569,50 @@ api = Api(
             "Stop, recording the decision; a winner moves the label",
             body=StopRequest,
             response=ExperimentOut,
+        ),
+        Route(
+            "GET",
+            "/v1/executions",
+            "viewer",
+            list_executions,
+            "Execution records, newest first",
+            response=ExecutionPage,
+            query=(
+                *PAGE,
+                *WINDOW,
+                QueryParam("template", "only this template"),
+                QueryParam(
+                    "version",
+                    "only this version (with template)",
+                    {"type": "integer", "minimum": 1},
+                ),
+            ),
+        ),
+        Route(
+            "GET",
+            "/v1/executions/<execution_id>",
+            "viewer",
+            get_execution,
+            "One execution record",
+            response=ExecutionOut,
+        ),
+        Route(
+            "GET",
+            "/v1/analytics",
+            "viewer",
+            analytics_overview,
+            "Per template and version, over a time window",
+            response=AnalyticsReport,
+            query=WINDOW,
+        ),
+        Route(
+            "GET",
+            "/v1/analytics/<name>",
+            "viewer",
+            analytics_for_template,
+            "One template, per version and experiment variant",
+            response=AnalyticsReport,
+            query=WINDOW,
         ),
         Route(
             "GET",

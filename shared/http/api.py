@@ -30,6 +30,7 @@ PATH_PARAMETER_PATTERNS = {
     "label": LABEL_PATTERN,
     "id": EXPERIMENT_ID_PATTERN,
     "version": r"^[1-9][0-9]{0,17}$",
+    "execution_id": r"^[A-Za-z0-9_-]{1,128}$",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.errors import BadRequest, FieldError
@@ -36,3 +37,33 @@ def parse_limit(raw: str | None) -> int:
             "invalid limit", errors=[FieldError("query.limit", f"an integer 1..{MAX_LIMIT}")]
         )
     return int(raw)
+
+
+MAX_WINDOW = timedelta(days=31)
+DEFAULT_WINDOW = timedelta(days=1)
+
+
+def parse_window(start_raw: str | None, end_raw: str | None) -> tuple[datetime, datetime]:
+    """`from`/`to` as ISO 8601 (a zone is required); default the last 24 hours, at most 31 days."""
+    end = _instant(end_raw, "to") if end_raw else datetime.now(UTC)
+    start = _instant(start_raw, "from") if start_raw else end - DEFAULT_WINDOW
+    if not start < end or end - start > MAX_WINDOW:
+        raise BadRequest(
+            "invalid time window",
+            errors=[FieldError("query.from", "must be before 'to', at most 31 days earlier")],
+        )
+    return start, end
+
+
+def _instant(raw: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadRequest(
+            f"invalid {name}", errors=[FieldError(f"query.{name}", "an ISO 8601 time with zone")]
+        ) from exc
+    if value.tzinfo is None:
+        raise BadRequest(
+            f"invalid {name}", errors=[FieldError(f"query.{name}", "give a zone, e.g. Z or +00:00")]
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Analytics: hourly rollups of executions and their aggregation for reading."""

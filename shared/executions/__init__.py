@@ -1,0 +1,1 @@
+"""Execution audit records: one per prompt execution (written by the audit pipeline)."""
