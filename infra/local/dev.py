@@ -138,8 +138,10 @@ def wait_until_up(function: ServedFunction, timeout: float = 60.0) -> None:
     raise EmulatorError(f"function {function.name} did not start; see {function.log_path}")
 
 
-def check(functions: list[ServedFunction], service_key: str) -> None:
-    """Probe what `make dev` promises: the resolver answers from the chain."""
+def check(functions: list[ServedFunction], keys: dict[str, str]) -> None:
+    """Probe what `make dev` promises: the resolver answers from Firestore, the admin API
+    lists the seeded templates."""
+    service_key = keys["service"]
     by_name = {f.name: f for f in functions}
     resolve = by_name["resolve"]
     request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
@@ -148,6 +150,12 @@ def check(functions: list[ServedFunction], service_key: str) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL
         body = json.loads(response.read())
     print(f"  check: resolve served nlu_extraction_gemini_25 from {body['source']!r}")
+    request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
+        f"{by_name['admin'].url}/v1/templates", headers={"X-API-Key": keys["viewer"]}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL
+        names = [t["name"] for t in json.loads(response.read())["items"]]
+    print(f"  check: admin lists {len(names)} templates: {', '.join(names)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         for role, key in keys.items():
             print(f"  X-API-Key ({role}): {key}")
         if args.check:
-            check(served, keys["service"])
+            check(served, keys)
             return 0
         print("\nPress Ctrl-C to stop everything.")
         while not stop_requested:

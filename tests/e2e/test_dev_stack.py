@@ -55,12 +55,18 @@ def test_dev_stack_serves_and_stops_cleanly_on_ctrl_c():
         assert response.status_code == 200
         assert response.json()["source"] == "firestore"  # make dev migrated and seeded
         assert requests.get(f"{resolve_url}/healthz", timeout=10).json()["status"] == "ok"
+        admin_url = re.search(r"admin\s+(http://\S+)", output).group(1)
+        viewer_key = re.search(r"X-API-Key \(viewer\): (\S+)", output).group(1)
+        listed = requests.get(
+            f"{admin_url}/v1/templates", headers={"X-API-Key": viewer_key}, timeout=10
+        )
+        assert {t["name"] for t in listed.json()["items"]} >= {"nlu_extraction_gemini_25"}
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
     assert process.returncode == 0, rest
     assert "Stopped." in rest
-    ports = [*hosts, resolve_url.removeprefix("http://")]
+    ports = [*hosts, resolve_url.removeprefix("http://"), admin_url.removeprefix("http://")]
     still_open = _wait_until_closed(ports, seconds=10)  # a leak stays open far longer
     listing = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True, check=False).stdout
     assert not still_open, f"still listening after Ctrl-C: {still_open}\n{listing}"
