@@ -42,8 +42,9 @@ from shared.http.pagination import decode_cursor, encode_cursor, parse_limit, pa
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.observability import configure_logging
 from shared.storage.audit import AuditLogStore
+from shared.storage.documents import etag_for
 from shared.storage.observations import ObservationStore
-from shared.storage.template_admin import TemplateAdminStore, etag_for
+from shared.storage.template_admin import TemplateAdminStore
 from shared.templates import admin_models as m
 from shared.templates.admin import TemplateAdminService
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
-from shared.errors import Conflict, PreconditionFailed, TemplateNotFound, VersionNotFound
+from shared.errors import Conflict, TemplateNotFound, VersionNotFound
+from shared.storage.documents import check_if_match
 from shared.storage.firestore import FirestoreRepository
 from shared.storage.queries import QueryShape, register
 from shared.storage.templates import VERSIONS, version_document
@@ -308,7 +309,7 @@ class TemplateAdminStore(FirestoreRepository):
             if not snapshot.exists:
                 raise TemplateNotFound(name)
             head = snapshot.to_dict() or {}
-            _check_if_match(head, if_match)
+            check_if_match(head, if_match)
             if bool(head.get("deleted")) == deleted:
                 raise Conflict(f"template '{name}' is {'already' if deleted else 'not'} deleted")
             if deleted and head.get("labels"):
@@ -349,19 +350,5 @@ def _live_head(snapshot: DocumentSnapshot, name: str, if_match: int | None) -> d
     head = snapshot.to_dict() if snapshot.exists else None
     if head is None or head.get("deleted"):
         raise TemplateNotFound(name)
-    _check_if_match(head, if_match)
+    check_if_match(head, if_match)
     return head
-
-
-def _check_if_match(head: dict[str, Any], if_match: int | None) -> None:
-    current = int(head.get("update_count", 0))
-    if if_match is not None and if_match != current:
-        raise PreconditionFailed(
-            f"If-Match names revision {if_match} but the template is at revision {current}; "
-            "re-read it and retry",
-            extra={"current_etag": etag_for(current)},
-        )
-
-
-def etag_for(update_count: int) -> str:
-    return f'"r{update_count}"'

@@ -58,3 +58,26 @@ def json_logs() -> Iterator[Callable[[], list[dict]]]:
 
 
 __all__ = ["PROJECT"]
+
+
+ADMIN_SOURCE = ROOT / "functions" / "admin" / "main.py"
+
+
+@pytest.fixture
+def admin(load_function):
+    """A test client of the admin function sending the `role` API key (default admin)."""
+
+    def load(role="admin", **env):
+        client, _ = load_function(source=ADMIN_SOURCE, target="admin", role=role, **env)
+        return client
+
+    return load
+
+
+def assert_problem(response, status: int, slug: str) -> dict:
+    """The answer is RFC 9457 problem details of this status and type; returns its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["type"].endswith(slug)
+    return body

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks
 
 from tests.conftest import ROOT
-from tests.e2e.test_admin_templates import ADMIN
+from tests.e2e.conftest import ADMIN_SOURCE as ADMIN
 
 pytestmark = pytest.mark.emulator
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_admin_templates import ADMIN, BODY
+from tests.e2e.conftest import assert_problem
+from tests.e2e.test_admin_templates import BODY
 
 pytestmark = pytest.mark.emulator
 
@@ -18,33 +19,18 @@ PII = {
 }
 
 
-@pytest.fixture
-def admin(load_function):
-    def load(role="admin", **env):
-        client, _ = load_function(source=ADMIN, target="admin", role=role, **env)
-        return client
-
-    return load
-
-
-def _problem(response, status, slug):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.get_json()["type"].endswith(slug)
-    return response.get_json()
-
-
 def test_guardrail_lifecycle_validated_per_type_and_audited(admin):
     client = admin()
     created = client.post("/v1/guardrails", json=PII)
     assert created.status_code == 201, created.get_data(as_text=True)
     assert created.get_json()["revision"] == 1
-    _problem(client.post("/v1/guardrails", json=PII), 409, "conflict")
+    assert_problem(client.post("/v1/guardrails", json=PII), 409, "conflict")
 
     etag = client.get("/v1/guardrails/pii_strict").headers["ETag"]
     spec = {k: v for k, v in PII.items() if k != "name"} | {"threshold": 0.6}
     replaced = client.put("/v1/guardrails/pii_strict", json=spec, headers={"If-Match": etag})
     assert replaced.get_json()["threshold"] == 0.6
-    _problem(
+    assert_problem(
         client.put("/v1/guardrails/pii_strict", json=spec, headers={"If-Match": etag}),
         412,
         "precondition-failed",
@@ -54,7 +40,7 @@ def test_guardrail_lifecycle_validated_per_type_and_audited(admin):
     assert client.post("/v1/guardrails/pii_strict/activate").get_json()["active"] is True
     assert [g["name"] for g in client.get("/v1/guardrails").get_json()["items"]] == ["pii_strict"]
     assert client.delete("/v1/guardrails/pii_strict").status_code == 204
-    _problem(client.get("/v1/guardrails/pii_strict"), 404, "guardrail-not-found")
+    assert_problem(client.get("/v1/guardrails/pii_strict"), 404, "guardrail-not-found")
     actions = [
         e["action"]
         for e in client.get("/v1/audit-log?target=guardrails/pii_strict").get_json()["items"]
@@ -82,7 +68,7 @@ def test_guardrail_lifecycle_validated_per_type_and_audited(admin):
     ],
 )
 def test_invalid_guardrails_are_422(admin, change):
-    _problem(admin().post("/v1/guardrails", json={**PII, **change}), 422, "validation-failed")
+    assert_problem(admin().post("/v1/guardrails", json={**PII, **change}), 422, "validation-failed")
 
 
 def _template_with_versions(client, name="exp_target", versions=3):
@@ -119,24 +105,24 @@ def test_experiment_lifecycle_one_running_per_label_and_a_winner_moves_the_label
         == "try shorter"
     )
     assert client.post("/v1/experiments/shorter-prompt/start").get_json()["status"] == "running"
-    _problem(
+    assert_problem(
         client.put("/v1/experiments/shorter-prompt", json=edited), 409, "conflict"
     )  # running: frozen
-    _problem(client.delete("/v1/experiments/shorter-prompt"), 409, "conflict")
+    assert_problem(client.delete("/v1/experiments/shorter-prompt"), 409, "conflict")
 
     rival = {**EXPERIMENT, "id": "rival"}
     client.post("/v1/experiments", json=rival)
     assert (
         "already running"
-        in _problem(client.post("/v1/experiments/rival/start"), 409, "conflict")["detail"]
+        in assert_problem(client.post("/v1/experiments/rival/start"), 409, "conflict")["detail"]
     )
     client.delete("/v1/templates/exp_target/labels/production")
     assert (
         "is running"
-        in _problem(client.delete("/v1/templates/exp_target"), 409, "conflict")["detail"]
+        in assert_problem(client.delete("/v1/templates/exp_target"), 409, "conflict")["detail"]
     )
 
-    _problem(
+    assert_problem(
         client.post("/v1/experiments/shorter-prompt/stop", json={"winner": "nobody"}),
         422,
         "validation-failed",
@@ -150,7 +136,7 @@ def test_experiment_lifecycle_one_running_per_label_and_a_winner_moves_the_label
     assert (
         client.post("/v1/experiments/rival/start").get_json()["status"] == "running"
     )  # the lock was freed
-    _problem(
+    assert_problem(
         client.post("/v1/experiments/shorter-prompt/start"), 409, "conflict"
     )  # stopped stays stopped
 
@@ -195,7 +181,7 @@ def test_experiment_lifecycle_one_running_per_label_and_a_winner_moves_the_label
 def test_invalid_experiments_are_422_naming_the_field(admin, change, field):
     client = admin()
     _template_with_versions(client)
-    body = _problem(
+    body = assert_problem(
         client.post("/v1/experiments", json={**EXPERIMENT, **change}), 422, "validation-failed"
     )
     assert any(e["field"].startswith(field) for e in body["errors"]), body["errors"]

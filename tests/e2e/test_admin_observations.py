@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.storage.firestore import firestore_client
-from tests.e2e.test_admin_templates import ADMIN
+from tests.e2e.conftest import ADMIN_SOURCE as ADMIN
 
 pytestmark = pytest.mark.emulator
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
-def admin(load_function):
+def seeded(load_function):
     client, module = load_function(source=ADMIN, target="admin", role="viewer")
     db = firestore_client(module.settings)
     for i in range(5):
@@ -71,21 +71,23 @@ def admin(load_function):
     return client
 
 
-def test_executions_filter_page_and_read_one(admin):
-    everything = admin.get("/v1/executions").get_json()
+def test_executions_filter_page_and_read_one(seeded):
+    everything = seeded.get("/v1/executions").get_json()
     assert [e["execution_id"] for e in everything["items"]] == [f"exec-{i}" for i in range(5)]
-    page = admin.get("/v1/executions?template=nlu&limit=2").get_json()
+    page = seeded.get("/v1/executions?template=nlu&limit=2").get_json()
     assert [e["execution_id"] for e in page["items"]] == ["exec-0", "exec-1"]
-    rest = admin.get(f"/v1/executions?template=nlu&limit=2&cursor={page['next_cursor']}").get_json()
+    rest = seeded.get(
+        f"/v1/executions?template=nlu&limit=2&cursor={page['next_cursor']}"
+    ).get_json()
     assert [e["execution_id"] for e in rest["items"]] == ["exec-2", "exec-3"]
-    v2 = admin.get("/v1/executions?template=nlu&version=2").get_json()
+    v2 = seeded.get("/v1/executions?template=nlu&version=2").get_json()
     assert [e["execution_id"] for e in v2["items"]] == ["exec-2", "exec-3"]
     start = (NOW - timedelta(minutes=25)).isoformat()
-    recent = admin.get("/v1/executions", query_string={"from": start}).get_json()
+    recent = seeded.get("/v1/executions", query_string={"from": start}).get_json()
     assert [e["execution_id"] for e in recent["items"]] == ["exec-0", "exec-1"]
-    one = admin.get("/v1/executions/exec-3").get_json()
+    one = seeded.get("/v1/executions/exec-3").get_json()
     assert (one["success"], one["error_class"], one["cost_usd"]) == (False, "Timeout", "0.0012")
-    assert admin.get("/v1/executions/nope").status_code == 404
+    assert seeded.get("/v1/executions/nope").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -97,20 +99,20 @@ def test_executions_filter_page_and_read_one(admin):
         "from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z",
     ],
 )
-def test_bad_execution_queries_are_400(admin, query):
-    response = admin.get(f"/v1/executions?{query}")
+def test_bad_execution_queries_are_400(seeded, query):
+    response = seeded.get(f"/v1/executions?{query}")
     assert response.status_code == 400, response.get_data(as_text=True)
 
 
-def test_analytics_sum_rollups_exactly(admin):
-    overview = admin.get("/v1/analytics").get_json()["items"]
+def test_analytics_sum_rollups_exactly(seeded):
+    overview = seeded.get("/v1/analytics").get_json()["items"]
     by_version = {(f["template"], f["version"]): f for f in overview}
     v2 = by_version[("nlu", 2)]
     assert (v2["executions"], v2["successes"], v2["errors"]) == (10, 9, {"RateLimited": 1})
     assert v2["success_rate"] == pytest.approx(0.9)
     assert v2["mean_latency_ms"] == pytest.approx(50.0)
     assert v2["cost_usd"] == "0.0012"  # 500 + 700 micro-dollars, exact
-    detail = admin.get("/v1/analytics/nlu").get_json()["items"]
+    detail = seeded.get("/v1/analytics/nlu").get_json()["items"]
     assert {(f["version"], f["variant"]) for f in detail} == {(1, None), (2, "short")}
     v1 = next(f for f in detail if f["version"] == 1)
     assert v1["stddev_latency_ms"] == pytest.approx(((110000 / 10) - 100**2) ** 0.5)

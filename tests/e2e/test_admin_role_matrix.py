@@ -9,7 +9,7 @@ import re
 import pytest
 
 from shared.auth.principals import ROLE_RANK
-from tests.e2e.test_admin_templates import ADMIN
+from tests.e2e.conftest import ADMIN_SOURCE as ADMIN
 
 pytestmark = pytest.mark.emulator
 

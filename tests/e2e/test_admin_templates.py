@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.e2e.conftest import assert_problem
 
 pytestmark = pytest.mark.emulator
 
-ADMIN = ROOT / "functions" / "admin" / "main.py"
 BODY = {"template": "Explain {{topic}} for grade {{grade_level}}.", "commit_message": "first"}
-
-
-@pytest.fixture
-def admin(load_function):
-    def load(role="admin", **env):
-        client, _ = load_function(source=ADMIN, target="admin", role=role, **env)
-        return client
-
-    return load
-
-
-def _problem(response, status, slug):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"].endswith(slug)
-    return response.get_json()
 
 
 def test_create_version_label_activate_and_resolve_the_lifecycle(admin):
@@ -45,7 +28,9 @@ def test_create_version_label_activate_and_resolve_the_lifecycle(admin):
     same = client.post(
         "/v1/templates/explainer/versions", json={**BODY, "template": "v2 {{topic}}"}
     )
-    assert _problem(same, 409, "conflict")["version"] == 2  # identical content: nothing created
+    assert (
+        assert_problem(same, 409, "conflict")["version"] == 2
+    )  # identical content: nothing created
 
     assert (
         client.post("/v1/templates/explainer/activate", json={"version": 1}).get_json()[
@@ -65,7 +50,7 @@ def test_create_version_label_activate_and_resolve_the_lifecycle(admin):
     back = client.post("/v1/templates/explainer/rollback", json={"label": "production"}).get_json()
     assert (back["from_version"], back["to_version"]) == (2, 1)
     nothing = client.post("/v1/templates/explainer/rollback", json={"label": "production"})
-    _problem(nothing, 409, "conflict")  # rollbacks walk back through moves; v1 had no earlier
+    assert_problem(nothing, 409, "conflict")  # rollbacks walk back through moves; v1 had no earlier
 
     label = client.get("/v1/templates/explainer/labels/production").get_json()
     assert label["version"] == 1
@@ -100,8 +85,8 @@ def test_versions_page_diff_and_version_reads(admin):
     version = client.get("/v1/templates/d/versions/2")
     assert version.get_json()["model_config"]["temperature"] == 0.9
     assert version.headers["ETag"]
-    _problem(client.get("/v1/templates/d/versions/9"), 404, "version-not-found")
-    _problem(client.get("/v1/templates/d/diff?from=1"), 400, "bad-request")
+    assert_problem(client.get("/v1/templates/d/versions/9"), 404, "version-not-found")
+    assert_problem(client.get("/v1/templates/d/diff?from=1"), 400, "bad-request")
 
 
 def test_stale_if_match_is_412_and_a_fresh_one_passes(admin):
@@ -117,8 +102,8 @@ def test_stale_if_match_is_412_and_a_fresh_one_passes(admin):
     stale = client.put(
         "/v1/templates/etag", json={**BODY, "template": "c"}, headers={"If-Match": etag}
     )
-    assert _problem(stale, 412, "precondition-failed")["current_etag"] != etag
-    _problem(
+    assert assert_problem(stale, 412, "precondition-failed")["current_etag"] != etag
+    assert_problem(
         client.put(
             "/v1/templates/etag", json={**BODY, "template": "c"}, headers={"If-Match": 'W/"r1"'}
         ),
@@ -138,12 +123,12 @@ def test_delete_is_refused_while_labelled_then_soft_and_restorable_and_audited(a
     client = admin()
     client.post("/v1/templates", json={"name": "gone", **BODY})
     client.post("/v1/templates/gone/activate", json={"version": 1})
-    _problem(client.delete("/v1/templates/gone"), 409, "conflict")
+    assert_problem(client.delete("/v1/templates/gone"), 409, "conflict")
     assert client.delete("/v1/templates/gone/labels/production").status_code == 200
     assert client.delete("/v1/templates/gone").status_code == 204
     assert client.get("/v1/templates/gone").get_json()["deleted"] is True
-    _problem(client.put("/v1/templates/gone", json=BODY), 404, "template-not-found")
-    _problem(client.post("/v1/templates", json={"name": "gone", **BODY}), 409, "conflict")
+    assert_problem(client.put("/v1/templates/gone", json=BODY), 404, "template-not-found")
+    assert_problem(client.post("/v1/templates", json={"name": "gone", **BODY}), 409, "conflict")
     assert client.post("/v1/templates/gone/restore").get_json()["deleted"] is False
 
     log = client.get("/v1/audit-log?target=templates/gone").get_json()["items"]
@@ -238,13 +223,13 @@ def test_role_matrix(admin, api_keys, role, method, path, body, allowed):
         ),
     ],
 )
-def test_bad_admin_input_gets_a_precise_problem(admin, method, path, kwargs, status, slug):
-    _problem(admin().open(path, method=method, **kwargs), status, slug)
+def test_bad_admin_input_gets_a_preciseassert_problem(admin, method, path, kwargs, status, slug):
+    assert_problem(admin().open(path, method=method, **kwargs), status, slug)
 
 
 def test_body_limit_is_413(admin):
     client = admin(MAX_REQUEST_BYTES="2048")
-    _problem(
+    assert_problem(
         client.post("/v1/templates", json={"name": "big", "template": "x" * 5000}),
         413,
         "payload-too-large",
