@@ -1,0 +1,221 @@
+"""Prompt-injection heuristics (pure, standard library only).
+
+The text is first folded the way an attacker's tricks would be undone: NFKC (fullwidth and
+compatibility forms), a small homoglyph table (Cyrillic and Greek look-alikes), casefold,
+invisible and bidirectional control characters removed (and reported). Then:
+
+- instruction-override phrases in English, Spanish, French, German, Portuguese, Italian,
+  Chinese and Japanese; requests to reveal the system prompt; persona switches;
+- chat-template tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, `### System:`, ...);
+- closing a data delimiter the template put around user input (`</student_query>`);
+- base64 and hex payloads, decoded and scanned again.
+
+Talking *about* injection is not injection: a phrase right after "such as", "e.g." or
+"what is", or inside quotes or a code span in text that discusses attacks, is damped below
+the default threshold. Quotes alone are no escape hatch.
+Every pattern is bounded; spans map back to the original text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from shared.guardrails.pii import Finding
+
+INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF}
+BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ѕ": "s",
+        "ј": "j",
+        "ԁ": "d",
+        "ɡ": "g",
+        "ո": "n",
+        "ν": "v",
+        "ο": "o",
+        "ι": "i",
+        "κ": "k",
+        "τ": "t",
+    }
+)
+
+_OVERRIDE = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
+    r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b[^.\n]{0,30}?"
+    r"\b(?:instructions?|prompts?|rules|directions|guidelines|context|messages?)\b"
+    r"|\bignora(?:r)?\b[^.\n]{0,30}?\binstrucciones\b"
+    r"|\bignorez?\b[^.\n]{0,30}?\binstructions\b[^.\n]{0,20}?\b(?:pr[ée]c[ée]dentes|ant[ée]rieures)\b"
+    r"|\b(?:ignoriere|vergiss)\b[^.\n]{0,30}?\banweisungen\b"
+    r"|\bignore\b[^.\n]{0,30}?\binstru[çc][õo]es\b"
+    r"|\bignora\b[^.\n]{0,30}?\bistruzioni\b"
+    r"|忽略(?:之前|以上|上面|所有)[^。\n]{0,10}(?:指令|指示|说明)"
+    r"|(?:以前|前|上記)の(?:指示|命令)を無視"
+)
+_REVEAL = re.compile(
+    r"\b(?:reveal|print|show|repeat|output|display|tell me|what (?:is|are|were))\b[^.\n?]{0,30}?"
+    r"\b(?:your|the)\s+(?:(?:system|initial|original|hidden|secret)\s+){1,2}(?:prompt|instructions|message|rules)\b"
+)
+_PERSONA = re.compile(
+    r"\b(?:you are now|from now on,? you are|act as|pretend (?:to be|you are))\b[^.\n]{0,30}?"
+    r"\b(?:dan|unfiltered|jailbroken|developer mode|no (?:rules|restrictions|filters))\b"
+    r"|\b(?:developer|god|jailbreak) mode\b"
+)
+_CHAT_TOKENS = re.compile(
+    r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id)\|>"
+    r"|\[/?inst\]|<</?sys>>|(?:^|\n)\s{0,3}#{2,4}\s?(?:system|instruction|assistant)\s?:"
+    r"|(?:^|\n)(?:system|assistant)\s?:"
+)
+_CLOSING_TAG = re.compile(
+    r"</(?:student_query|user_input|input|query|data|context|document|topic)\s*>"
+)
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,4096}={0,2}(?![A-Za-z0-9+/=])")
+_HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,2048}(?![0-9a-fA-F])")
+_ABOUT = re.compile(
+    r"(?:such as|e\.g\.|for example|like|what (?:is|does|are)|how (?:do|does|to) (?:i )?"
+    r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
+)
+
+# Words of someone discussing attacks; quoting alone must not be an escape hatch.
+_DISCUSSION = re.compile(
+    r"\b(?:example|essay|quotes?|attacks?|injection|jailbreak|filter|detect\w*|block\w*|"
+    r"security|defen[cs]e|prevent\w*)\b"
+)
+
+SCORES = {
+    "INSTRUCTION_OVERRIDE": 0.9,
+    "SYSTEM_PROMPT_REVEAL": 0.85,
+    "PERSONA_SWITCH": 0.85,
+    "CHAT_TEMPLATE_TOKEN": 0.85,
+    "DELIMITER_BREAK": 0.8,
+    "ENCODED_PAYLOAD": 0.9,
+    "INVISIBLE_UNICODE": 0.5,
+}
+DAMPING = 0.5
+
+
+@dataclass(frozen=True)
+class Folded:
+    text: str
+    origin: list[int]  # origin[i] = index in the original text of folded character i
+    hidden: list[int]  # indexes of invisible/bidi characters removed
+
+
+def fold(text: str) -> Folded:
+    out: list[str] = []
+    origin: list[int] = []
+    hidden: list[int] = []
+    for index, char in enumerate(text):
+        code = ord(char)
+        if code in INVISIBLE or code in BIDI or 0xE0000 <= code <= 0xE007F:
+            hidden.append(index)
+            continue
+        for folded in unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS).casefold():
+            out.append(folded)
+            origin.append(index)
+    return Folded("".join(out), origin, hidden)
+
+
+def _span(folded: Folded, start: int, end: int) -> tuple[int, int]:
+    return folded.origin[start], folded.origin[end - 1] + 1
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Inside a code span/block or quotes opened before `start` on the same line."""
+    before = text[max(0, start - 200) : start]
+    line = before.rsplit("\n", 1)[-1]
+    return (
+        before.count("```") % 2 == 1
+        or line.count("`") % 2 == 1
+        or line.count('"') % 2 == 1
+        or (line.count("“") > line.count("”"))
+    )
+
+
+def _phrase_findings(folded: Folded) -> list[Finding]:
+    findings = []
+    text = folded.text
+    for kind, pattern in (
+        ("INSTRUCTION_OVERRIDE", _OVERRIDE),
+        ("SYSTEM_PROMPT_REVEAL", _REVEAL),
+        ("PERSONA_SWITCH", _PERSONA),
+        ("CHAT_TEMPLATE_TOKEN", _CHAT_TOKENS),
+        ("DELIMITER_BREAK", _CLOSING_TAG),
+    ):
+        for match in pattern.finditer(text):
+            score = SCORES[kind]
+            about = _ABOUT.search(text[max(0, match.start() - 60) : match.start()])
+            discussed = _quoted(text, match.start()) and _DISCUSSION.search(text)
+            if kind != "CHAT_TEMPLATE_TOKEN" and (about or discussed):
+                score *= DAMPING  # talking about an attack, not making one
+            start, end = _span(folded, match.start(), match.end())
+            findings.append(Finding(kind, start, end, score))
+    return findings
+
+
+def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for pattern, decode in ((_BASE64, _b64), (_HEX, _hex)):
+        for match in pattern.finditer(text):
+            decoded = decode(match.group())
+            if decoded and sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(
+                decoded
+            ):
+                found.append((match.start(), match.end(), decoded))
+    return found
+
+
+def _b64(raw: str) -> str | None:
+    try:
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _hex(raw: str) -> str | None:
+    try:
+        return bytes.fromhex(raw).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def scan(
+    text: str, *, decode_payloads: bool = True, canaries: tuple[str, ...] = ()
+) -> list[Finding]:
+    """Findings in the original text's coordinates, highest score first per span."""
+    folded = fold(text)
+    findings = _phrase_findings(folded)
+    if folded.hidden:
+        findings.append(
+            Finding(
+                "INVISIBLE_UNICODE",
+                folded.hidden[0],
+                folded.hidden[-1] + 1,
+                SCORES["INVISIBLE_UNICODE"],
+            )
+        )
+    if decode_payloads:
+        for start, end, decoded in _decoded_payloads(text):
+            inner = _phrase_findings(fold(decoded))
+            if inner:
+                findings.append(Finding("ENCODED_PAYLOAD", start, end, max(f.score for f in inner)))
+    for canary in canaries:
+        position = text.find(canary)
+        if canary and position >= 0:
+            findings.append(Finding("CANARY_LEAK", position, position + len(canary), 1.0))
+    return sorted(findings, key=lambda f: (f.start, -f.score))
+
+
+def score(findings: list[Finding]) -> float:
+    return max((f.score for f in findings), default=0.0)
