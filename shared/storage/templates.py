@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from shared.config import Settings
-from shared.errors import StoreUnavailable, VersionNotFound
+from shared.errors import StoreUnavailable
 from shared.storage.firestore import FirestoreRepository, store_errors
 from shared.templates.model import PromptTemplate
 
@@ -139,28 +139,6 @@ class FirestoreTemplateStore(FirestoreRepository):
             return stored
 
         return self.transact(append)
-
-    def set_label(self, name: str, label: str, version: int) -> None:
-        from google.cloud import firestore
-
-        head_ref = self._head_ref(name)
-        version_ref = self._version_ref(name, version)
-
-        @firestore.transactional
-        def move(transaction: Transaction) -> None:
-            if not version_ref.get(transaction=transaction).exists:
-                raise VersionNotFound(name, version)
-            head = head_ref.get(transaction=transaction).to_dict() or {}
-            transaction.update(
-                head_ref,
-                {
-                    f"labels.`{label}`": version,
-                    "update_count": int(head.get("update_count", 0)) + 1,
-                    "updated_at": firestore.SERVER_TIMESTAMP,
-                },
-            )
-
-        self.transact(move)
 
     def delete_if_untouched(self, name: str, *, author: str) -> str | None:
         """Remove a template that is exactly as `author` (a seeding migration) created it:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from shared.audit.model import Actor
 from shared.errors import AppError
+from shared.storage.template_admin import TemplateAdminStore
 from shared.storage.templates import FirestoreTemplateStore
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
@@ -83,7 +85,9 @@ def test_label_move_is_seen_after_the_ttl(make_settings, clean_firestore):
     resolver = Resolver(store=store, settings=settings, clock=clock)
     assert resolver.resolve("greet").version == 1
 
-    store.set_label("greet", "production", 2)
+    TemplateAdminStore(settings).move_label(
+        "greet", "production", 2, actor=Actor("tests", "r"), if_match=None
+    )
     clock.advance(59)
     assert resolver.resolve("greet").version == 1  # still fresh: the TTL is the contract
     clock.advance(2)
