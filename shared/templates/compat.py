@@ -21,6 +21,11 @@ from shared.config import get_settings
 from shared.errors import TemplateNotFound
 from shared.templates.service import ResolutionService
 
+# The keys the seed's callers read from `get_template()`; they must always be present.
+SEED_KEYS = frozenset(
+    {"name", "description", "model_name", "temperature", "max_output_tokens", "top_p", "template"}
+)
+
 
 class UnknownTemplate(TemplateNotFound, KeyError):
     def __str__(self) -> str:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import TemplateNotFound
-from shared.templates.compat import UnknownTemplate, get_template
+from shared.templates.compat import SEED_KEYS, UnknownTemplate, get_template
 from shared.templates.model import PromptTemplate
 from shared.templates.service import ResolutionService
 from tests.support import seed_versions
 
 pytestmark = pytest.mark.emulator
-
-SEED_KEYS = {
-    "name",
-    "description",
-    "model_name",
-    "temperature",
-    "max_output_tokens",
-    "top_p",
-    "template",
-}
 
 
 def test_before_migration_it_returns_the_seed_shape_from_the_defaults(

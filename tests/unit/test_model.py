@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from shared.errors import ValidationFailed
 from shared.rendering import render_text
+from shared.templates.compat import SEED_KEYS
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.model import PromptTemplate, check_label, check_template_name
 
@@ -33,15 +34,7 @@ def test_defaults_render_with_their_declared_variables():
 def test_seed_shape_round_trips_and_formats_like_the_seed():
     template = DEFAULT_TEMPLATES["nlu_extraction_gemini_25"]
     legacy = template.to_legacy_dict()
-    assert {
-        "name",
-        "description",
-        "model_name",
-        "temperature",
-        "max_output_tokens",
-        "top_p",
-        "template",
-    } <= set(legacy)
+    assert set(legacy) >= SEED_KEYS
     values = {"grade_level": "5", "student_query": "Explain {photosynthesis}"}
     assert legacy["template"].format(**values) == render_text(template.template, values).text
 
