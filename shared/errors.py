@@ -154,6 +154,19 @@ class PayloadTooLarge(AppError):
     title = "Payload too large"
 
 
+class GuardrailInputTooLarge(PayloadTooLarge):
+    """A text above the guardrails' scan bound: refused, never truncated and passed."""
+
+    slug = "guardrail-input-too-large"
+    title = "Input too large for the guardrails"
+
+    def __init__(self, where: str, limit: int) -> None:
+        super().__init__(
+            f"{where} is larger than the {limit} bytes the guardrails scan",
+            extra={"where": where, "limit_bytes": limit},
+        )
+
+
 class UnsupportedMediaType(AppError):
     status = 415
     slug = "unsupported-media-type"
@@ -171,6 +184,25 @@ class RenderError(ValidationFailed):
 
     slug = "render-failed"
     title = "Template could not be rendered"
+
+
+class GuardrailBlocked(ValidationFailed):
+    """An active `block` guardrail fired. Names guardrails and finding types, never the text."""
+
+    slug = "guardrail-blocked"
+    title = "Blocked by a guardrail"
+
+    def __init__(self, fired: list[dict[str, Any]]) -> None:
+        names = sorted({event["guardrail"] for event in fired})
+        super().__init__(
+            f"blocked by guardrail {', '.join(names)}",
+            extra={
+                "guardrails": [
+                    {key: event[key] for key in ("guardrail", "surface", "where", "types")}
+                    for event in fired
+                ]
+            },
+        )
 
 
 class ServiceUnavailable(AppError):

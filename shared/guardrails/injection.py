@@ -21,35 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import unicodedata
-from dataclasses import dataclass
 
-from shared.guardrails.pii import Finding
-
-INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF}
-BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
-HOMOGLYPHS = str.maketrans(
-    {
-        "а": "a",
-        "е": "e",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "у": "y",
-        "х": "x",
-        "і": "i",
-        "ѕ": "s",
-        "ј": "j",
-        "ԁ": "d",
-        "ɡ": "g",
-        "ո": "n",
-        "ν": "v",
-        "ο": "o",
-        "ι": "i",
-        "κ": "k",
-        "τ": "t",
-    }
-)
+from shared.guardrails.text import Finding, Folded, fold
 
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
@@ -64,18 +37,26 @@ _OVERRIDE = re.compile(
     r"|(?:以前|前|上記)の(?:指示|命令)を無視"
 )
 _REVEAL = re.compile(
-    r"\b(?:reveal|print|show|repeat|output|display|tell me|what (?:is|are|were))\b[^.\n?]{0,30}?"
-    r"\b(?:your|the)\s+(?:(?:system|initial|original|hidden|secret)\s+){1,2}(?:prompt|instructions|message|rules)\b"
+    r"\b(?:reveal|print|show|repeat|output|display|tell me|what (?:is|are|were|does))\b"
+    r"[^.\n?]{0,30}?"
+    r"\b(?:your\s+(?:(?:system|initial|original|hidden|secret)\s+){1,2}|"
+    r"the\s+(?:(?:system|initial|hidden|secret)\s+){1,2})(?:prompt|instructions|message|rules)\b"
 )
 _PERSONA = re.compile(
     r"\b(?:you are now|from now on,? you are|act as|pretend (?:to be|you are))\b[^.\n]{0,30}?"
     r"\b(?:dan|unfiltered|jailbroken|developer mode|no (?:rules|restrictions|filters))\b"
-    r"|\b(?:developer|god|jailbreak) mode\b"
+    r"|\b(?:enable|enter|activate|switch to|turn on|you are (?:now )?in)\s(?:the\s)?"
+    r"(?:developer|god|jailbreak|dan|unrestricted) mode\b"
+    r"|\bjailbreak mode\b"
 )
 _CHAT_TOKENS = re.compile(
     r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id)\|>"
     r"|\[/?inst\]|<</?sys>>|(?:^|\n)\s{0,3}#{2,4}\s?(?:system|instruction|assistant)\s?:"
-    r"|(?:^|\n)(?:system|assistant)\s?:"
+    # A role label on a later line forges a turn; on the first line only when it gives orders
+    # ("System: Windows 11" in a bug report is not a turn).
+    r"|\n(?:system|assistant)\s?:"
+    r"|^(?:system|assistant)\s?:\s{0,3}(?:you|ignore|new |from now|always|never|do not|don't|"
+    r"reveal|print|forget|disregard)"
 )
 _CLOSING_TAG = re.compile(
     r"</(?:student_query|user_input|input|query|data|context|document|topic)\s*>"
@@ -105,32 +86,6 @@ SCORES = {
 DAMPING = 0.5
 
 
-@dataclass(frozen=True)
-class Folded:
-    text: str
-    origin: list[int]  # origin[i] = index in the original text of folded character i
-    hidden: list[int]  # indexes of invisible/bidi characters removed
-
-
-def fold(text: str) -> Folded:
-    out: list[str] = []
-    origin: list[int] = []
-    hidden: list[int] = []
-    for index, char in enumerate(text):
-        code = ord(char)
-        if code in INVISIBLE or code in BIDI or 0xE0000 <= code <= 0xE007F:
-            hidden.append(index)
-            continue
-        for folded in unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS).casefold():
-            out.append(folded)
-            origin.append(index)
-    return Folded("".join(out), origin, hidden)
-
-
-def _span(folded: Folded, start: int, end: int) -> tuple[int, int]:
-    return folded.origin[start], folded.origin[end - 1] + 1
-
-
 def _quoted(text: str, start: int) -> bool:
     """Inside a code span/block or quotes opened before `start` on the same line."""
     before = text[max(0, start - 200) : start]
@@ -146,6 +101,7 @@ def _quoted(text: str, start: int) -> bool:
 def _phrase_findings(folded: Folded) -> list[Finding]:
     findings = []
     text = folded.text
+    discusses_attacks = _DISCUSSION.search(text) is not None  # once per text: linear
     for kind, pattern in (
         ("INSTRUCTION_OVERRIDE", _OVERRIDE),
         ("SYSTEM_PROMPT_REVEAL", _REVEAL),
@@ -156,10 +112,12 @@ def _phrase_findings(folded: Folded) -> list[Finding]:
         for match in pattern.finditer(text):
             score = SCORES[kind]
             about = _ABOUT.search(text[max(0, match.start() - 60) : match.start()])
-            discussed = _quoted(text, match.start()) and _DISCUSSION.search(text)
-            if kind != "CHAT_TEMPLATE_TOKEN" and (about or discussed):
+            discussed = discusses_attacks and _quoted(text, match.start())
+            # A chat token is damped only when asked about ("what does [INST] mean"): quoting
+            # one inside an "essay" must not smuggle it through.
+            if about if kind == "CHAT_TEMPLATE_TOKEN" else (about or discussed):
                 score *= DAMPING  # talking about an attack, not making one
-            start, end = _span(folded, match.start(), match.end())
+            start, end = folded.span(match.start(), match.end())
             findings.append(Finding(kind, start, end, score))
     return findings
 

@@ -3,7 +3,9 @@
 Each detector proposes candidate spans with a bounded regular expression (no nested
 unbounded quantifiers, so scanning is linear in the input) and keeps only candidates that
 pass their real validator: Luhn plus issuer ranges for cards, the ISO 13616 checksum for
-IBANs, the SSA rules for US SSNs, `ipaddress` for IPs, Google's libphonenumber for phones.
+IBANs, the SSA rules for US SSNs, `ipaddress` for IPs, Google's libphonenumber for phones
+(strict grouping: digits grouped the way the country writes numbers, so IP addresses and
+account-number fragments are not phones).
 Numbers that fail their checksum are not findings. Context words just before a span raise
 its score; a bare 9-digit number is an SSN only with such context (a dashed one always).
 
@@ -17,32 +19,24 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from stdnum import iban, luhn
 from stdnum.us import ssn
+
+from shared.guardrails.text import Finding, redact
+
+__all__ = ["Finding", "detect", "redact"]
 
 CONTEXT_CHARS = 48
 BARE_SSN_CONTEXT_CHARS = 16  # a bare 9-digit number needs its label right before it
 CONTEXT_BOOST = 0.1
 
 
-@dataclass(frozen=True)
-class Finding:
-    type: str
-    start: int
-    end: int
-    score: float
-
-    def as_dict(self) -> dict[str, object]:
-        return {"type": self.type, "start": self.start, "end": self.end, "score": self.score}
-
-
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])"
 )
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_CARD = re.compile(r"(?<![\d+-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _SSN_DASHED = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _SSN_BARE = re.compile(r"(?<!\d)\d{9}(?!\d)")
@@ -108,7 +102,7 @@ def _phones(text: str, regions: Iterable[str]) -> Iterator[Finding]:
     seen: set[tuple[int, int]] = set()
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.VALID
+            text, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
         ):
             if (match.start, match.end) not in seen:
                 seen.add((match.start, match.end))
@@ -228,13 +222,3 @@ def detect(
         if all(finding.end <= k.start or finding.start >= k.end for k in kept):
             kept.append(finding)
     return sorted(kept, key=lambda f: f.start)
-
-
-def redact(text: str, findings: Iterable[Finding]) -> str:
-    parts, position = [], 0
-    for finding in sorted(findings, key=lambda f: f.start):
-        parts.append(text[position : finding.start])
-        parts.append(f"<{finding.type}>")
-        position = finding.end
-    parts.append(text[position:])
-    return "".join(parts)

@@ -1,0 +1,156 @@
+"""`python -m shared.guardrails {scan,eval}`: run the guardrails on your own traffic.
+
+    scan   JSON lines in (`{"text": ...}`), one JSON line out per input line, in order:
+           `{"line": n, "results": [{"guardrail", "type", "triggered", "score", "action",
+           "findings": [{"type", "start", "end", "score"}], "redacted"}, ...]}` for every
+           active guardrail, or `{"line": n, "error": {...}}` for a line that is not valid.
+    eval   labelled JSON lines in (`{"text", "expect": {type-or-name: bool}, "entities":
+           [{"type", "start", "end"}]}`), one JSON line out per guardrail and per finding
+           type: tp, fp, fn, precision, recall, f1 (and tn, false_positive_rate).
+
+Guardrails: the bundled defaults, or `--guardrails FILE` (a JSON list of guardrail
+documents, as the admin API takes them, to try thresholds before changing production), or
+`--firestore` (the active set in GUARDRAILS_COLLECTION). Input: a file path or stdin.
+Exit codes: 0 done, 1 some input lines were invalid (each said why), 2 bad arguments or
+guardrail file, 3 Firestore unreachable with `--firestore`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from shared.errors import AppError
+from shared.guardrails.defaults import DEFAULT_GUARDRAILS
+from shared.guardrails.engine import GuardrailEngine
+from shared.guardrails.evaluation import LabelledLine, evaluate
+from shared.guardrails.model import Guardrail
+from shared.validation import field_errors
+
+EXIT_OK, EXIT_BAD_LINES, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+class ScanLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    text: str
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.guardrails",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("scan", "scan JSON lines"), ("eval", "score labelled JSON lines")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("input", nargs="?", type=Path, help="JSON lines file (default stdin)")
+        source = command.add_mutually_exclusive_group()
+        source.add_argument("--guardrails", type=Path, help="JSON list of guardrail documents")
+        source.add_argument("--firestore", action="store_true", help="the active set in Firestore")
+        command.add_argument(
+            "--only", action="append", default=[], metavar="NAME", help="run only these"
+        )
+        if name == "eval":
+            command.add_argument(
+                "--show-errors", action="store_true", help="list misclassified lines on stderr"
+            )
+    return parser
+
+
+def load_guardrails(args: argparse.Namespace) -> list[Guardrail]:
+    if args.guardrails is not None:
+        documents = json.loads(args.guardrails.read_text(encoding="utf-8"))
+        guardrails = TypeAdapter(list[Guardrail]).validate_python(documents)
+    elif args.firestore:
+        from shared.config import get_settings
+        from shared.guardrails.loader import GuardrailLoader
+
+        guardrails = GuardrailLoader.from_settings(get_settings()).load_strict()
+    else:
+        guardrails = list(DEFAULT_GUARDRAILS.values())
+    if args.only:
+        unknown = sorted(set(args.only) - {g.name for g in guardrails})
+        if unknown:
+            raise SystemExit(f"error: no guardrail named {', '.join(unknown)}")
+        guardrails = [g for g in guardrails if g.name in args.only]
+    return guardrails
+
+
+def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(stream, 1):
+        if raw.strip():
+            yield number, raw
+
+
+def _parse(model: type[BaseModel], raw: str) -> tuple[Any, dict[str, Any] | None]:
+    try:
+        return model.model_validate_json(raw), None
+    except ValidationError as exc:
+        return None, {
+            "title": "invalid line",
+            "errors": [e.as_dict() for e in field_errors(exc, prefix="line")],
+        }
+
+
+def scan(engine: GuardrailEngine, stream: IO[str], out: IO[str]) -> int:
+    status = EXIT_OK
+    for number, raw in _lines(stream):
+        line, problem = _parse(ScanLine, raw)
+        if line is not None:
+            try:
+                results = [check.as_dict() for check in engine.scan(line.text)]
+            except AppError as exc:
+                problem = {"title": exc.title, "detail": exc.detail}
+        if problem is not None:
+            status = EXIT_BAD_LINES
+            out.write(json.dumps({"line": number, "error": problem}) + "\n")
+        else:
+            out.write(json.dumps({"line": number, "results": results}, ensure_ascii=False) + "\n")
+    return status
+
+
+def run_eval(engine: GuardrailEngine, stream: IO[str], out: IO[str], *, show_errors: bool) -> int:
+    labelled: list[LabelledLine] = []
+    status = EXIT_OK
+    for number, raw in _lines(stream):
+        line, problem = _parse(LabelledLine, raw)
+        if problem is not None:
+            status = EXIT_BAD_LINES
+            sys.stderr.write(json.dumps({"line": number, "error": problem}) + "\n")
+        else:
+            labelled.append(line)
+    result = evaluate(engine, labelled)
+    for row in result.rows():
+        out.write(json.dumps(row) + "\n")
+    if show_errors:
+        for miss in result.misses:
+            sys.stderr.write(json.dumps(miss) + "\n")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        engine = GuardrailEngine(load_guardrails(args))
+    except (OSError, ValueError) as exc:  # unreadable file, bad JSON, invalid guardrail
+        sys.stderr.write(f"error: --guardrails: {exc}\n")
+        return EXIT_USAGE
+    except AppError as exc:
+        sys.stderr.write(f"error: {exc.detail}\n")
+        return EXIT_UNAVAILABLE
+    stream = sys.stdin if args.input is None else args.input.open(encoding="utf-8")
+    with stream:
+        if args.command == "scan":
+            return scan(engine, stream, sys.stdout)
+        return run_eval(engine, stream, sys.stdout, show_errors=args.show_errors)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

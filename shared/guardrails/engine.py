@@ -1,0 +1,240 @@
+"""The guardrails engine: runs configured guardrails over text and decides what firing does.
+
+Each guardrail type maps to one detector returning findings with scores in 0..1. A
+guardrail *fires* when its highest finding score reaches its threshold; only findings at or
+above the threshold are reported and redacted. What firing does is the guardrail's action:
+
+- `block`: the caller must refuse (the render path answers 422 with guardrail and finding
+  types, never the matched text);
+- `redact`: the text goes on with each fired span replaced by `<TYPE>`;
+- `warn` / `log`: the text goes on unchanged; the answer and the log say what fired.
+
+When a detector itself fails, `fail_mode` decides: `open` lets the text through (logged),
+`closed` treats the guardrail as fired with score 1.0 and a `GUARDRAIL_ERROR` finding.
+Inputs above `MAX_SCAN_BYTES` are refused, never truncated: a payload hidden after the cut
+would pass unseen (README, "Guardrails", documents the policy).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import GuardrailBlocked, GuardrailInputTooLarge
+from shared.guardrails.model import (
+    CONFIG_MODELS,
+    Guardrail,
+    InjectionConfig,
+    PiiConfig,
+    Surface,
+    ToxicConfig,
+)
+from shared.guardrails.text import Finding, redact
+
+logger = logging.getLogger(__name__)
+
+MAX_SCAN_BYTES = 1024 * 1024
+ERROR_FINDING = "GUARDRAIL_ERROR"
+
+Detector = Callable[[str, Any], list[Finding]]
+
+
+def _pii(text: str, config: PiiConfig) -> list[Finding]:
+    from shared.guardrails import pii
+
+    return pii.detect(text, entities=config.entities, phone_regions=config.phone_regions or ["US"])
+
+
+def _toxic(text: str, config: ToxicConfig) -> list[Finding]:
+    from shared.guardrails import toxic
+
+    return toxic.scan(text, extra_terms=config.extra_terms, allow_terms=config.allow_terms)
+
+
+def _injection(text: str, config: InjectionConfig) -> list[Finding]:
+    from shared.guardrails import injection
+
+    return injection.scan(
+        text, decode_payloads=config.decode_payloads, canaries=tuple(config.canary_tokens)
+    )
+
+
+DETECTORS: dict[str, Detector] = {
+    "pii_detection": _pii,
+    "toxic_content_filter": _toxic,
+    "prompt_injection_guard": _injection,
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One guardrail's verdict on one text (the `scan` CLI prints exactly these fields)."""
+
+    guardrail: str
+    type: str
+    action: str
+    triggered: bool
+    score: float
+    findings: list[Finding]
+    redacted: str
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        answer = {
+            "guardrail": self.guardrail,
+            "type": self.type,
+            "triggered": self.triggered,
+            "score": self.score,
+            "action": self.action,
+            "findings": [f.as_dict() for f in self.findings],
+            "redacted": self.redacted,
+        }
+        if self.error is not None:
+            answer["error"] = self.error
+        return answer
+
+
+def check_size(text: str, *, where: str = "text") -> None:
+    # Characters bound bytes from below and from above (x4): only long texts pay to encode.
+    if len(text) * 4 > MAX_SCAN_BYTES and len(text.encode("utf-8")) > MAX_SCAN_BYTES:
+        raise GuardrailInputTooLarge(where, MAX_SCAN_BYTES)
+
+
+def run_guardrail(guardrail: Guardrail, text: str) -> Check:
+    config = CONFIG_MODELS[guardrail.type].model_validate(guardrail.config)
+    try:
+        findings = DETECTORS[guardrail.type](text, config)
+    except Exception as exc:  # a broken check must not take the request down with it
+        logger.exception(
+            "Guardrail check failed",
+            extra={
+                "json_fields": {
+                    "guardrail": guardrail.name,
+                    "fail_mode": guardrail.fail_mode,
+                    "error_type": type(exc).__name__,
+                }
+            },
+        )
+        if guardrail.fail_mode == "open":
+            return Check(
+                guardrail.name, guardrail.type, guardrail.action, False, 0.0, [], text, "error"
+            )
+        failed = [Finding(ERROR_FINDING, 0, len(text), 1.0)]
+        return Check(
+            guardrail.name,
+            guardrail.type,
+            guardrail.action,
+            True,
+            1.0,
+            failed,
+            redact(text, failed),
+            "error",
+        )
+    fired = [f for f in findings if f.score >= guardrail.threshold]
+    top = max((f.score for f in findings), default=0.0)
+    return Check(
+        guardrail.name,
+        guardrail.type,
+        guardrail.action,
+        bool(fired),
+        round(top, 4),
+        fired,
+        redact(text, fired) if fired else text,
+    )
+
+
+@dataclass
+class Report:
+    """What the guardrails did to one request: `{ran, fired}` in the resolve answer."""
+
+    ran: list[str] = field(default_factory=list)
+    fired: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ran": self.ran, "fired": self.fired}
+
+
+class GuardrailEngine:
+    def __init__(self, guardrails: Iterable[Guardrail]) -> None:
+        self.guardrails = sorted((g for g in guardrails if g.active), key=lambda g: g.name)
+
+    def for_surface(self, surface: Surface) -> list[Guardrail]:
+        return [g for g in self.guardrails if surface in g.surfaces]
+
+    def scan(self, text: str) -> list[Check]:
+        """Every active guardrail on one text, whatever its surfaces (the `scan` CLI)."""
+        check_size(text)
+        return [run_guardrail(g, text) for g in self.guardrails]
+
+    def apply(self, texts: Mapping[str, str], surface: Surface, report: Report) -> dict[str, str]:
+        """Run the surface's guardrails over named texts; return them, redacted where fired.
+
+        Raises GuardrailBlocked on the first `block` that fires (after every guardrail of
+        the surface ran, so the error names all that blocked)."""
+        guardrails = self.for_surface(surface)
+        if not guardrails or not texts:
+            return dict(texts)
+        for where, text in texts.items():
+            check_size(text, where=where)
+        current = dict(texts)
+        blocked: list[dict[str, Any]] = []
+        for guardrail in guardrails:
+            if guardrail.name not in report.ran:
+                report.ran.append(guardrail.name)
+            for where, text in current.items():
+                check = run_guardrail(guardrail, text)
+                if not check.triggered:
+                    continue
+                event = {
+                    "guardrail": guardrail.name,
+                    "action": guardrail.action,
+                    "surface": surface,
+                    "where": where,
+                    "score": check.score,
+                    "types": sorted({f.type for f in check.findings}),
+                }
+                _log_fired(event)
+                if guardrail.action == "block":
+                    blocked.append(event)
+                    continue
+                report.fired.append(event)
+                if guardrail.action == "redact":
+                    current[where] = check.redacted
+        if blocked:
+            raise GuardrailBlocked(blocked)
+        return current
+
+
+def _log_fired(event: Mapping[str, Any]) -> None:
+    """Names, types, scores and places only: the matched text never reaches a log."""
+    severity = logging.INFO if event["action"] == "log" else logging.WARNING
+    logger.log(
+        severity, f"Guardrail {event['guardrail']} fired", extra={"json_fields": dict(event)}
+    )
+
+
+def string_leaves(value: Any, path: str, out: dict[str, str]) -> None:
+    """Every string inside a JSON value, keyed by its path (`variables.student_query`)."""
+    if isinstance(value, str):
+        out[path] = value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            string_leaves(item, f"{path}.{key}", out)
+    elif isinstance(value, Sequence):
+        for index, item in enumerate(value):
+            string_leaves(item, f"{path}[{index}]", out)
+
+
+def replace_leaves(value: Any, path: str, replaced: Mapping[str, str]) -> Any:
+    """The JSON value again, with the strings at the given paths replaced."""
+    if isinstance(value, str):
+        return replaced.get(path, value)
+    if isinstance(value, Mapping):
+        return {key: replace_leaves(item, f"{path}.{key}", replaced) for key, item in value.items()}
+    if isinstance(value, Sequence):
+        return [
+            replace_leaves(item, f"{path}[{index}]", replaced) for index, item in enumerate(value)
+        ]
+    return value

@@ -1,0 +1,137 @@
+"""Precision, recall and F1 of guardrails on labelled text: what `eval` prints.
+
+A labelled line: `{"text": ..., "expect": {"<guardrail type or name>": bool, ...},
+"entities": [{"type": "EMAIL", "start": 10, "end": 27}, ...]}`; `expect` and `entities` are
+each optional. Guardrail-level scores count lines (fired vs expected); per-finding-type
+scores count spans: a finding matches a labelled entity of the same type that it overlaps
+(partial credit is common practice, e.g. presidio-evaluator's token-level matching; the
+span report shows exact-boundary agreement separately).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.guardrails.engine import GuardrailEngine
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class LabelledLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    text: str
+    expect: dict[str, bool] = Field(default_factory=dict)
+    entities: list[Entity] | None = None
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    exact: int = 0  # true positives whose span matched exactly
+
+    def as_dict(self) -> dict[str, Any]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        answer: dict[str, Any] = {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+        }
+        if self.tn:  # span-level counts have no true negatives, so no false-positive rate
+            answer["tn"] = self.tn
+            answer["false_positive_rate"] = round(self.fp / (self.fp + self.tn), 4)
+        return answer
+
+
+@dataclass
+class Evaluation:
+    guardrails: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    finding_types: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"guardrail": name, **counts.as_dict()}
+            for name, counts in sorted(self.guardrails.items())
+        ] + [
+            {"finding_type": kind, **counts.as_dict(), "exact_spans": counts.exact}
+            for kind, counts in sorted(self.finding_types.items())
+        ]
+
+
+def evaluate(engine: GuardrailEngine, lines: Iterable[LabelledLine]) -> Evaluation:
+    result = Evaluation()
+    for number, line in enumerate(lines, 1):
+        checks = engine.scan(line.text)
+        for check in checks:
+            expected = line.expect.get(check.guardrail, line.expect.get(check.type))
+            if expected is None:
+                continue
+            counts = result.guardrails[check.guardrail]
+            if check.triggered and expected:
+                counts.tp += 1
+            elif check.triggered:
+                counts.fp += 1
+            elif expected:
+                counts.fn += 1
+            else:
+                counts.tn += 1
+            if check.triggered != expected:
+                result.misses.append(
+                    {
+                        "line": number,
+                        "guardrail": check.guardrail,
+                        "expected": expected,
+                        "score": check.score,
+                    }
+                )
+        if line.entities is None:
+            continue
+        found = [f for check in checks if check.type == "pii_detection" for f in check.findings]
+        unmatched = list(found)
+        for entity in line.entities:
+            counts = result.finding_types[entity.type]
+            match = next(
+                (
+                    f
+                    for f in unmatched
+                    if f.type == entity.type and f.start < entity.end and entity.start < f.end
+                ),
+                None,
+            )
+            if match is None:
+                counts.fn += 1
+                result.misses.append({"line": number, "finding_type": entity.type, "missed": True})
+                continue
+            unmatched.remove(match)
+            counts.tp += 1
+            counts.exact += (match.start, match.end) == (entity.start, entity.end)
+        for finding in unmatched:
+            result.finding_types[finding.type].fp += 1
+            result.misses.append(
+                {
+                    "line": number,
+                    "finding_type": finding.type,
+                    "spurious": True,
+                    "start": finding.start,
+                    "end": finding.end,
+                }
+            )
+    return result

@@ -1,0 +1,96 @@
+"""What every guardrail shares: findings, redaction, and folding text the way attackers'
+disguises are undone (NFKC, homoglyphs, case, invisible and bidirectional characters).
+
+Folding keeps a map back to the original text, so every finding's span points at the
+characters the caller sent, whatever the detector matched on.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF}
+BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ѕ": "s",
+        "ј": "j",
+        "ԁ": "d",
+        "ɡ": "g",
+        "ո": "n",
+        "ν": "v",
+        "ο": "o",
+        "ι": "i",
+        "κ": "k",
+        "τ": "t",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    type: str
+    start: int
+    end: int
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type": self.type, "start": self.start, "end": self.end, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Folded:
+    text: str
+    origin: Sequence[int]  # origin[i] = index in the original text of folded character i
+    hidden: list[int]  # indexes of invisible/bidi characters removed
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original-text span of folded characters [start, end)."""
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def fold(text: str) -> Folded:
+    if text.isascii():  # the common case: lowercasing ASCII keeps every index in place
+        return Folded(text.lower(), range(len(text)), [])
+    out: list[str] = []
+    origin: list[int] = []
+    hidden: list[int] = []
+    for index, char in enumerate(text):
+        code = ord(char)
+        if code in INVISIBLE or code in BIDI or 0xE0000 <= code <= 0xE007F:
+            hidden.append(index)
+            continue
+        if char.isascii():
+            out.append(char.lower())
+            origin.append(index)
+            continue
+        for folded in unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS).casefold():
+            out.append(folded)
+            origin.append(index)
+    return Folded("".join(out), origin, hidden)
+
+
+def redact(text: str, findings: Iterable[Finding]) -> str:
+    """Each finding's span becomes `<TYPE>`; every other character stays as it was.
+
+    Overlapping findings merge into the first one's placeholder."""
+    parts, position = [], 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if finding.end <= position:
+            continue
+        parts.append(text[position : max(position, finding.start)])
+        if finding.start >= position:
+            parts.append(f"<{finding.type}>")
+        position = finding.end
+    parts.append(text[position:])
+    return "".join(parts)
