@@ -45,6 +45,9 @@ class Settings(BaseModel):
     template_stale_if_error_seconds: float = Field(
         7 * 24 * 3600.0, alias="TEMPLATE_STALE_IF_ERROR_SECONDS", ge=0
     )
+    # Active guardrails: re-read from Firestore at most this often; the last good copy is
+    # served on errors (the bundled defaults only before the first successful read).
+    guardrail_cache_ttl_seconds: float = Field(60.0, alias="GUARDRAILS_CACHE_TTL_SECONDS", ge=0)
     template_cache_max_entries: int = Field(2048, alias="TEMPLATE_CACHE_MAX_ENTRIES", ge=16)
 
     # Firestore on the hot path: a short budget when a stale copy can be served instead, a

@@ -179,4 +179,5 @@ def _render_fields(rendered: Rendered) -> dict[str, Any]:
     else:
         fields["rendered"] = [m.model_dump() for m in rendered.messages or []]
     fields["unused_variables"] = rendered.unused_variables
+    fields["guardrails"] = rendered.guardrails.as_dict()
     return fields

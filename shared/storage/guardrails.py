@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared.errors import StoreUnavailable
 from shared.guardrails.model import Guardrail
-from shared.storage.firestore import FirestoreRepository
+from shared.storage.firestore import FirestoreRepository, store_errors
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
 class FirestoreGuardrailStore(FirestoreRepository):
     def _ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.guardrails_collection).document(name)
+
+    reads = 0  # collection reads so far (health shows it)
+
+    def read_all(self, *, timeout: float) -> list[dict[str, Any]]:
+        """Every guardrail document, with its name (the document id) under `name`."""
+        from google.api_core import retry as retries
+
+        retry = retries.Retry(
+            predicate=retries.if_transient_error, initial=0.02, maximum=0.1, timeout=timeout
+        )
+        collection = self.client.collection(self._settings.guardrails_collection)
+        try:
+            self.reads += 1
+            snapshots = list(collection.stream(retry=retry, timeout=timeout))
+        except store_errors() as exc:
+            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
+        return [{**(s.to_dict() or {}), "name": s.id} for s in snapshots]
 
     def read(self, name: str) -> dict[str, Any] | None:
         snapshot = self._ref(name).get()

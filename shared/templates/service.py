@@ -12,6 +12,8 @@ from typing import Any
 
 from shared.config import Settings
 from shared.errors import RenderError
+from shared.guardrails.engine import Report, replace_leaves, string_leaves
+from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
 from shared.storage.templates import FirestoreTemplateStore
 from shared.templates.model import ChatMessage, PromptTemplate
@@ -24,6 +26,7 @@ class Rendered:
     text: str | None
     messages: list[ChatMessage] | None
     unused_variables: list[str]
+    guardrails: Report
 
 
 def render(
@@ -45,12 +48,16 @@ def render(
 
 
 class ResolutionService:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, guardrails: GuardrailLoader | None = None) -> None:
         self.resolver = resolver
+        self.guardrails = guardrails
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionService:
-        return cls(Resolver(store=FirestoreTemplateStore(settings), settings=settings))
+        return cls(
+            Resolver(store=FirestoreTemplateStore(settings), settings=settings),
+            GuardrailLoader.from_settings(settings),
+        )
 
     def get(self, name: str, *, label: str | None = None, version: int | None = None) -> Resolution:
         return self.resolver.resolve(name, label=label, version=version)
@@ -63,10 +70,30 @@ class ResolutionService:
         label: str | None = None,
         version: int | None = None,
     ) -> Rendered:
+        """Input guardrails run on the variables (a `redact` rewrites them before rendering),
+        then on the rendered prompt; a firing `block` raises GuardrailBlocked (422)."""
         resolution = self.get(name, label=label, version=version)
+        report = Report()
+        engine = self.guardrails.load().engine if self.guardrails is not None else None
+        if engine is not None:
+            leaves: dict[str, str] = {}
+            string_leaves(variables, "variables", leaves)
+            checked = engine.apply(leaves, "input_variables", report)
+            if checked != leaves:
+                variables = replace_leaves(variables, "variables", checked)
         try:
             text, messages, unused = render(resolution.template, variables)
         except RenderError as exc:
             exc.extra.update({"template": name, "version": resolution.version})
             raise
-        return Rendered(resolution, text, messages, unused)
+        if engine is not None:
+            if text is not None:
+                text = engine.apply({"rendered": text}, "rendered_prompt", report)["rendered"]
+            else:
+                contents = {f"rendered[{i}]": m.content for i, m in enumerate(messages or [])}
+                checked = engine.apply(contents, "rendered_prompt", report)
+                messages = [
+                    ChatMessage(role=m.role, content=checked[f"rendered[{i}]"])
+                    for i, m in enumerate(messages or [])
+                ]
+        return Rendered(resolution, text, messages, unused, report)

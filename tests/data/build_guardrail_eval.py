@@ -148,6 +148,19 @@ def make_secret(rng: random.Random, kind: str) -> str:
 
 
 def pii_lines(rng: random.Random) -> list[Line]:
+    return (
+        email_lines(rng)
+        + phone_lines(rng)
+        + card_lines(rng)
+        + iban_lines(rng)
+        + ssn_lines(rng)
+        + ip_lines(rng)
+        + secret_lines(rng)
+        + look_alike_lines(rng)
+    )
+
+
+def email_lines(rng: random.Random) -> list[Line]:
     lines: list[Line] = []
     first = ["ana", "li", "omar", "sofia", "jan", "priya", "tom", "mei", "kofi", "ines"]
     last = ["garcia", "chen", "haddad", "rossi", "novak", "patel", "smith", "tanaka", "mensah"]
@@ -183,6 +196,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
             )
         )
 
+    return lines
+
+
+def phone_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     phone_templates = [
         "Call me on {} after six.",
         "my number: {}",
@@ -220,6 +238,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
             pii_line(phone_templates[index % 5], formatted, "PHONE", f"generated phone {region}")
         )
 
+    return lines
+
+
+def card_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     card_templates = [
         "My card number is {} thanks",
         "Charge {} for the course fee.",
@@ -240,6 +263,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
             pii_line(card_templates[index % 5], shown_bad, None, f"Luhn-invalid card {network}")
         )
 
+    return lines
+
+
+def iban_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     iban_templates = [
         "Transfer it to {} please.",
         "IBAN: {}",
@@ -262,6 +290,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
                 )
             )
 
+    return lines
+
+
+def ssn_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     ssn_templates = ["My SSN is {}.", "social security number {} on the form", "{} (ssn)", "ID: {}"]
     for index in range(48):
         value = make_ssn(rng)
@@ -295,6 +328,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
         ][index % 4]
         lines.append(pii_line(template, value, None, "bare 9-digit number, no label"))
 
+    return lines
+
+
+def ip_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     ip_templates = [
         "The server is at {}.",
         "login from {} failed",
@@ -311,6 +349,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
     for value in ["version 1.2.3", "999.10.10.10", "10:30:45", "3.14159", "1.2.3.4.5"]:
         lines.append(pii_line("Look at {} here.", value, None, "IP look-alike"))
 
+    return lines
+
+
+def secret_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     secret_templates = ["my key is {}", "export API_TOKEN={}", "use {} for the call", "token: {}"]
     for index in range(48):
         kind = ["aws", "github", "openai", "stripe", "google", "generic"][index % 6]
@@ -323,6 +366,11 @@ def pii_lines(rng: random.Random) -> list[Line]:
             )
         )
 
+    return lines
+
+
+def look_alike_lines(rng: random.Random) -> list[Line]:
+    lines: list[Line] = []
     look_alikes = [
         "commit {} fixed the bug",
         "request id {} in the logs",

@@ -1,0 +1,97 @@
+"""Toxic content: the classifier behind the de-obfuscating front end, on abuse, its
+disguises, educational hard negatives, configuration terms and adversarial inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.guardrails.toxic import scan, score
+
+THRESHOLD = 0.7  # the seeded toxic_content_filter's threshold
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are a fucking idiot.",
+        "f u c k you",
+        "f.u.c.k off",
+        "fuuuuuuck this class",
+        "sh1t head",
+        "you stupid b!tch",
+        "what an a$$hole",
+        "f*ck off",
+        "ｆｕｃｋ ｙｏｕ",  # fullwidth
+        "you m\u200bo\u200br\u200bo\u200bn",  # zero-width joiners
+        "yоu аrе аn idiоt",  # Cyrillic homoglyphs
+        "I'll find where you live and hurt you.",  # a threat the profanity model never learned
+        "Send me nudes or I'll tell everyone.",
+        "Those people are vermin and should be wiped out.",
+        "Gay people are disgusting freaks.",  # the identity term is neutral, the rest is not
+    ],
+)
+def test_abuse_and_its_disguises_fire(text):
+    assert score(scan(text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I kill a process that is hanging in Linux?",
+        "Sexual reproduction mixes genes from two parents.",
+        "The Nazi regime murdered six million Jews in the Holocaust.",
+        "The penis and testes are part of the male reproductive system.",
+        "Our dog is a bitch named Bella who had six puppies.",
+        "He was gay and happy at the party.",
+        "Dick Van Dyke starred in Mary Poppins.",
+        "Scunthorpe is a town in England.",
+        "The execution of Charles I took place in 1649.",
+        "Breast cancer screening starts at age forty.",
+    ],
+)
+def test_educational_hard_negatives_do_not_fire(text):
+    assert score(scan(text)) < THRESHOLD
+
+
+def test_spans_cover_the_abusive_sentence_in_original_coordinates():
+    text = "The homework is due Friday. Ｙｏｕ ａｒｅ ａ ｍｏｒｏｎ! See you then."
+    fired = [f for f in scan(text) if f.score >= THRESHOLD]
+    assert len(fired) == 1
+    assert text[fired[0].start : fired[0].end] == "Ｙｏｕ ａｒｅ ａ ｍｏｒｏｎ"
+
+
+def test_long_prose_does_not_dilute_one_insult():
+    prose = "Photosynthesis turns light into chemical energy in plants. " * 2000
+    findings = scan(prose + "You are a worthless idiot. " + prose)
+    assert score(findings) >= THRESHOLD
+    assert sum(f.score >= THRESHOLD for f in findings) == 1
+
+
+def test_allow_terms_and_extra_terms_change_the_verdict():
+    assert score(scan("Dick Van Dyke movies")) < THRESHOLD  # a name, nobody addressed
+    assert score(scan("you dick", allow_terms=["dick"])) < THRESHOLD
+    assert score(scan("you dick")) >= THRESHOLD
+    assert score(scan("that is such a gronk", extra_terms=["gronk"])) == 1.0
+    assert score(scan("that is such a gr0nk", extra_terms=["gronk"])) == 1.0  # after de-l33t
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a " * 500_000,  # spaced letters without end
+        "f*" * 500_000,  # masks without end
+        "a1" * 500_000,  # l33t without end
+        "a" * 1_000_000,  # one endless word
+        "." * 1_000_000,  # only sentence ends
+        "ｆｕｃｋ ｙｏｕ " * 40_000,  # non-ASCII, abusive everywhere
+    ],
+)
+def test_adversarial_inputs_of_a_megabyte_scan_in_linear_time(hostile):
+    # The timeout is the guard (a quadratic pattern takes hours on 1 MB); the answer must
+    # be well formed.
+    findings = scan(hostile)
+    assert all(0 <= f.start < f.end <= len(hostile) for f in findings)
+    if hostile.startswith("ｆ"):
+        assert findings
+        assert all(f.score >= THRESHOLD for f in findings)
