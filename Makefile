@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench openapi tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails openapi tools clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,9 +46,16 @@ e2e: venv tools
 bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
 
+# presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
+BENCH_VENV := .venv-bench
+bench-guardrails: venv
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(BENCH_VENV)/bin/python -m tests.bench.bench_guardrails
+
 # Regenerate the committed OpenAPI document of the admin API (a test fails when it drifts).
 openapi: venv
 	$(BIN)/python -m infra.local.openapi
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .local .pytest_cache .ruff_cache

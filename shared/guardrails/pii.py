@@ -14,7 +14,9 @@ Redaction replaces each kept span with `<TYPE>` and leaves every other character
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import itertools
 import math
 import re
 from collections import Counter
@@ -32,15 +34,19 @@ BARE_SSN_CONTEXT_CHARS = 16  # a bare 9-digit number needs its label right befor
 CONTEXT_BOOST = 0.1
 
 
+# Patterns start with the character class they need, the lookbehind right after it: that
+# lets the regex engine skip ahead in C to candidate characters instead of trying every
+# position (3x faster on prose). Emails and IPv6 are only looked for near "@" and ":".
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])"
 )
-_CARD = re.compile(r"(?<![\d+-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_SSN_DASHED = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
-_SSN_BARE = re.compile(r"(?<!\d)\d{9}(?!\d)")
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_AT = re.compile("@")
+_CARD = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){12,18}(?![\d-])")
+_IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+_SSN_DASHED = re.compile(r"\d(?<![\d-]\d)\d{2}-\d{2}-\d{4}(?![\d-])")
+_SSN_BARE = re.compile(r"\d(?<!\d\d)\d{8}(?!\d)")
+_IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _KNOWN_SECRETS = re.compile(
     r"AKIA[0-9A-Z]{16}"  # AWS access key id
@@ -90,28 +96,49 @@ def _context_score(
 
 
 def _emails(text: str) -> Iterator[Finding]:
-    for match in _EMAIL.finditer(text):
-        yield Finding(
-            "EMAIL", match.start(), match.end(), _context_score(text, match.start(), "EMAIL", 0.9)
-        )
+    resume = 0
+    for at in _AT.finditer(text):  # a local part is at most 64 characters, a domain 253
+        if at.start() < resume:
+            continue
+        for match in _EMAIL.finditer(text, max(resume, at.start() - 64), at.start() + 256):
+            resume = match.end()
+            yield Finding(
+                "EMAIL",
+                match.start(),
+                match.end(),
+                _context_score(text, match.start(), "EMAIL", 0.9),
+            )
+            break
 
 
-def _phones(text: str, regions: Iterable[str]) -> Iterator[Finding]:
+# Where a phone number could be: a digit, 6-31 digits and separators, a digit. libphonenumber's
+# matcher is exact but slow (pure Python), so it only sees these windows, and not the ones
+# another detector already claimed (a card or an IBAN is not also a phone).
+_PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t().\-/]{5,30}\d")
+PHONE_WINDOW_MARGIN = 2
+
+
+def _phones(text: str, regions: Iterable[str], claimed: list[tuple[int, int]]) -> Iterator[Finding]:
     import phonenumbers
 
     seen: set[tuple[int, int]] = set()
-    for region in regions:
-        for match in phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
-        ):
-            if (match.start, match.end) not in seen:
-                seen.add((match.start, match.end))
-                yield Finding(
-                    "PHONE",
-                    match.start,
-                    match.end,
-                    _context_score(text, match.start, "PHONE", 0.85),
-                )
+    regions = list(regions)
+    starts = [start for start, _ in claimed]  # claimed is sorted by start
+    reach = list(itertools.accumulate((end for _, end in claimed), max))
+    for window in _PHONE_WINDOW.finditer(text):
+        before = bisect.bisect_right(starts, window.start())
+        if before and reach[before - 1] >= window.end():
+            continue  # inside a card, IBAN, IP or SSN found already
+        offset = max(0, window.start() - PHONE_WINDOW_MARGIN)
+        snippet = text[offset : window.end() + PHONE_WINDOW_MARGIN]
+        for region in regions:
+            for match in phonenumbers.PhoneNumberMatcher(
+                snippet, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
+            ):
+                span = (offset + match.start, offset + match.end)
+                if span not in seen:
+                    seen.add(span)
+                    yield Finding("PHONE", *span, _context_score(text, span[0], "PHONE", 0.85))
 
 
 def _cards(text: str) -> Iterator[Finding]:
@@ -155,7 +182,7 @@ def _ssns(text: str) -> Iterator[Finding]:
 
 
 def _ips(text: str) -> Iterator[Finding]:
-    for pattern in (_IPV4, _IPV6):
+    for pattern in (_IPV4, _IPV6) if text.count(":") >= 2 else (_IPV4,):
         for match in pattern.finditer(text):
             candidate = match.group()
             if candidate.count(":") >= 2 and not re.search(r"[0-9A-Fa-f]", candidate):
@@ -216,9 +243,21 @@ def detect(
         if kind in wanted:
             found.extend(detector(text))
     if "PHONE" in wanted:
-        found.extend(_phones(text, list(phone_regions) or ["US"]))
-    kept: list[Finding] = []
+        claimed = sorted((f.start, f.end) for f in found)
+        found.extend(_phones(text, list(phone_regions) or ["US"], claimed))
+    return _without_overlaps(found)
+
+
+def _without_overlaps(found: list[Finding]) -> list[Finding]:
+    """Keep the best of overlapping findings (score, then length); O(n log n)."""
+    starts: list[int] = []
+    kept: list[Finding] = []  # sorted by start, pairwise disjoint
     for finding in sorted(found, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
-        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
-            kept.append(finding)
-    return sorted(kept, key=lambda f: f.start)
+        index = bisect.bisect_left(starts, finding.start)
+        if index > 0 and kept[index - 1].end > finding.start:
+            continue
+        if index < len(kept) and kept[index].start < finding.end:
+            continue
+        starts.insert(index, finding.start)
+        kept.insert(index, finding)
+    return kept

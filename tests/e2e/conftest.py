@@ -78,6 +78,11 @@ def assert_problem(response, status: int, slug: str) -> dict:
     """The answer is RFC 9457 problem details of this status and type; returns its body."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
-    body = response.get_json()
+    body = response.get_json(force=True)
+    assert body["status"] == status
     assert body["type"].endswith(slug)
+    assert body["title"]
+    assert body["detail"]
+    assert body["request_id"]
+    assert response.headers["X-Request-Id"] == body["request_id"]
     return body

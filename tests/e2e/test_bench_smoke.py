@@ -31,3 +31,26 @@ def test_bench_resolve_runs_and_cache_hits_read_nothing():
     assert http["firestore_reads_during_hits"] == 0
     assert report["uncached_vs_firestore_get"]["label_resolve_p50_ms"] > 0
     assert "target >= 0.85" in result.stdout
+
+
+def test_bench_guardrails_runs_and_reports_every_guardrail():
+    env = {**os.environ, "BENCH_ROUNDS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_guardrails"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert set(report["guardrails_ms_per_kb"]) == {
+        "pii_detection",
+        "toxic_content_filter",
+        "prompt_injection_guard",
+    }
+    ours = report["pii_accuracy_same_set"]["ours"]
+    assert ours["tp"] > 300
+    assert ours["precision"] >= 0.99
+    assert report["pii_short"]["ours_ms_per_text"] > 0
