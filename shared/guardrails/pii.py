@@ -86,6 +86,37 @@ _CARD_PREFIXES = re.compile(
 )
 
 
+# Every card, SSN, IPv4 and phone candidate is made of digits and a few separators, so those
+# patterns only run inside maximal runs of such characters (plus the one character before,
+# for a leading "+" or "("): prose without numbers costs one fast scan. A run ends at a
+# character no candidate can contain, so a pattern's lookahead at the window's end decides
+# as it would on the whole text; lookbehinds see the real text before the window.
+_NUMERIC_RUN = re.compile(r"\d[\d \t().\-/+]*")
+Windows = list[tuple[int, int]]
+
+
+def numeric_windows(text: str) -> Windows:
+    return [(max(0, m.start() - 1), m.end()) for m in _NUMERIC_RUN.finditer(text)]
+
+
+def _within(pattern: re.Pattern[str], text: str, windows: Windows) -> Iterator[re.Match[str]]:
+    for start, end in windows:
+        yield from pattern.finditer(text, start, end)
+
+
+class _Covered:
+    """Is [start, end) inside one of these spans? O(log n) per question."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        self._reach = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def covers(self, start: int, end: int) -> bool:
+        before = bisect.bisect_right(self._starts, start)
+        return bool(before) and self._reach[before - 1] >= end
+
+
 def _context_score(
     text: str, start: int, kind: str, base: float, reach: int = CONTEXT_CHARS
 ) -> float:
@@ -95,7 +126,7 @@ def _context_score(
     return base
 
 
-def _emails(text: str) -> Iterator[Finding]:
+def _emails(text: str, _windows: Windows) -> Iterator[Finding]:
     resume = 0
     for at in _AT.finditer(text):  # a local part is at most 64 characters, a domain 253
         if at.start() < resume:
@@ -114,20 +145,25 @@ def _emails(text: str) -> Iterator[Finding]:
 # Where a phone number could be: a digit, 6-31 digits and separators, a digit. libphonenumber's
 # matcher is exact but slow (pure Python), so it only sees these windows, and not the ones
 # another detector already claimed (a card or an IBAN is not also a phone).
+# Digits laid out like a card (4-4-4-4, Amex 4-6-5, 16+ in a row) or an IBAN are not a phone
+# number in any numbering plan, valid checksum or not.
+_CARD_SHAPE = re.compile(
+    r"\d(?<![\d+-]\d)\d{3}(?:(?P<sep>[ -])\d{4}(?:(?P=sep)\d{4}){2}|\d{12,15}"
+    r"|(?P<amex>[ -])\d{6}(?P=amex)\d{5})(?![\d-])"
+)
 _PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t().\-/]{5,30}\d")
 PHONE_WINDOW_MARGIN = 2
 
 
-def _phones(text: str, regions: Iterable[str], claimed: list[tuple[int, int]]) -> Iterator[Finding]:
+def _phones(
+    text: str, windows: Windows, regions: Iterable[str], claimed: _Covered
+) -> Iterator[Finding]:
     import phonenumbers
 
     seen: set[tuple[int, int]] = set()
     regions = list(regions)
-    starts = [start for start, _ in claimed]  # claimed is sorted by start
-    reach = list(itertools.accumulate((end for _, end in claimed), max))
-    for window in _PHONE_WINDOW.finditer(text):
-        before = bisect.bisect_right(starts, window.start())
-        if before and reach[before - 1] >= window.end():
+    for window in _within(_PHONE_WINDOW, text, windows):
+        if claimed.covers(window.start(), window.end()):
             continue  # inside a card, IBAN, IP or SSN found already
         offset = max(0, window.start() - PHONE_WINDOW_MARGIN)
         snippet = text[offset : window.end() + PHONE_WINDOW_MARGIN]
@@ -141,8 +177,8 @@ def _phones(text: str, regions: Iterable[str], claimed: list[tuple[int, int]]) -
                     yield Finding("PHONE", *span, _context_score(text, span[0], "PHONE", 0.85))
 
 
-def _cards(text: str) -> Iterator[Finding]:
-    for match in _CARD.finditer(text):
+def _cards(text: str, windows: Windows) -> Iterator[Finding]:
+    for match in _within(_CARD, text, windows):
         digits = re.sub(r"[ -]", "", match.group())
         if _CARD_PREFIXES.fullmatch(digits) and luhn.is_valid(digits):
             yield Finding(
@@ -153,7 +189,7 @@ def _cards(text: str) -> Iterator[Finding]:
             )
 
 
-def _ibans(text: str) -> Iterator[Finding]:
+def _ibans(text: str, _windows: Windows) -> Iterator[Finding]:
     for match in _IBAN.finditer(text):
         if iban.is_valid(match.group()):
             yield Finding(
@@ -164,8 +200,8 @@ def _ibans(text: str) -> Iterator[Finding]:
             )
 
 
-def _ssns(text: str) -> Iterator[Finding]:
-    for match in _SSN_DASHED.finditer(text):
+def _ssns(text: str, windows: Windows) -> Iterator[Finding]:
+    for match in _within(_SSN_DASHED, text, windows):
         if ssn.is_valid(match.group()):
             yield Finding(
                 "NATIONAL_ID",
@@ -173,7 +209,7 @@ def _ssns(text: str) -> Iterator[Finding]:
                 match.end(),
                 _context_score(text, match.start(), "NATIONAL_ID", 0.85),
             )
-    for match in _SSN_BARE.finditer(text):
+    for match in _within(_SSN_BARE, text, windows):
         with_context = _context_score(
             text, match.start(), "NATIONAL_ID", 0.0, reach=BARE_SSN_CONTEXT_CHARS
         )
@@ -181,9 +217,11 @@ def _ssns(text: str) -> Iterator[Finding]:
             yield Finding("NATIONAL_ID", match.start(), match.end(), 0.8)
 
 
-def _ips(text: str) -> Iterator[Finding]:
-    for pattern in (_IPV4, _IPV6) if text.count(":") >= 2 else (_IPV4,):
-        for match in pattern.finditer(text):
+def _ips(text: str, windows: Windows) -> Iterator[Finding]:
+    ipv4 = _within(_IPV4, text, windows)
+    ipv6 = _IPV6.finditer(text) if text.count(":") >= 2 else iter(())
+    for matches in (ipv4, ipv6):
+        for match in matches:
             candidate = match.group()
             if candidate.count(":") >= 2 and not re.search(r"[0-9A-Fa-f]", candidate):
                 continue  # "::" alone, or runs of colons, are punctuation
@@ -204,14 +242,15 @@ def _entropy(token: str) -> float:
     return -sum(c / len(token) * math.log2(c / len(token)) for c in counts.values())
 
 
-def _secrets(text: str) -> Iterator[Finding]:
+def _secrets(text: str, _windows: Windows) -> Iterator[Finding]:
     known: list[tuple[int, int]] = []
     for match in _KNOWN_SECRETS.finditer(text):
         known.append((match.start(), match.end()))
         yield Finding("SECRET", match.start(), match.end(), 0.95)
+    covered = _Covered(known)
     for match in _TOKEN.finditer(text):
         token = match.group()
-        if any(s <= match.start() < e for s, e in known):
+        if covered.covers(match.start(), match.start() + 1):
             continue
         classes = sum(bool(re.search(p, token)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
         if classes == 3 and _entropy(token) >= 4.0:
@@ -238,13 +277,16 @@ def detect(
 ) -> list[Finding]:
     """Non-overlapping findings in text order; on overlap higher score, then longer span, wins."""
     wanted = set(entities)
+    windows = numeric_windows(text)
     found: list[Finding] = []
     for kind, detector in DETECTORS.items():
         if kind in wanted:
-            found.extend(detector(text))
+            found.extend(detector(text, windows))
     if "PHONE" in wanted:
-        claimed = sorted((f.start, f.end) for f in found)
-        found.extend(_phones(text, list(phone_regions) or ["US"], claimed))
+        shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]
+        shapes += [m.span() for m in _IBAN.finditer(text)]
+        claimed = _Covered([(f.start, f.end) for f in found] + shapes)
+        found.extend(_phones(text, windows, list(phone_regions) or ["US"], claimed))
     return _without_overlaps(found)
 
 

@@ -109,16 +109,67 @@ def _model() -> tuple[Any, Any]:
     return profanity_check.vectorizer, profanity_check.model
 
 
+class _Scorer:
+    """alt-profanity-check's own fitted model, evaluated without scikit-learn's per-call
+    input validation, which cost ~8 ms of every 9 ms scan of a short text.
+
+    Same arithmetic as `vectorizer.transform` + `model.predict_proba` (a test holds them
+    equal): TF-IDF over the library's analyzer and vocabulary, L2-normalised; each of the
+    calibrated folds' linear decision `x.w + c`, mapped through its sigmoid
+    `1 / (1 + exp(a*d + b))`; the folds' probabilities averaged."""
+
+    def __init__(self) -> None:
+        import numpy
+
+        vectorizer, model = _model()
+        folds = model.calibrated_classifiers_
+        self._numpy = numpy
+        self._analyze = vectorizer.build_analyzer()
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._idf = vectorizer.idf_
+        self._weights = numpy.stack([f.estimator.coef_[0] for f in folds], axis=1)
+        self._intercepts = numpy.array([f.estimator.intercept_[0] for f in folds])
+        self._a = numpy.array([f.calibrators[0].a_ for f in folds])
+        self._b = numpy.array([f.calibrators[0].b_ for f in folds])
+
+    @property
+    def mean_weights(self) -> Any:
+        return self._weights.mean(axis=1)
+
+    def probabilities(self, texts: list[str]) -> list[float]:
+        numpy = self._numpy
+        decisions = numpy.empty((len(texts), len(self._intercepts)))
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for token in self._analyze(text):
+                index = self._vocabulary.get(token)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                decisions[row] = self._intercepts
+                continue
+            indexes = numpy.fromiter(counts, dtype=numpy.intp, count=len(counts))
+            tfidf = numpy.fromiter(counts.values(), dtype=float, count=len(counts))
+            tfidf *= self._idf[indexes]
+            tfidf /= numpy.sqrt(tfidf @ tfidf)
+            decisions[row] = tfidf @ self._weights[indexes] + self._intercepts
+        folds = 1.0 / (1.0 + numpy.exp(self._a * decisions + self._b))
+        return [float(p) for p in folds.mean(axis=1)]
+
+
+@cache
+def _scorer() -> _Scorer:
+    return _Scorer()
+
+
 @cache
 def _mask_lexicon() -> dict[int, tuple[str, ...]]:
     """Abusive vocabulary by word length, strongest first."""
-    import numpy
-
-    vectorizer, model = _model()
-    weights = numpy.mean([c.estimator.coef_[0] for c in model.calibrated_classifiers_], axis=0)
+    vocabulary = _scorer()._vocabulary
+    weights = _scorer().mean_weights
     words = sorted(
-        (w for w, i in vectorizer.vocabulary_.items() if weights[i] > MASK_LEXICON_WEIGHT),
-        key=lambda w: -weights[vectorizer.vocabulary_[w]],
+        (w for w, i in vocabulary.items() if weights[i] > MASK_LEXICON_WEIGHT),
+        key=lambda w: -weights[vocabulary[w]],
     )
     by_length: dict[int, list[str]] = {}
     for word in words:
@@ -128,7 +179,7 @@ def _mask_lexicon() -> dict[int, tuple[str, ...]]:
 
 def warm_up() -> None:
     """Load the classifier now (cold start) instead of on the first request that needs it."""
-    _model()
+    _scorer()
     _mask_lexicon()
 
 
@@ -162,8 +213,7 @@ def _allow_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _probabilities(texts: list[str]) -> list[float]:
-    vectorizer, model = _model()
-    return [float(p) for p in model.predict_proba(vectorizer.transform(texts))[:, 1]]
+    return _scorer().probabilities(texts)
 
 
 def scan(

@@ -14,16 +14,21 @@ import sys
 from tests.conftest import ROOT
 
 
-def test_bench_resolve_runs_and_cache_hits_read_nothing():
-    env = {**os.environ, "BENCH_ROUNDS": "1", "BENCH_ROUND_SECONDS": "0.3", "BENCH_SAMPLES": "5"}
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_resolve"],
+def run_bench(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=240,
         check=True,
+    )
+
+
+def test_bench_resolve_runs_and_cache_hits_read_nothing():
+    result = run_bench(
+        "tests.bench.bench_resolve", BENCH_ROUNDS="1", BENCH_ROUND_SECONDS="0.3", BENCH_SAMPLES="5"
     )
     report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
     http = report["http_cache_vs_bare"]
@@ -34,16 +39,7 @@ def test_bench_resolve_runs_and_cache_hits_read_nothing():
 
 
 def test_bench_guardrails_runs_and_reports_every_guardrail():
-    env = {**os.environ, "BENCH_ROUNDS": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_guardrails"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
+    result = run_bench("tests.bench.bench_guardrails", BENCH_ROUNDS="1")
     report = json.loads(result.stdout)
     assert set(report["guardrails_ms_per_kb"]) == {
         "pii_detection",

@@ -153,3 +153,21 @@ def test_adversarial_inputs_scan_without_backtracking_blowups(hostile):
     # pytest-timeout is the guard; the assertion is that it returns a well-formed answer.
     findings = detect(hostile, entities=ALL)
     assert all(0 <= f.start < f.end <= len(hostile) for f in findings)
+
+
+def test_scanning_only_numeric_windows_finds_exactly_what_a_full_scan_finds(monkeypatch):
+    """The windows are a speed-up only: on random text made of the characters candidates
+    are built from, detection equals a scan of the whole text as one window."""
+    import random
+
+    from shared.guardrails import pii
+
+    rng = random.Random(5)
+    pieces = ["4111 1111 1111 1111", "+44 7400 123456", "123-45-6789", "10.0.0.1", "SSN: ",
+              "DE89370400440532013000", "(415) 555-2671", "a@b.co", " ", "-", ".", "+", "(",
+              "x", "7", "0", "card ", "::1", "2001:db8::1"]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(400)]
+    windowed = [pii.detect(t, entities=ALL) for t in texts]
+    monkeypatch.setattr(pii, "numeric_windows", lambda text: [(0, len(text))])
+    assert [pii.detect(t, entities=ALL) for t in texts] == windowed
+    assert sum(map(len, windowed)) > 400  # the texts do hold findings

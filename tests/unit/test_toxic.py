@@ -95,3 +95,17 @@ def test_adversarial_inputs_of_a_megabyte_scan_in_linear_time(hostile):
     if hostile.startswith("ｆ"):
         assert findings
         assert all(f.score >= THRESHOLD for f in findings)
+
+
+def test_the_fast_scorer_equals_the_librarys_own_predict_proba():
+    """_Scorer skips scikit-learn's per-call validation; its numbers must be the library's."""
+    import json
+    from pathlib import Path
+
+    from shared.guardrails import toxic
+
+    lines = (Path(__file__).parents[1] / "data" / "guardrail_eval.jsonl").read_text().splitlines()
+    texts = [json.loads(line)["text"] for line in lines] + ["", "!!!", "the of and"]
+    vectorizer, model = toxic._model()
+    expected = model.predict_proba(vectorizer.transform(texts))[:, 1]
+    assert toxic._scorer().probabilities(texts) == pytest.approx(list(expected), abs=1e-12)
