@@ -12,7 +12,7 @@ sentence is scored as written and as de-obfuscated variants (folded by NFKC/homo
 l33t digits mapped back to letters, spaced-out letters joined, letter runs collapsed) and
 keeps the highest probability. Text is split into bounded segments (sentences, at most
 `SEGMENT_CHARS` each), so long prose neither dilutes a single insult nor costs more than
-linear time. The scikit-learn stack loads on first use only (~0.9 s), never at import.
+linear time. The scikit-learn stack loads on first use only (~1 s), never at import.
 """
 
 from __future__ import annotations
