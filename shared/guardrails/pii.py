@@ -5,9 +5,10 @@ unbounded quantifiers, so scanning is linear in the input) and keeps only candid
 pass their real validator: Luhn plus issuer ranges for cards, the ISO 13616 checksum for
 IBANs, the SSA rules for US SSNs, `ipaddress` for IPs, Google's libphonenumber for phones
 (strict grouping: digits grouped the way the country writes numbers, so IP addresses and
-account-number fragments are not phones).
-Numbers that fail their checksum are not findings. Context words just before a span raise
-its score; a bare 9-digit number is an SSN only with such context (a dashed one always).
+account-number fragments are not phones). Numbers that fail their checksum are not
+findings. Context words just before a span raise its score ("card", "ssn") or lower it
+("example", "test card", "order"); a bare 9-digit number is an SSN only right after its
+label (a dashed one always).
 
 Redaction replaces each kept span with `<TYPE>` and leaves every other character as it was.
 """
@@ -71,6 +72,18 @@ _CONTEXT_WORDS = {
     "IP_ADDRESS": ("ip", "address", "host", "server"),
     "SECRET": ("key", "token", "secret", "password", "passwd", "api", "bearer", "credential"),
 }
+# Words right before a span that say it is a made-up or non-personal value lower its score
+# (an operator who raises the threshold above 0.7 then lets documentation examples through).
+_LOWERING_WORDS = {
+    "EMAIL": ("example", "placeholder", "noreply", "no-reply"),
+    "PHONE": ("order", "invoice", "tracking", "isbn", "ticket", "fax of the company"),
+    "CREDIT_CARD": ("test card", "example", "sample", "dummy"),
+    "IBAN": ("example", "sample", "dummy"),
+    "NATIONAL_ID": ("example", "sample", "dummy", "fake"),
+    "IP_ADDRESS": ("version", "example", "documentation"),
+    "SECRET": ("example", "placeholder", "dummy", "fake", "sample", "redacted"),
+}
+CONTEXT_PENALTY = 0.25
 
 # Issuer (IIN) ranges of the major networks; a Luhn-valid number outside them is not a card.
 _CARD_PREFIXES = re.compile(
@@ -121,6 +134,8 @@ def _context_score(
     text: str, start: int, kind: str, base: float, reach: int = CONTEXT_CHARS
 ) -> float:
     window = text[max(0, start - reach) : start].lower()
+    if any(word in window for word in _LOWERING_WORDS[kind]):
+        return round(max(0.0, base - CONTEXT_PENALTY), 4)
     if any(word in window for word in _CONTEXT_WORDS[kind]):
         return min(1.0, base + CONTEXT_BOOST)
     return base

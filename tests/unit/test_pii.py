@@ -171,3 +171,12 @@ def test_scanning_only_numeric_windows_finds_exactly_what_a_full_scan_finds(monk
     monkeypatch.setattr(pii, "numeric_windows", lambda text: [(0, len(text))])
     assert [pii.detect(t, entities=ALL) for t in texts] == windowed
     assert sum(map(len, windowed)) > 400  # the texts do hold findings
+
+
+def test_context_words_raise_and_lower_scores():
+    card = "4111 1111 1111 1111"
+    (plain,) = detect(f"here: {card}", entities=ALL)
+    (raised,) = detect(f"my credit card: {card}", entities=ALL)
+    (lowered,) = detect(f"the test card {card} always works", entities=ALL)
+    assert lowered.score < plain.score < raised.score
+    assert detect("see the example SSN 123456789", entities=ALL) == []  # no label, no SSN
