@@ -70,6 +70,42 @@ class Settings(BaseModel):
     auth_config_ttl_seconds: float = Field(60.0, alias="AUTH_CONFIG_TTL_SECONDS", ge=0)
     auth_audience: str | None = Field(None, alias="AUTH_AUDIENCE", min_length=1)
 
+    # The audit pipeline (shared/executions, shared/analytics).
+    pubsub_emulator_host: str | None = Field(None, alias="PUBSUB_EMULATOR_HOST")
+    executions_topic: str = Field("prompt-executions", alias="EXECUTIONS_TOPIC", min_length=1)
+    analytics_tick_topic: str = Field("analytics-tick", alias="ANALYTICS_TICK_TOPIC", min_length=1)
+    execution_retention_days: int = Field(90, alias="EXECUTION_RETENTION_DAYS", ge=1, le=3650)
+    execution_body_policy: Literal["redact", "hash", "drop"] = Field(
+        "redact", alias="EXECUTION_BODY_POLICY"
+    )
+    # Firestore documents are at most 1 MiB: each stored body is cut at this many bytes
+    # (after redaction, so nothing unredacted is ever stored); its sha256 covers all of it.
+    execution_body_max_bytes: int = Field(
+        256 * 1024, alias="EXECUTION_BODY_MAX_BYTES", ge=1024, le=400 * 1024
+    )
+    execution_publish_timeout_seconds: float = Field(
+        2.0, alias="EXECUTION_PUBLISH_TIMEOUT_SECONDS", gt=0, le=30
+    )
+    # Keyed hash of user ids (HMAC-SHA256): the key from Secret Manager in GCP, or given
+    # directly for local use. `PSEUDONYMIZATION_KEY_ID` names the key so it can be rotated.
+    pseudonymization_key: str | None = Field(
+        None, alias="PSEUDONYMIZATION_KEY", min_length=16, repr=False
+    )
+    pseudonymization_key_secret: str | None = Field(
+        None,
+        alias="PSEUDONYMIZATION_KEY_SECRET",
+        pattern=r"^projects/[^/]+/secrets/[^/]+/versions/[^/]+$",
+    )
+    pseudonymization_key_id: str = Field(
+        "k1", alias="PSEUDONYMIZATION_KEY_ID", pattern=r"^[a-z0-9]{1,16}$"
+    )
+    # Rollups recompute every hour that received executions since the last run, plus this
+    # many recent hours; a late execution is therefore counted by the next run.
+    rollup_lookback_hours: int = Field(2, alias="ROLLUP_LOOKBACK_HOURS", ge=0, le=168)
+    rollup_watermark_overlap_seconds: float = Field(
+        600.0, alias="ROLLUP_WATERMARK_OVERLAP_SECONDS", ge=0
+    )
+
     http_max_age_seconds: int = Field(10, alias="HTTP_MAX_AGE_SECONDS", ge=0)
     max_request_bytes: int = Field(1024 * 1024, alias="MAX_REQUEST_BYTES", ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
@@ -83,6 +119,10 @@ class Settings(BaseModel):
                 raise ValueError("FIRESTORE_EMULATOR_HOST must not be set in production")
             if not self.auth_config_secret:
                 raise ValueError("AUTH_CONFIG_SECRET is required in production")
+            if self.pseudonymization_key and not self.pseudonymization_key_secret:
+                raise ValueError(
+                    "use PSEUDONYMIZATION_KEY_SECRET, not PSEUDONYMIZATION_KEY, in production"
+                )
         if self.firestore_cold_deadline_seconds < self.firestore_deadline_seconds:
             raise ValueError(
                 "FIRESTORE_COLD_DEADLINE_SECONDS must be >= FIRESTORE_DEADLINE_SECONDS"

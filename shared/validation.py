@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -23,9 +24,16 @@ def summarize(exc: ValidationError, *, prefix: str) -> str:
     return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc, prefix=prefix))
 
 
-def validate_as(model: type[ModelT], data: object, *, prefix: str = "body") -> ModelT:
-    """Validate `data` or raise `ValidationFailed` listing every invalid field (422)."""
+def validate_as(
+    model: type[ModelT], data: object, *, prefix: str = "body", as_json: bool = False
+) -> ModelT:
+    """Validate `data` or raise `ValidationFailed` listing every invalid field (422).
+
+    `as_json`: validate with JSON semantics (strict models then take ISO date strings), for
+    data that came from a JSON body."""
     try:
+        if as_json:
+            return model.model_validate_json(json.dumps(data))
         return model.model_validate(data)
     except ValidationError as exc:
         errors = field_errors(exc, prefix=prefix)

@@ -2,6 +2,7 @@
 
     GET  /templates/{name}?label=|version=&user_key=
     POST /templates/{name}/render   {"variables": {...}, "label"?, "version"?, "user_key"?}
+    POST /executions                one execution report, published to Pub/Sub (202)
     GET  /healthz                   (never touches Firestore; needs no credentials)
 
 Every other path needs a caller identity with role `service` or higher (API key or Google
@@ -30,6 +31,7 @@ from werkzeug.routing import Map, Rule
 from shared.auth.authenticator import Authenticator
 from shared.config import get_settings
 from shared.errors import BadRequest, FieldError
+from shared.executions.reporting import ExecutionReporting
 from shared.http.parsing import query_params, read_json_body
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.http.responses import (
@@ -47,6 +49,7 @@ from shared.validation import validate_as
 settings = get_settings()
 configure_logging(settings.log_level)
 service = ResolutionService.from_settings(settings)
+reporting = ExecutionReporting(settings)
 authenticator = Authenticator.from_settings(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
 
@@ -55,6 +58,7 @@ _routes = Map(
         Rule("/healthz", endpoint="healthz", methods=["GET"]),
         Rule("/templates/<name>", endpoint="get_template", methods=["GET"]),
         Rule("/templates/<name>/render", endpoint="render", methods=["POST"]),
+        Rule("/executions", endpoint="report_execution", methods=["POST"]),
     ]
 ).bind("")
 
@@ -79,6 +83,8 @@ def resolve(request: Request) -> Response:
     authenticator.require(request.headers, "service")
     if endpoint == "get_template":
         return get_template(request, args["name"])
+    if endpoint == "report_execution":
+        return report_execution(request)
     return render(request, args["name"])
 
 
@@ -96,6 +102,8 @@ def healthz() -> Response:
                 "firestore_reads": resolver.store_reads,
             },
             "firestore_breaker": resolver.breaker.state,
+            "executions_published": reporting.publisher.stats.published,
+            "executions_publish_failures": reporting.publisher.stats.failed,
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -124,6 +132,17 @@ def render(request: Request, name: str) -> Response:
     return json_response_with_members(
         _render_fields(rendered),
         rendered.resolution.template.public_json_members,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def report_execution(request: Request) -> Response:
+    query_params(request, allowed=())
+    body = read_json_body(request, max_bytes=settings.max_request_bytes)
+    event, message_id = reporting.report(body)
+    return json_response(
+        {"execution_id": event.execution_id, "message_id": message_id, "status": "accepted"},
+        status=202,
         headers={"Cache-Control": "no-store"},
     )
 

@@ -34,7 +34,7 @@ def firestore_client(settings: Settings) -> Client:
 
             # The client takes the emulator host from the environment at construction only;
             # settings are the source of truth, so show it theirs for that moment.
-            with _environment("FIRESTORE_EMULATOR_HOST", settings.firestore_emulator_host):
+            with emulator_environment("FIRESTORE_EMULATOR_HOST", settings.firestore_emulator_host):
                 client = firestore.Client(
                     project=settings.project_id, database=settings.firestore_database
                 )
@@ -43,7 +43,9 @@ def firestore_client(settings: Settings) -> Client:
 
 
 @contextmanager
-def _environment(name: str, value: str | None) -> Iterator[None]:
+def emulator_environment(name: str, value: str | None) -> Iterator[None]:
+    """Google clients read emulator hosts from the environment at construction only; show
+    them the settings' value for that moment."""
     previous = os.environ.get(name)
     _set_env(name, value)
     try:

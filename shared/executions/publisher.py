@@ -1,0 +1,103 @@
+"""Publishing execution events to EXECUTIONS_TOPIC.
+
+The Pub/Sub client batches (up to 100 messages or 20 ms), retries transient errors within
+`EXECUTION_PUBLISH_TIMEOUT_SECONDS`, and never blocks a caller for longer than that:
+`publish()` returns a future at once for callers that must not wait (a Python service
+reporting in-process), `publish_and_wait()` waits at most the timeout (`POST /executions`,
+which answers 202 only once Pub/Sub holds the message, and 503 otherwise, so the reporter
+retries with the same execution id). Every failure is counted (`stats`) and logged with the
+execution id: nothing is dropped silently. The client is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from shared.config import Settings
+from shared.errors import ServiceUnavailable
+from shared.executions.events import ExecutionEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PublishStats:
+    published: int = 0
+    failed: int = 0
+
+
+class ExecutionPublisher:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self.stats = PublishStats()
+
+    @property
+    def topic_path(self) -> str:
+        return f"projects/{self._settings.project_id}/topics/{self._settings.executions_topic}"
+
+    def _publisher(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from google.cloud import pubsub_v1
+
+                from shared.storage.firestore import emulator_environment
+
+                settings = pubsub_v1.types.BatchSettings(max_messages=100, max_latency=0.02)
+                with emulator_environment(
+                    "PUBSUB_EMULATOR_HOST", self._settings.pubsub_emulator_host
+                ):
+                    self._client = pubsub_v1.PublisherClient(batch_settings=settings)
+            return self._client
+
+    def publish(self, event: ExecutionEvent) -> Future[str]:
+        """Hand the event to the batching client; the future resolves to the message id."""
+        from google.api_core import retry as retries
+
+        data = event.model_dump_json(exclude_none=True).encode("utf-8")
+        retry = retries.Retry(
+            predicate=retries.if_transient_error,
+            timeout=self._settings.execution_publish_timeout_seconds,
+        )
+        future = self._publisher().publish(
+            self.topic_path,
+            data,
+            retry=retry,
+            timeout=self._settings.execution_publish_timeout_seconds,
+            schema_version=str(event.schema_version),
+            template=event.template,
+        )
+        future.add_done_callback(lambda done: self._count(done, event.execution_id))
+        return future
+
+    def publish_and_wait(self, event: ExecutionEvent) -> str:
+        timeout = self._settings.execution_publish_timeout_seconds
+        try:
+            return self.publish(event).result(timeout=timeout + 0.5)
+        except Exception as exc:  # publish errors come in many types; all mean "not sent"
+            raise ServiceUnavailable(
+                "the execution could not be handed to Pub/Sub in time; retry with the same "
+                "execution_id (it is stored once)"
+            ) from exc
+
+    def _count(self, done: Future[str], execution_id: str) -> None:
+        error = done.exception()
+        if error is None:
+            self.stats.published += 1
+            return
+        self.stats.failed += 1
+        logger.error(
+            "Execution event not published",
+            extra={
+                "json_fields": {
+                    "execution_id": execution_id,
+                    "error_type": type(error).__name__,
+                    "failed_total": self.stats.failed,
+                }
+            },
+        )
