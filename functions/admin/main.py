@@ -292,6 +292,9 @@ def get_execution(call: Call) -> Response:
 def _report(call: Call, template: str | None) -> Response:
     start, end = parse_window(call.query.get("from"), call.query.get("to"))
     rows = observations.rollups(template=template, start=start, end=end)
+    if "version" in call.query:
+        version = _version_arg(call)
+        rows = [row for row in rows if row.get("version") == version]
     items = summarize(rows, by_variant=template is not None)
     return json_answer(AnalyticsReport(start=start.isoformat(), end=end.isoformat(), items=items))
 
@@ -613,7 +616,10 @@ api = Api(
             analytics_for_template,
             "One template, per version and experiment variant",
             response=AnalyticsReport,
-            query=WINDOW,
+            query=(
+                *WINDOW,
+                QueryParam("version", "only this version", {"type": "integer", "minimum": 1}),
+            ),
         ),
         Route(
             "GET",

@@ -3,7 +3,10 @@
 A rollup document (`analytics_hourly/{id}`, written by the audit pipeline) holds, for one
 template, version, experiment variant and hour: `count`, `successes`, `errors` (class ->
 count), `input_tokens`, `output_tokens`, `cost_micros` (integer micro-dollars, so sums are
-exact), `latency_ms_sum` and `latency_ms_sumsq`.
+exact), `latency_ms_sum`, `latency_ms_sumsq` and `latency_sketch` (a serialized DDSketch).
+Sketches of the hours in range are merged, so p50/p95/p99 are over the whole range, within
+the sketch's 0.5% relative error. `avg_response_time_ms` and `success_rate` keep the seed's
+names.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
+
+from shared.analytics.sketches import sketch_from_bytes
 
 ROLLUP_FIELDS = (
     "count",
@@ -35,8 +40,11 @@ class Figures(BaseModel):
     successes: int
     success_rate: float | None
     errors: dict[str, int]
-    mean_latency_ms: float | None
+    avg_response_time_ms: float | None
     stddev_latency_ms: float | None
+    p50_latency_ms: float | None
+    p95_latency_ms: float | None
+    p99_latency_ms: float | None
     input_tokens: int
     output_tokens: int
     cost_usd: str
@@ -54,9 +62,17 @@ def summarize(rows: Iterable[dict[str, Any]], *, by_variant: bool) -> list[Figur
         key = (row.get("template"), row.get("version"))
         if by_variant:
             key += (row.get("experiment_id"), row.get("variant"))
-        total = groups.setdefault(key, {f: 0 for f in ROLLUP_FIELDS} | {"errors": {}})
+        total = groups.setdefault(
+            key, {f: 0 for f in ROLLUP_FIELDS} | {"errors": {}, "sketch": None}
+        )
         for field in ROLLUP_FIELDS:
             total[field] += row.get(field) or 0
+        if row.get("latency_sketch"):
+            sketch = sketch_from_bytes(row["latency_sketch"])
+            if total["sketch"] is None:
+                total["sketch"] = sketch
+            else:
+                total["sketch"].merge(sketch)
         for error_class, count in (row.get("errors") or {}).items():
             total["errors"][error_class] = total["errors"].get(error_class, 0) + count
     return [
@@ -77,9 +93,18 @@ def _figures(key: tuple[Any, ...], total: dict[str, Any]) -> Figures:
         successes=total["successes"],
         success_rate=total["successes"] / n if n else None,
         errors=total["errors"],
-        mean_latency_ms=mean,
+        avg_response_time_ms=mean,
         stddev_latency_ms=math.sqrt(max(variance, 0.0)) if variance is not None else None,
+        p50_latency_ms=_quantile(total["sketch"], 0.50),
+        p95_latency_ms=_quantile(total["sketch"], 0.95),
+        p99_latency_ms=_quantile(total["sketch"], 0.99),
         input_tokens=total["input_tokens"],
         output_tokens=total["output_tokens"],
         cost_usd=str(Decimal(total["cost_micros"]) / Decimal(1_000_000)),
     )
+
+
+def _quantile(sketch: Any, q: float) -> float | None:
+    if sketch is None or sketch.count == 0:
+        return None
+    return sketch.get_quantile_value(q)

@@ -32,35 +32,14 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from shared.analytics.sketches import new_sketch, sketch_to_bytes
 from shared.config import Settings
 from shared.executions.events import hour_of
 from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
 
-SKETCH_RELATIVE_ACCURACY = 0.005
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def new_sketch() -> Any:
-    from ddsketch import DDSketch
-
-    return DDSketch(relative_accuracy=SKETCH_RELATIVE_ACCURACY)
-
-
-def sketch_to_bytes(sketch: Any) -> bytes:
-    from ddsketch.pb.proto import DDSketchProto
-
-    return DDSketchProto.to_proto(sketch).SerializeToString()
-
-
-def sketch_from_bytes(raw: bytes) -> Any:
-    from ddsketch.pb.ddsketch_pb2 import DDSketch as SketchMessage
-    from ddsketch.pb.proto import DDSketchProto
-
-    message = SketchMessage()
-    message.ParseFromString(raw)
-    return DDSketchProto.from_proto(message)
 
 
 def rollup_id(hour: datetime, key: tuple[Any, ...]) -> str:
@@ -202,7 +181,7 @@ class TickRange(BaseModel):
 
 
 def handle_tick(job: RollupJob, data: Any) -> RollupRun | None:
-    """A tick: empty data runs the scheduled pass; `{"from", "to"}` recomputes that range.
+    """A tick: no data or `{}` runs the scheduled pass; `{"from", "to"}` recomputes that range.
     A tick that cannot be read is logged and acknowledged (the next tick runs anyway)."""
     payload = _tick_payload(data)
     if payload is None:
@@ -225,6 +204,7 @@ def _tick_payload(data: Any) -> Any:
         return None
     try:
         decoded = base64.b64decode(raw, validate=True)
-        return json.loads(decoded) if decoded.strip() else None
+        payload = json.loads(decoded) if decoded.strip() else None
     except (binascii.Error, ValueError):
         return {"unreadable": True}
+    return payload or None  # `{}` (what Cloud Scheduler sends) is the scheduled pass

@@ -110,7 +110,7 @@ def test_analytics_sum_rollups_exactly(seeded):
     v2 = by_version[("nlu", 2)]
     assert (v2["executions"], v2["successes"], v2["errors"]) == (10, 9, {"RateLimited": 1})
     assert v2["success_rate"] == pytest.approx(0.9)
-    assert v2["mean_latency_ms"] == pytest.approx(50.0)
+    assert v2["avg_response_time_ms"] == pytest.approx(50.0)
     assert v2["cost_usd"] == "0.0012"  # 500 + 700 micro-dollars, exact
     detail = seeded.get("/v1/analytics/nlu").get_json()["items"]
     assert {(f["version"], f["variant"]) for f in detail} == {(1, None), (2, "short")}
