@@ -2,7 +2,8 @@
 
 Starts the Firestore and Pub/Sub emulators, applies migrations and seed data
 (`python -m shared.migrations up`, then `verify`), serves every function in `functions/`
-with functions-framework (the entry point of `functions/NAME/main.py` is `NAME`), prints the
+with functions-framework (the entry point of `functions/NAME/main.py` is `NAME`), wires the
+audit pipeline's topics and push subscriptions to them (infra/local/pubsub.py), prints the
 URLs, and stops every process group on Ctrl-C. `--check` brings everything up, probes it,
 and shuts down.
 
@@ -22,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from infra.local.emulators import (
@@ -32,6 +34,7 @@ from infra.local.emulators import (
     start_pubsub,
     stop_process_group,
 )
+from infra.local.pubsub import wire
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".local" / "dev-logs"
@@ -63,6 +66,8 @@ def stack_environment(firestore: Emulator, pubsub: Emulator, credentials: Path) 
         "FIRESTORE_EMULATOR_HOST": firestore.host,
         "PUBSUB_EMULATOR_HOST": pubsub.host,
         "AUTH_CONFIG_FILE": str(credentials),
+        # A fresh key per run: user keys from one `make dev` never match another's.
+        "PSEUDONYMIZATION_KEY": os.urandom(24).hex(),
     }
 
 
@@ -156,6 +161,44 @@ def check(functions: list[ServedFunction], keys: dict[str, str]) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL
         names = [t["name"] for t in json.loads(response.read())["items"]]
     print(f"  check: admin lists {len(names)} templates: {', '.join(names)}")
+    execution_id = f"dev-check-{os.urandom(6).hex()}"
+    report = {
+        "execution_id": execution_id,
+        "template": "nlu_extraction_gemini_25",
+        "rendered_prompt": "check from make dev: ada@example.com",
+        "latency_ms": 1.0,
+        "success": True,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "user_id": "make-dev",
+    }
+    request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
+        f"{resolve.url}/executions",
+        data=json.dumps(report).encode(),
+        headers={"X-API-Key": service_key, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL
+        accepted = response.status
+    stored = _wait_for_execution(by_name["admin"].url, keys["viewer"], execution_id)
+    print(
+        f"  check: POST /executions answered {accepted}; stored through Pub/Sub as "
+        f"{stored['rendered_prompt']!r}"
+    )
+
+
+def _wait_for_execution(admin_url: str, key: str, execution_id: str) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
+            f"{admin_url}/v1/executions/{execution_id}", headers={"X-API-Key": key}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
             served.append(serve(name, base + index if base else free_port(), env))
         for function in served:
             wait_until_up(function)
+        by_name = {f.name: f for f in served}
+        wire(
+            pubsub.host,
+            PROJECT,
+            record_url=by_name["record_execution"].url,
+            rollup_url=by_name["rollup_analytics"].url,
+        )
 
         print(f"\nStack is up (project {PROJECT}); logs in {LOG_DIR.relative_to(ROOT)}/")
         print(f"  FIRESTORE_EMULATOR_HOST={firestore.host}")

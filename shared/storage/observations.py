@@ -91,13 +91,13 @@ class ObservationStore(FirestoreRepository):
         return True
 
     def hours_received(self, *, since: datetime, until: datetime) -> set[datetime]:
-        """The hours of executions stored in [since, until) (only their `hour` is read)."""
+        """The hours of executions received in [since, until] (only their `hour` is read)."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = (
             self.client.collection(EXECUTIONS)
             .where(filter=FieldFilter("received_at", ">=", since))
-            .where(filter=FieldFilter("received_at", "<", until))
+            .where(filter=FieldFilter("received_at", "<=", until))
             .select(["hour"])
         )
         return {s.get("hour") for s in query.stream() if s.get("hour") is not None}

@@ -1,0 +1,108 @@
+"""The rollup job against the Firestore emulator: the watermark catches late executions,
+re-runs are idempotent, hours past retention are never wiped, and the CLI runs it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.analytics.__main__ import main as analytics_cli
+from shared.analytics.rollup import RollupJob
+from shared.config import get_settings
+from shared.executions.events import ExecutionEvent
+from shared.executions.recorder import ExecutionRecorder
+from shared.storage.firestore import firestore_client
+from shared.storage.observations import ObservationStore
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.emulator
+NOW = datetime(2026, 11, 25, 12, 30, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def record(recorder: ExecutionRecorder, execution_id: str, finished_at: datetime) -> None:
+    event = ExecutionEvent.model_validate_json(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "execution_id": execution_id,
+                "template": "nlu",
+                "version": 1,
+                "latency_ms": 100.0,
+                "success": True,
+                "finished_at": finished_at.isoformat(),
+            }
+        )
+    )
+    recorder.record(event)
+
+
+def counts(settings) -> dict[datetime, int]:
+    rows = firestore_client(settings).collection("analytics_hourly").stream()
+    return {r.get("hour"): r.get("count") for r in rows}
+
+
+def test_watermark_catches_late_executions_and_reruns_are_idempotent(
+    make_settings, clean_firestore
+):
+    settings = make_settings(ROLLUP_LOOKBACK_HOURS="0")
+    clock = Clock(NOW)
+    store = ObservationStore(settings)
+    recorder = ExecutionRecorder(settings, store=store, clock=clock)
+    job = RollupJob(store, settings, clock=clock)
+    record(recorder, "exec-now-00001", NOW - timedelta(minutes=5))
+    job.run_tick()
+    assert counts(settings) == {datetime(2026, 11, 25, 12, tzinfo=UTC): 1}
+
+    clock.now = NOW + timedelta(minutes=30)
+    record(recorder, "exec-late-0001", NOW - timedelta(hours=5))  # arrives five hours late
+    record(recorder, "exec-late-0002", NOW - timedelta(hours=5))
+    job.run_tick()
+    expected = {
+        datetime(2026, 11, 25, 12, tzinfo=UTC): 1,
+        datetime(2026, 11, 25, 7, tzinfo=UTC): 2,
+    }
+    assert counts(settings) == expected
+    job.run_tick()
+    job.recompute([datetime(2026, 11, 25, 7, tzinfo=UTC)])
+    assert counts(settings) == expected
+
+
+def test_hours_past_retention_are_never_recomputed(make_settings, clean_firestore):
+    settings = make_settings(EXECUTION_RETENTION_DAYS="30")
+    clock = Clock(NOW)
+    store = ObservationStore(settings)
+    old_hour = datetime(2026, 9, 1, 10, tzinfo=UTC)
+    firestore_client(settings).collection("analytics_hourly").document("old").set(
+        {"hour": old_hour, "count": 7, "template": "nlu"}
+    )
+    run = RollupJob(store, settings, clock=clock).recompute([old_hour])
+    assert run.hours == []
+    assert counts(settings) == {old_hour: 7}
+
+
+def test_the_cli_recomputes_a_range(make_settings, clean_firestore, monkeypatch, capsys):
+    settings = make_settings()
+    recorder = ExecutionRecorder(settings)
+    recent = datetime.now(UTC) - timedelta(hours=1)
+    record(recorder, "exec-cli-00001", recent)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    get_settings.cache_clear()
+    start = (recent - timedelta(hours=1)).isoformat()
+    end = datetime.now(UTC).isoformat()
+    assert analytics_cli(["rollup", "--from", start, "--to", end]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["executions"] == 1
+    assert sum(counts(settings).values()) == 1
+    with pytest.raises(SystemExit):
+        analytics_cli(["rollup", "--from", start])
+    get_settings.cache_clear()
