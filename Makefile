@@ -45,6 +45,7 @@ e2e: venv tools
 
 bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
+	$(BIN)/python -m tests.bench.bench_audit
 
 # presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
 BENCH_VENV := .venv-bench

@@ -50,3 +50,13 @@ def test_bench_guardrails_runs_and_reports_every_guardrail():
     assert ours["tp"] > 300
     assert ours["precision"] >= 0.99
     assert report["pii_short"]["ours_ms_per_text"] > 0
+
+
+def test_bench_audit_runs_the_pipeline_and_the_rollup():
+    result = run_bench(
+        "tests.bench.bench_audit", BENCH_PIPELINE_EXECUTIONS="40", BENCH_ROLLUP_EXECUTIONS="500"
+    )
+    report = json.loads(result.stdout)
+    assert report["pipeline"]["stored_through_pipeline"] == 40
+    assert report["rollup"]["executions_counted"] == 500
+    assert report["rollup"]["p99_relative_error"] <= 0.01  # the sketch's guarantee, not a time
