@@ -70,6 +70,19 @@ class _ContextQueueHandler(QueueHandler):
         return record
 
 
+class _CurrentStdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is at the moment of writing, not at set-up: a test
+    runner that swaps and closes stdout per test must not leave the writer on a closed file."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Idempotent: routes the root logger to stdout as JSON lines, once per process.
 
@@ -90,7 +103,7 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     if _listener is not None:
         return
-    writer = logging.StreamHandler(sys.stdout)
+    writer = _CurrentStdoutHandler()
     writer.setFormatter(CloudLoggingFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     root.addHandler(_ContextQueueHandler(records))
