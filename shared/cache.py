@@ -7,17 +7,19 @@ entry is still what stale-while-revalidate and stale-if-error serve.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 
@@ -110,3 +112,86 @@ class SingleFlight(Generic[K]):
             done = self._in_flight.get(key)
         if done is not None:
             done.wait(timeout)
+
+
+@dataclass(frozen=True)
+class Snapshot(Generic[V]):
+    value: V
+    source: str  # "firestore" (just read), "cache", or "default"
+    stale: bool = False
+
+
+class CachedSnapshot(Generic[V]):
+    """A small collection read whole (active guardrails, running experiments) and cached:
+
+        fresh copy -> fetch (deadline, circuit breaker; one caller at a time) -> last good
+            copy on error, however old -> `default` before the first successful read
+
+    `fetch(timeout)` raises `StoreUnavailable` on failure. The hot path reads nothing while
+    the copy is fresh; one request per TTL refreshes while the others keep the old copy.
+    """
+
+    _KEY = "snapshot"
+
+    def __init__(
+        self,
+        *,
+        fetch: Callable[[float], V],
+        default: V,
+        ttl: float,
+        deadline: float,
+        cold_deadline: float,
+        breaker: Any,
+        what: str,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._default = default
+        self._deadline = deadline
+        self._cold_deadline = cold_deadline
+        self._breaker = breaker
+        self._what = what
+        self._cache: TTLCache[str, V] = TTLCache(ttl=ttl, max_entries=1, clock=clock)
+        self._flight: SingleFlight[str] = SingleFlight()
+
+    def load(self) -> Snapshot[V]:
+        from shared.errors import CircuitOpen, StoreUnavailable
+
+        cached = self._cache.get(self._KEY)
+        if cached is not None and cached.fresh:
+            return Snapshot(cached.value, "cache")
+        if not self._flight.claim(self._KEY):
+            return self._while_refreshing(cached)
+        try:
+            if not self._breaker.allow():
+                raise CircuitOpen("circuit breaker open after repeated Firestore failures")
+            try:
+                value = self._fetch(self._deadline if cached else self._cold_deadline)
+            except StoreUnavailable:
+                self._breaker.record_failure()
+                raise
+            self._breaker.record_success()
+        except StoreUnavailable as exc:
+            if not isinstance(exc, CircuitOpen):
+                logger.warning(
+                    f"Firestore unavailable for {self._what}",
+                    extra={"json_fields": {"error": exc.detail}},
+                )
+            return self._last_good(cached)
+        finally:
+            self._flight.release(self._KEY)
+        self._cache.put(self._KEY, value)
+        return Snapshot(value, "firestore")
+
+    def _while_refreshing(self, cached: Cached[V] | None) -> Snapshot[V]:
+        if cached is None:  # cold: give the refreshing request a moment to finish
+            self._flight.wait(self._KEY, self._cold_deadline)
+            cached = self._cache.get(self._KEY)
+            if cached is not None:
+                return Snapshot(cached.value, "cache")
+        return self._last_good(cached)
+
+    def _last_good(self, cached: Cached[V] | None) -> Snapshot[V]:
+        if cached is not None:
+            return Snapshot(cached.value, "cache", stale=True)
+        return Snapshot(self._default, "default")

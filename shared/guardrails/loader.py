@@ -18,9 +18,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from shared.cache import Cached, SingleFlight, TTLCache
+from shared.cache import CachedSnapshot
 from shared.config import Settings
-from shared.errors import CircuitOpen, StoreUnavailable
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
 from shared.guardrails.model import Guardrail
@@ -28,7 +27,6 @@ from shared.resilience import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
-_KEY = "guardrails"
 Source = Literal["firestore", "cache", "default"]
 
 
@@ -73,17 +71,21 @@ class GuardrailLoader:
     ) -> None:
         self._store = store
         self._settings = settings
-        self._clock = clock
-        self._cache: TTLCache[str, GuardrailEngine] = TTLCache(
-            ttl=settings.guardrail_cache_ttl_seconds, max_entries=1, clock=clock
-        )
-        self._flight: SingleFlight[str] = SingleFlight()
-        self._breaker = CircuitBreaker(
-            failure_threshold=settings.breaker_failure_threshold,
-            cooldown=settings.breaker_cooldown_seconds,
+        default = GuardrailEngine(DEFAULT_GUARDRAILS.values())
+        self._snapshot: CachedSnapshot[GuardrailEngine] = CachedSnapshot(
+            fetch=self._fetch,
+            default=default,
+            ttl=settings.guardrail_cache_ttl_seconds,
+            deadline=settings.firestore_deadline_seconds,
+            cold_deadline=settings.firestore_cold_deadline_seconds,
+            breaker=CircuitBreaker(
+                failure_threshold=settings.breaker_failure_threshold,
+                cooldown=settings.breaker_cooldown_seconds,
+                clock=clock,
+            ),
+            what="guardrails",
             clock=clock,
         )
-        self._default_engine = GuardrailEngine(DEFAULT_GUARDRAILS.values())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GuardrailLoader:
@@ -96,42 +98,8 @@ class GuardrailLoader:
         return self._store.reads
 
     def load(self) -> LoadedGuardrails:
-        cached = self._cache.get(_KEY)
-        if cached is not None and cached.fresh:
-            return LoadedGuardrails(cached.value, "cache")
-        if not self._flight.claim(_KEY):
-            return self._while_refreshing(cached)
-        try:
-            budget = (
-                self._settings.firestore_deadline_seconds
-                if cached is not None
-                else self._settings.firestore_cold_deadline_seconds
-            )
-            engine = GuardrailEngine(self._fetch(budget) or DEFAULT_GUARDRAILS.values())
-        except StoreUnavailable as exc:
-            if not isinstance(exc, CircuitOpen):
-                logger.warning(
-                    "Firestore unavailable for guardrails",
-                    extra={"json_fields": {"error": exc.detail}},
-                )
-            return self._last_good(cached)
-        finally:
-            self._flight.release(_KEY)
-        self._cache.put(_KEY, engine)
-        return LoadedGuardrails(engine, "firestore")
-
-    def _while_refreshing(self, cached: Cached[GuardrailEngine] | None) -> LoadedGuardrails:
-        if cached is None:  # cold: give the refreshing request a moment to finish
-            self._flight.wait(_KEY, self._settings.firestore_cold_deadline_seconds)
-            cached = self._cache.get(_KEY)
-            if cached is not None:
-                return LoadedGuardrails(cached.value, "cache")
-        return self._last_good(cached)
-
-    def _last_good(self, cached: Cached[GuardrailEngine] | None) -> LoadedGuardrails:
-        if cached is not None:
-            return LoadedGuardrails(cached.value, "cache", stale=True)
-        return LoadedGuardrails(self._default_engine, "default")
+        snapshot = self._snapshot.load()
+        return LoadedGuardrails(snapshot.value, snapshot.source, snapshot.stale)  # type: ignore[arg-type]
 
     def load_strict(self) -> list[Guardrail]:
         """Every guardrail document as stored (the CLI's `--firestore`); errors propagate."""
@@ -139,13 +107,7 @@ class GuardrailLoader:
             self._store.read_all(timeout=self._settings.firestore_cold_deadline_seconds * 10)
         )
 
-    def _fetch(self, budget: float) -> list[Guardrail]:
-        if not self._breaker.allow():
-            raise CircuitOpen("circuit breaker open after repeated Firestore failures")
-        try:
-            documents = self._store.read_all(timeout=budget)
-        except StoreUnavailable:
-            self._breaker.record_failure()
-            raise
-        self._breaker.record_success()
-        return parse_documents(documents)
+    def _fetch(self, timeout: float) -> GuardrailEngine:
+        return GuardrailEngine(
+            parse_documents(self._store.read_all(timeout=timeout)) or DEFAULT_GUARDRAILS.values()
+        )
