@@ -112,8 +112,8 @@ def healthz() -> Response:
 def get_template(request: Request, name: str) -> Response:
     params = query_params(request, allowed={"label", "version", "user_key"})
     label, version = _selector(params.get("label"), params.get("version"), where="query")
-    _check_user_key(params.get("user_key"))
-    resolution = service.get(name, label=label, version=version)
+    user_key = _check_user_key(params.get("user_key"))
+    resolution = service.get(name, label=label, version=version, user_key=user_key)
     template = resolution.template
     etag = weak_etag(name, resolution.version, template.content_hash, resolution.label)
     headers = {"ETag": etag, "Cache-Control": _cache_control(resolution)}
@@ -128,7 +128,9 @@ def render(request: Request, name: str) -> Response:
     query_params(request, allowed=())
     body = validate_as(RenderRequest, read_json_body(request, max_bytes=settings.max_request_bytes))
     label, version = _selector(body.label, body.version, where="body")
-    rendered = service.render(name, body.variables, label=label, version=version)
+    rendered = service.render(
+        name, body.variables, label=label, version=version, user_key=body.user_key
+    )
     return json_response_with_members(
         _render_fields(rendered),
         rendered.resolution.template.public_json_members,
@@ -163,12 +165,13 @@ def _selector(label: str | None, version: Any, *, where: str) -> tuple[str | Non
     return label, int(version)
 
 
-def _check_user_key(user_key: str | None) -> None:
+def _check_user_key(user_key: str | None) -> str | None:
     if user_key is not None and not 0 < len(user_key) <= USER_KEY_MAX:
         raise BadRequest(
             "user_key is empty or too long",
             errors=[FieldError("query.user_key", f"1 to {USER_KEY_MAX} characters")],
         )
+    return user_key
 
 
 def _cache_control(resolution: Resolution) -> str:
@@ -186,7 +189,7 @@ def _answer_fields(resolution: Resolution) -> dict[str, Any]:
         "source": resolution.source,
         "stale": resolution.stale,
         "fallback_reason": resolution.fallback_reason,
-        "experiment": None,
+        "experiment": resolution.experiment.as_dict() if resolution.experiment else None,
         "guardrails": {"ran": [], "fired": []},
     }
 

@@ -16,16 +16,13 @@ from shared.experiments.model import (
     ExperimentPage,
     ExperimentSpec,
     StopRequest,
+    experiment_from_document,
 )
 from shared.http.pagination import decode_cursor, encode_cursor
 from shared.storage.experiments import ExperimentStore
 from shared.storage.template_admin import TemplateAdminStore
 
-
-def _out(document: dict[str, Any]) -> ExperimentOut:
-    return ExperimentOut.model_validate(
-        {**document, "revision": int(document.get("update_count", 0))}
-    )
+_out = experiment_from_document
 
 
 def _check_id(experiment_id: str) -> str:

@@ -73,6 +73,13 @@ class ExperimentOut(ExperimentSpec):
     decision: dict[str, Any] | None = None
 
 
+def experiment_from_document(document: dict[str, Any]) -> ExperimentOut:
+    """The stored document as the API and the resolve path see it."""
+    return ExperimentOut.model_validate(
+        {**document, "revision": int(document.get("update_count", 0))}
+    )
+
+
 class ExperimentPage(BaseModel):
     items: list[ExperimentOut]
     next_cursor: str | None

@@ -20,6 +20,9 @@ RUNNING_FOR_TEMPLATE = register(
 )
 
 
+RUNNING = register(QueryShape("running experiments", "experiments", equality=("status",)))
+
+
 def lock_id(template: str, label: str) -> str:
     return f"{template}~{label}"
 
@@ -27,6 +30,31 @@ def lock_id(template: str, label: str) -> str:
 class ExperimentStore(AuditedDocuments):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, "experiments", "experiment", ExperimentNotFound)
+
+    reads = 0  # collection reads so far
+
+    def running(self, *, timeout: float) -> list[dict[str, Any]]:
+        """Every running experiment (the resolve path caches this whole, small list)."""
+        from google.api_core import retry as retries
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        from shared.errors import StoreUnavailable
+        from shared.storage.firestore import store_errors
+
+        retry = retries.Retry(
+            predicate=retries.if_transient_error, initial=0.02, maximum=0.1, timeout=timeout
+        )
+        query = self.client.collection("experiments").where(
+            filter=FieldFilter("status", "==", "running")
+        )
+        try:
+            self.reads += 1
+            return [
+                {**(s.to_dict() or {}), "id": s.id}
+                for s in query.stream(retry=retry, timeout=timeout)
+            ]
+        except store_errors() as exc:
+            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
 
     def running_for(self, template: str) -> list[str]:
         from google.cloud.firestore_v1.base_query import FieldFilter

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from shared.cache import FOREVER, SingleFlight, TTLCache
 from shared.config import Settings
@@ -71,6 +71,7 @@ class Resolution:
     label: str | None
     stale: bool = False
     fallback_reason: FallbackReason | None = None
+    experiment: Any = None  # an ExperimentChoice when a running experiment chose the version
 
     @property
     def version(self) -> int | None:

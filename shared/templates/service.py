@@ -7,16 +7,17 @@ the cache) and adds rendering on top. Guardrails and experiment assignment plug 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.config import Settings
-from shared.errors import RenderError
+from shared.errors import RenderError, ServiceUnavailable, VersionNotFound
+from shared.experiments.live import ExperimentLoader, choose
 from shared.guardrails.engine import Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
 from shared.storage.templates import FirestoreTemplateStore
-from shared.templates.model import ChatMessage, PromptTemplate
+from shared.templates.model import DEFAULT_LABEL, ChatMessage, PromptTemplate
 from shared.templates.resolver import Resolution, Resolver
 
 
@@ -48,19 +49,54 @@ def render(
 
 
 class ResolutionService:
-    def __init__(self, resolver: Resolver, guardrails: GuardrailLoader | None = None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        guardrails: GuardrailLoader | None = None,
+        experiments: ExperimentLoader | None = None,
+    ) -> None:
         self.resolver = resolver
         self.guardrails = guardrails
+        self.experiments = experiments
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionService:
         return cls(
             Resolver(store=FirestoreTemplateStore(settings), settings=settings),
             GuardrailLoader.from_settings(settings),
+            ExperimentLoader.from_settings(settings),
         )
 
-    def get(self, name: str, *, label: str | None = None, version: int | None = None) -> Resolution:
-        return self.resolver.resolve(name, label=label, version=version)
+    def get(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        version: int | None = None,
+        user_key: str | None = None,
+    ) -> Resolution:
+        """A pinned version is served as asked. A label with a running experiment serves the
+        user's variant (the control without a user key, or outside coverage); when the
+        variant's version cannot be read, the label as usual, and the answer says so."""
+        if version is not None or self.experiments is None:
+            return self.resolver.resolve(name, label=label, version=version)
+        label = label or DEFAULT_LABEL
+        live = self.experiments.running(name, label)
+        if live is None:
+            return self.resolver.resolve(name, label=label)
+        choice = choose(live, user_key)
+        try:
+            resolution = self.resolver.resolve(name, version=choice.version)
+        except (ServiceUnavailable, VersionNotFound):
+            resolution = self.resolver.resolve(name, label=label)
+            choice = replace(
+                choice,
+                variant=None,
+                version=resolution.version,
+                in_experiment=False,
+                reason="variant_unavailable",
+            )
+        return replace(resolution, label=label, experiment=choice)
 
     def render(
         self,
@@ -69,10 +105,11 @@ class ResolutionService:
         *,
         label: str | None = None,
         version: int | None = None,
+        user_key: str | None = None,
     ) -> Rendered:
         """Input guardrails run on the variables (a `redact` rewrites them before rendering),
         then on the rendered prompt; a firing `block` raises GuardrailBlocked (422)."""
-        resolution = self.get(name, label=label, version=version)
+        resolution = self.get(name, label=label, version=version, user_key=user_key)
         report = Report()
         engine = self.guardrails.load().engine if self.guardrails is not None else None
         if engine is not None:
