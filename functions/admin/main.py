@@ -30,6 +30,7 @@ from shared.experiments.model import (
     ExperimentSpec,
     StopRequest,
 )
+from shared.experiments.results import ExperimentResults, analyze
 from shared.guardrails.admin import (
     GuardrailAdminService,
     GuardrailOut,
@@ -233,6 +234,12 @@ def create_experiment(call: Call) -> Response:
 
 def get_experiment(call: Call) -> Response:
     return _revisioned(experiments.get(call.args["id"]))
+
+
+def experiment_results(call: Call) -> Response:
+    experiment = experiments.get(call.args["id"])
+    summary = observations.experiment_summary(experiment.id)
+    return json_answer(analyze(experiment, summary))
 
 
 def replace_experiment(call: Call) -> Response:
@@ -573,6 +580,14 @@ api = Api(
             "Stop, recording the decision; a winner moves the label",
             body=StopRequest,
             response=ExperimentOut,
+        ),
+        Route(
+            "GET",
+            f"{E}/results",
+            "viewer",
+            experiment_results,
+            "Per-variant figures, tests against the control, sample-ratio check, guidance",
+            response=ExperimentResults,
         ),
         Route(
             "GET",

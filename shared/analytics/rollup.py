@@ -100,13 +100,87 @@ class RollupRun:
     hours: list[datetime] = field(default_factory=list)
     executions: int = 0
     documents: int = 0
+    experiments: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "hours": [h.isoformat() for h in self.hours],
             "executions": self.executions,
             "documents": self.documents,
+            "experiments": sorted(self.experiments),
         }
+
+
+# Per-user totals of an hour, in this order (a list keeps the documents small).
+USER_TOTALS = ("executions", "successes", "latency_ms_sum", "cost_micros", "input_tokens",
+               "output_tokens")  # fmt: skip
+
+
+def experiment_user_hours(
+    rows: Iterable[dict[str, Any]], hour: datetime
+) -> dict[str, dict[str, Any]]:
+    """`experiment_users/{id}` documents for one hour: per experiment, variant and user, that
+    hour's totals under `hours.<YYYYmmddHH>`. Users without a key cannot be analysed per
+    user and are left out here (they still count in the hourly rollups)."""
+    users: dict[str, dict[str, Any]] = {}
+    label = f"{hour:%Y%m%d%H}"
+    for row in rows:
+        experiment_id, variant, user_key = (
+            row.get("experiment_id"),
+            row.get("variant"),
+            row.get("user_key"),
+        )
+        if not (experiment_id and variant and user_key):
+            continue
+        doc_id = rollup_id(hour, (experiment_id, variant, user_key)).split("-", 1)[1]
+        entry = users.get(doc_id)
+        if entry is None:
+            entry = users[doc_id] = {
+                "experiment_id": experiment_id,
+                "variant": variant,
+                "user_key": user_key,
+                "hours": {label: [0, 0, 0.0, 0, 0, 0]},
+            }
+        totals = entry["hours"][label]
+        totals[0] += 1
+        totals[1] += 1 if row.get("success") else 0
+        totals[2] += float(row.get("latency_ms") or 0.0)
+        totals[3] += int(row.get("cost_micros") or 0)
+        totals[4] += int(row.get("input_tokens") or 0)
+        totals[5] += int(row.get("output_tokens") or 0)
+    return users
+
+
+def summarize_experiment(user_documents: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Per variant, the sufficient statistics the results need (pure): users, executions,
+    successes, token and cost totals, and sums and sums of squares of per-user means."""
+    variants: dict[str, dict[str, float]] = {}
+    for document in user_documents:
+        totals = [0.0] * len(USER_TOTALS)
+        for hour_totals in (document.get("hours") or {}).values():
+            for index, value in enumerate(hour_totals[: len(USER_TOTALS)]):
+                totals[index] += value
+        n = totals[0]
+        if n <= 0:
+            continue
+        stats = variants.setdefault(
+            document["variant"],
+            {key: 0.0 for key in ("users", "executions", "successes", "latency_ms_sum",
+                                  "cost_micros", "input_tokens", "output_tokens",
+                                  "user_latency_sum", "user_latency_sumsq", "user_cost_sum",
+                                  "user_cost_sumsq", "user_success_sum", "user_success_sumsq")},
+        )  # fmt: skip
+        latency_mean, cost_mean, success_mean = totals[2] / n, totals[3] / 1e6 / n, totals[1] / n
+        stats["users"] += 1
+        for index, key in enumerate(USER_TOTALS):
+            stats[key] += totals[index]
+        stats["user_latency_sum"] += latency_mean
+        stats["user_latency_sumsq"] += latency_mean * latency_mean
+        stats["user_cost_sum"] += cost_mean
+        stats["user_cost_sumsq"] += cost_mean * cost_mean
+        stats["user_success_sum"] += success_mean
+        stats["user_success_sumsq"] += success_mean * success_mean
+    return {"variants": variants}
 
 
 class RollupJob:
@@ -159,9 +233,16 @@ class RollupJob:
             rows = self._store.executions_of_hour(hour)
             rollups = compute_rollups(rows, hour)
             self._store.replace_rollups_of_hour(hour, rollups)
+            users = experiment_user_hours(rows, hour)
+            self._store.merge_experiment_users(hour, users)
+            run.experiments.update(u["experiment_id"] for u in users.values())
             run.hours.append(hour)
             run.executions += len(rows)
             run.documents += len(rollups)
+        for experiment_id in sorted(run.experiments):
+            summary = summarize_experiment(self._store.experiment_users(experiment_id))
+            summary["computed_at"] = self._clock()
+            self._store.save_experiment_summary(experiment_id, summary)
         logger.info("Rollups recomputed", extra={"json_fields": run.as_dict()})
         return run
 

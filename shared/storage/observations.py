@@ -46,6 +46,7 @@ register(QueryShape("executions received in a time range", EXECUTIONS, range_fie
 register(QueryShape("executions of an hour", EXECUTIONS, equality=("hour",)))
 register(QueryShape("rollups in a time range", ROLLUPS, range_field="hour"))
 register(QueryShape("rollups of an hour", ROLLUPS, equality=("hour",)))
+register(QueryShape("users of an experiment", "experiment_users", equality=("experiment_id",)))
 register(
     QueryShape(
         "rollups of a template in a time range",
@@ -71,7 +72,10 @@ ROLLUP_INPUT_FIELDS = (
     "output_tokens",
     "cost_micros",
     "latency_ms",
+    "user_key",
 )
+EXPERIMENT_USERS = "experiment_users"
+EXPERIMENT_SUMMARIES = "experiment_summaries"
 
 
 class ObservationStore(FirestoreRepository):
@@ -135,6 +139,34 @@ class ObservationStore(FirestoreRepository):
             pending += 1
         if pending:
             batch.commit()
+
+    def merge_experiment_users(self, hour: datetime, users: dict[str, dict[str, Any]]) -> None:
+        """Per-user totals of one hour: each document's `hours.<hour>` entry is replaced."""
+        collection = self.client.collection(EXPERIMENT_USERS)
+        batch, pending = self.client.batch(), 0
+        for doc_id, entry in users.items():
+            if pending == BATCH_LIMIT:
+                batch.commit()
+                batch, pending = self.client.batch(), 0
+            batch.set(collection.document(doc_id), entry, merge=True)
+            pending += 1
+        if pending:
+            batch.commit()
+
+    def experiment_users(self, experiment_id: str) -> list[dict[str, Any]]:
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = self.client.collection(EXPERIMENT_USERS).where(
+            filter=FieldFilter("experiment_id", "==", experiment_id)
+        )
+        return [s.to_dict() or {} for s in query.stream()]
+
+    def save_experiment_summary(self, experiment_id: str, summary: dict[str, Any]) -> None:
+        self.client.collection(EXPERIMENT_SUMMARIES).document(experiment_id).set(summary)
+
+    def experiment_summary(self, experiment_id: str) -> dict[str, Any] | None:
+        snapshot = self.client.collection(EXPERIMENT_SUMMARIES).document(experiment_id).get()
+        return snapshot.to_dict() if snapshot.exists else None
 
     def watermark(self) -> datetime | None:
         snapshot = (

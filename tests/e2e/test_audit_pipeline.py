@@ -389,3 +389,46 @@ def test_a_poison_message_ends_in_the_dead_letter_topic(pipeline, mocker):
     assert json.loads(dead[0].data)["execution_id"] == "exec-poison-0001"
     assert store.create_execution.call_count == 5  # max_delivery_attempts
     assert pipeline.executions() == []
+
+
+def test_experiment_results_come_from_the_pipelines_per_user_aggregates(pipeline, load_function):
+    from tests.e2e.conftest import ADMIN_SOURCE
+    from tests.e2e.test_admin_guardrails_experiments import EXPERIMENT, _template_with_versions
+
+    admin, _ = load_function(source=ADMIN_SOURCE, target="admin", role="admin")
+    _template_with_versions(admin)
+    admin.post("/v1/experiments", json=EXPERIMENT)
+    admin.post(f"/v1/experiments/{EXPERIMENT['id']}/start")
+    rng = random.Random(5)
+    users = {"control": 30, "short": 30}
+    sent = 0
+    for variant, count in users.items():
+        for index in range(count):
+            user_key = f"k1:{uuid.uuid5(uuid.NAMESPACE_OID, variant + str(index)).hex * 2}"
+            for _ in range(rng.choice([1, 2])):
+                payload = event(
+                    template="exp_target",
+                    experiment_id=EXPERIMENT["id"],
+                    variant=variant,
+                    user_key=user_key,
+                    latency_ms=float(rng.gauss(900 if variant == "control" else 700, 50)),
+                )
+                pipeline.publish(json.dumps(payload).encode())
+                sent += 1
+    wait_for(lambda: len(pipeline.executions()) == sent, what="every experiment execution")
+    pipeline.tick()
+    results = wait_for(
+        lambda: (
+            body
+            if (body := admin.get(f"/v1/experiments/{EXPERIMENT['id']}/results").get_json())
+            and body["variants"][0]["users"] == 30
+            else None
+        ),
+        what="results computed by the tick",
+    )
+    assert [v["users"] for v in results["variants"]] == [30, 30]
+    assert sum(v["executions"] for v in results["variants"]) == sent
+    latency = next(m for m in results["comparisons"][0]["metrics"] if m["metric"] == "latency_ms")
+    assert latency["p_value"] < 1e-6
+    assert latency["difference"] == pytest.approx(-200, abs=40)
+    assert results["sample_ratio"]["mismatch"] is False
