@@ -46,6 +46,7 @@ e2e: venv tools
 bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
+	$(BIN)/python -m tests.bench.bench_experiments
 
 # presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
 BENCH_VENV := .venv-bench

@@ -60,3 +60,17 @@ def test_bench_audit_runs_the_pipeline_and_the_rollup():
     assert report["pipeline"]["stored_through_pipeline"] == 40
     assert report["rollup"]["executions_counted"] == 500
     assert report["rollup"]["p99_relative_error"] <= 0.01  # the sketch's guarantee, not a time
+
+
+def test_bench_experiments_assigns_and_serves_the_experiment():
+    result = run_bench(
+        "tests.bench.bench_experiments",
+        BENCH_ROUNDS="1",
+        BENCH_ROUND_SECONDS="0.3",
+        BENCH_KEYS="2000",
+    )
+    report = json.loads(result.stdout)
+    assert report["assignment"]["unique_keys_us"] > 0
+    http = report["http_with_vs_without_experiment"]
+    assert http["with_experiment_rps"] > 0
+    assert http["without_experiment_rps"] > 0
