@@ -23,13 +23,19 @@ from datetime import UTC, datetime
 import requests
 
 from infra.local.emulators import start_firestore, stop_process_group
-from shared.auth.credentials import new_api_key
 from shared.config import Settings
 from shared.experiments.assignment import Assigner
 from shared.storage.firestore import firestore_client
 from shared.storage.templates import FirestoreTemplateStore
 from shared.templates.defaults import DEFAULT_TEMPLATES
-from tests.bench.bench_resolve import LOGS, NAME, ROUND_SECONDS, ROUNDS, _serve
+from tests.bench.bench_resolve import (
+    LOGS,
+    NAME,
+    ROUND_SECONDS,
+    ROUNDS,
+    _serve,
+    bench_environment,
+)
 
 PROJECT = "demo-bench-experiments"
 KEYS = [uuid.uuid4().hex for _ in range(int(os.environ.get("BENCH_KEYS", "50000")))]
@@ -133,21 +139,7 @@ def main() -> None:
     report = {"assignment": bench_assignment()}
     emulator = start_firestore(LOGS)
     try:
-        credentials = LOGS / "experiments-credentials.json"
-        key, digest = new_api_key("bench")
-        credentials.write_text(
-            json.dumps({"api_keys": [{"id": "bench", "sha256": digest, "roles": ["service"]}]})
-        )
-        env = {
-            **os.environ,
-            "AUTH_CONFIG_FILE": str(credentials),
-            "BENCH_API_KEY": key,
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-            "ENVIRONMENT": "test",
-            "FIRESTORE_EMULATOR_HOST": emulator.host,
-            "TEMPLATE_CACHE_TTL_SECONDS": "3600",
-            "LOG_LEVEL": "INFO",
-        }
+        env = bench_environment(emulator.host, PROJECT)
         report["http_with_vs_without_experiment"] = bench_http(env, Settings.from_env(env))
     finally:
         emulator.stop()

@@ -175,25 +175,31 @@ def bench_import(env: dict[str, str], runs: int = 7) -> dict[str, float]:
     }
 
 
+def bench_environment(firestore_host: str, project: str) -> dict[str, str]:
+    """Environment for a served resolve function: a fresh service API key (in
+    BENCH_API_KEY), the emulator, long template TTLs, INFO logs (part of the cost)."""
+    credentials = LOGS / f"{project}-credentials.json"
+    key, digest = new_api_key("bench")
+    credentials.write_text(
+        json.dumps({"api_keys": [{"id": "bench", "sha256": digest, "roles": ["service"]}]})
+    )
+    return {
+        **os.environ,
+        "AUTH_CONFIG_FILE": str(credentials),
+        "BENCH_API_KEY": key,
+        "GOOGLE_CLOUD_PROJECT": project,
+        "ENVIRONMENT": "test",
+        "FIRESTORE_EMULATOR_HOST": firestore_host,
+        "TEMPLATE_CACHE_TTL_SECONDS": "3600",
+        "LOG_LEVEL": "INFO",
+    }
+
+
 def main() -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     emulator = start_firestore(LOGS)
     try:
-        credentials = LOGS / "credentials.json"
-        key, digest = new_api_key("bench")
-        credentials.write_text(
-            json.dumps({"api_keys": [{"id": "bench", "sha256": digest, "roles": ["service"]}]})
-        )
-        env = {
-            **os.environ,
-            "AUTH_CONFIG_FILE": str(credentials),
-            "BENCH_API_KEY": key,
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-            "ENVIRONMENT": "test",
-            "FIRESTORE_EMULATOR_HOST": emulator.host,
-            "TEMPLATE_CACHE_TTL_SECONDS": "3600",
-            "LOG_LEVEL": "INFO",
-        }
+        env = bench_environment(emulator.host, PROJECT)
         settings = Settings.from_env(env)
         FirestoreTemplateStore(settings).create_version(
             DEFAULT_TEMPLATES[NAME], author="bench", labels=("production",)
