@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails openapi tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi tools clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ format: venv
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: venv tools lint
+test: venv tools lint infra-check
 	$(BIN)/python -m pytest
 
 unit: venv
@@ -59,5 +59,21 @@ bench-guardrails: venv
 openapi: venv
 	$(BIN)/python -m infra.local.openapi
 
+# Terraform checked offline (no terraform binary here): checkov with zero failed checks, in
+# its own environment, then the consistency tests (tests/infra). `make test` runs it first.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
+$(INFRA_STAMP): requirements-infra.txt
+	@test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	@rm -f $(INFRA_VENV)/.installed-*
+	@touch $(INFRA_STAMP)
+
+checkov: $(INFRA_STAMP)
+	$(INFRA_VENV)/bin/checkov -d infra/terraform --framework terraform --quiet --compact --skip-download
+
+infra-check: venv checkov
+	$(BIN)/python -m pytest tests/infra -q
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(INFRA_VENV) .local .pytest_cache .ruff_cache
