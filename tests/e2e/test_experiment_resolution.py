@@ -72,15 +72,13 @@ def test_last_known_experiments_keep_running_when_firestore_fails(load_function,
     before = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
     store = module.service.experiments._store
     mocker.patch.object(store, "running", side_effect=StoreUnavailable("injected"))
-    module.service.experiments._snapshot._cache.clear()  # as if the TTL had passed long ago
+    module.service.experiments._snapshot.forget()  # as on a cold start
     cold = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
     assert cold["experiment"] is None  # nothing known yet: no experiment, the label as usual
 
     mocker.stopall()
     client.get("/templates/exp_target", query_string={"user_key": key})  # learns them again
     mocker.patch.object(store, "running", side_effect=StoreUnavailable("injected"))
-    snapshot = module.service.experiments._snapshot
-    for entry in snapshot._cache._entries.values():
-        entry.ttl = 0  # expired: the next request tries Firestore, fails, keeps the copy
+    module.service.experiments._snapshot.expire()  # the next request tries Firestore, fails
     after = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
     assert after["experiment"]["variant"] == before["experiment"]["variant"]
