@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -40,6 +40,8 @@ SCHEMA_VERSION = 1
 MAX_BODY_CHARS = 1_000_000  # the guardrails' scan bound; larger bodies are refused
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_COST_USD = Decimal(1_000_000)
+MAX_CLOCK_SKEW = timedelta(days=1)
+EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
 EXECUTION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$"
 USER_KEY_PATTERN = r"^[a-z0-9]{1,16}:[0-9a-f]{64}$"
 
@@ -95,6 +97,11 @@ class ExecutionEvent(BaseModel):
             raise ValueError("experiment_id and variant come together")
         if self.started_at is not None and self.started_at > self.finished_at:
             raise ValueError("started_at is after finished_at")
+        # A clock far off would file the execution under an hour no rollup looks at.
+        if self.finished_at > datetime.now(UTC) + MAX_CLOCK_SKEW:
+            raise ValueError("finished_at is more than a day in the future")
+        if self.finished_at < EARLIEST:
+            raise ValueError("finished_at is before 2020")
         return self
 
     @property

@@ -72,6 +72,8 @@ def test_costs_are_exact_decimal_strings(cost, stored):
         {"success": True, "error_class": "Timeout"},
         {"experiment_id": "exp-1"},  # without its variant
         {"started_at": "2026-11-25T11:00:00Z"},  # after finished_at
+        {"finished_at": "2099-01-01T00:00:00Z"},  # a clock far in the future
+        {"finished_at": "1999-01-01T00:00:00Z"},
         {"user_key": "student-8812"},  # a raw id is not a user key
         {"unknown_field": 1},
         {"rendered_prompt": "x" * 1_000_001},
