@@ -117,11 +117,13 @@ USER_TOTALS = ("executions", "successes", "latency_ms_sum", "cost_micros", "inpu
 
 
 def experiment_user_hours(
-    rows: Iterable[dict[str, Any]], hour: datetime
+    rows: Iterable[dict[str, Any]], hour: datetime, *, retention: timedelta
 ) -> dict[str, dict[str, Any]]:
     """`experiment_users/{id}` documents for one hour: per experiment, variant and user, that
     hour's totals under `hours.<YYYYmmddHH>`. Users without a key cannot be analysed per
-    user and are left out here (they still count in the hourly rollups)."""
+    user and are left out here (they still count in the hourly rollups). `expire_at` (a TTL
+    policy) removes a user's document `retention` after their latest recomputed hour: these
+    are per-person records, kept no longer than the executions they come from."""
     users: dict[str, dict[str, Any]] = {}
     label = f"{hour:%Y%m%d%H}"
     for row in rows:
@@ -140,6 +142,7 @@ def experiment_user_hours(
                 "variant": variant,
                 "user_key": user_key,
                 "hours": {label: [0, 0, 0.0, 0, 0, 0]},
+                "expire_at": hour + retention,
             }
         totals = entry["hours"][label]
         totals[0] += 1
@@ -233,7 +236,9 @@ class RollupJob:
             rows = self._store.executions_of_hour(hour)
             rollups = compute_rollups(rows, hour)
             self._store.replace_rollups_of_hour(hour, rollups)
-            users = experiment_user_hours(rows, hour)
+            users = experiment_user_hours(
+                rows, hour, retention=timedelta(days=self._settings.execution_retention_days)
+            )
             self._store.merge_experiment_users(hour, users)
             run.experiments.update(u["experiment_id"] for u in users.values())
             run.hours.append(hour)

@@ -243,3 +243,17 @@ def test_ticks_run_the_pass_recompute_a_range_or_are_acknowledged(payload, expec
         assert job.calls == [
             [datetime(2026, 11, 25, 8, tzinfo=UTC), datetime(2026, 11, 25, 9, tzinfo=UTC)]
         ]
+
+
+def test_per_user_experiment_totals_expire_with_the_retention():
+    from shared.analytics.rollup import experiment_user_hours
+
+    hour = hour_of(FINISHED)
+    rows = [
+        {"experiment_id": "e", "variant": "a", "user_key": "k1:" + "0" * 64, "success": True,
+         "latency_ms": 10.0, "cost_micros": 5, "input_tokens": 1, "output_tokens": 2},
+        {"experiment_id": "e", "variant": "a", "user_key": None, "success": True},  # no key
+    ]  # fmt: skip
+    (document,) = experiment_user_hours(rows, hour, retention=timedelta(days=90)).values()
+    assert document["expire_at"] == hour + timedelta(days=90)
+    assert document["hours"] == {f"{hour:%Y%m%d%H}": [1, 1, 10.0, 5, 1, 2]}

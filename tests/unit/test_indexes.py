@@ -39,10 +39,16 @@ def test_code_that_filters_or_orders_declares_its_query_shape():
     assert offenders == [], "declare these queries with shared.storage.queries.register"
 
 
-def test_executions_expire_by_ttl_and_the_ttl_field_is_not_indexed():
+def test_per_person_records_expire_by_ttl_and_the_ttl_field_is_not_indexed():
     ttl = [o for o in INDEXES["fieldOverrides"] if o.get("ttl")]
     assert ttl == [
-        {"collectionGroup": "executions", "fieldPath": "expire_at", "ttl": True, "indexes": []}
+        {"collectionGroup": "executions", "fieldPath": "expire_at", "ttl": True, "indexes": []},
+        {
+            "collectionGroup": "experiment_users",
+            "fieldPath": "expire_at",
+            "ttl": True,
+            "indexes": [],
+        },
     ]
 
 
