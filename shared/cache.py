@@ -14,7 +14,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -165,6 +168,31 @@ class CachedSnapshot(Generic[V]):
         # Hot path: every resolve request asks; while fresh, answer without the cache's lock
         # (one tuple read, atomic under the GIL). Saves ~2 us per request.
         self._fresh: tuple[float, Snapshot[V]] | None = None
+
+    @classmethod
+    def from_firestore(
+        cls,
+        fetch: Callable[[float], V],
+        *,
+        default: V,
+        ttl: float,
+        settings: Settings,
+        what: str,
+        clock: Clock = time.monotonic,
+    ) -> CachedSnapshot[V]:
+        """A snapshot of Firestore with the hot path's deadlines and circuit breaker."""
+        from shared.resilience import CircuitBreaker
+
+        return cls(
+            fetch=fetch,
+            default=default,
+            ttl=ttl,
+            deadline=settings.firestore_deadline_seconds,
+            cold_deadline=settings.firestore_cold_deadline_seconds,
+            breaker=CircuitBreaker.for_firestore(settings, clock),
+            what=what,
+            clock=clock,
+        )
 
     def load(self) -> Snapshot[V]:
         from shared.errors import CircuitOpen, StoreUnavailable

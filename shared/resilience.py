@@ -10,7 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -30,6 +33,17 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probe_in_flight = False
+
+    @classmethod
+    def for_firestore(
+        cls, settings: Settings, clock: Callable[[], float] = time.monotonic
+    ) -> CircuitBreaker:
+        """The breaker every hot-path Firestore reader uses, tuned by the same settings."""
+        return cls(
+            failure_threshold=settings.breaker_failure_threshold,
+            cooldown=settings.breaker_cooldown_seconds,
+            clock=clock,
+        )
 
     @property
     def state(self) -> BreakerState:

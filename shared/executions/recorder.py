@@ -74,7 +74,7 @@ class ExecutionRecorder:
 
     def document(self, event: ExecutionEvent) -> dict[str, Any]:
         """The stored record: the event's fields, bodies per policy, bucket and expiry."""
-        engine = self._guardrails.load().engine
+        engine = self._guardrails.load().value
         now = self._clock()
         document: dict[str, Any] = event.model_dump(
             exclude={"rendered_prompt", "response", "schema_version"}

@@ -20,7 +20,6 @@ from shared.cache import CachedSnapshot
 from shared.config import Settings
 from shared.experiments.assignment import Assigner
 from shared.experiments.model import ExperimentOut, experiment_from_document
-from shared.resilience import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -114,19 +113,15 @@ class ExperimentLoader:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._snapshot: CachedSnapshot[dict[tuple[str, str], LiveExperiment]] = CachedSnapshot(
-            fetch=lambda timeout: live_experiments(store.running(timeout=timeout)),
-            default={},
-            ttl=settings.template_cache_ttl_seconds,
-            deadline=settings.firestore_deadline_seconds,
-            cold_deadline=settings.firestore_cold_deadline_seconds,
-            breaker=CircuitBreaker(
-                failure_threshold=settings.breaker_failure_threshold,
-                cooldown=settings.breaker_cooldown_seconds,
+        self._snapshot: CachedSnapshot[dict[tuple[str, str], LiveExperiment]] = (
+            CachedSnapshot.from_firestore(
+                lambda timeout: live_experiments(store.running(timeout=timeout)),
+                default={},
+                ttl=settings.template_cache_ttl_seconds,
+                settings=settings,
+                what="experiments",
                 clock=clock,
-            ),
-            what="experiments",
-            clock=clock,
+            )
         )
 
     @classmethod

@@ -13,34 +13,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from shared.cache import CachedSnapshot
+from shared.cache import CachedSnapshot, Snapshot
 from shared.config import Settings
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
 from shared.guardrails.model import Guardrail
-from shared.resilience import CircuitBreaker
 
 logger = logging.getLogger(__name__)
-
-Source = Literal["firestore", "cache", "default"]
 
 
 class GuardrailReader(Protocol):
     reads: int
 
     def read_all(self, *, timeout: float) -> list[dict[str, Any]]: ...
-
-
-@dataclass(frozen=True)
-class LoadedGuardrails:
-    engine: GuardrailEngine
-    source: Source
-    stale: bool = False
 
 
 def parse_documents(documents: list[dict[str, Any]]) -> list[Guardrail]:
@@ -71,18 +60,11 @@ class GuardrailLoader:
     ) -> None:
         self._store = store
         self._settings = settings
-        default = GuardrailEngine(DEFAULT_GUARDRAILS.values())
-        self._snapshot: CachedSnapshot[GuardrailEngine] = CachedSnapshot(
-            fetch=self._fetch,
-            default=default,
+        self._snapshot: CachedSnapshot[GuardrailEngine] = CachedSnapshot.from_firestore(
+            self._fetch,
+            default=GuardrailEngine(DEFAULT_GUARDRAILS.values()),
             ttl=settings.guardrail_cache_ttl_seconds,
-            deadline=settings.firestore_deadline_seconds,
-            cold_deadline=settings.firestore_cold_deadline_seconds,
-            breaker=CircuitBreaker(
-                failure_threshold=settings.breaker_failure_threshold,
-                cooldown=settings.breaker_cooldown_seconds,
-                clock=clock,
-            ),
+            settings=settings,
             what="guardrails",
             clock=clock,
         )
@@ -97,9 +79,9 @@ class GuardrailLoader:
     def store_reads(self) -> int:
         return self._store.reads
 
-    def load(self) -> LoadedGuardrails:
-        snapshot = self._snapshot.load()
-        return LoadedGuardrails(snapshot.value, snapshot.source, snapshot.stale)  # type: ignore[arg-type]
+    def load(self) -> Snapshot[GuardrailEngine]:
+        """The active set as an engine (`value`), with where it came from."""
+        return self._snapshot.load()
 
     def load_strict(self) -> list[Guardrail]:
         """Every guardrail document as stored (the CLI's `--firestore`); errors propagate."""

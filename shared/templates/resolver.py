@@ -103,11 +103,7 @@ class Resolver:
             clock=clock,
         )
         self._flight: SingleFlight[tuple[str, str, str]] = SingleFlight()
-        self._breaker = CircuitBreaker(
-            failure_threshold=settings.breaker_failure_threshold,
-            cooldown=settings.breaker_cooldown_seconds,
-            clock=clock,
-        )
+        self._breaker = CircuitBreaker.for_firestore(settings, clock)
         self._overrides = parse_custom_templates(settings.custom_templates_json)
         self._defaults = DEFAULT_TEMPLATES if defaults is None else defaults
 

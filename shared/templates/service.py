@@ -111,7 +111,7 @@ class ResolutionService:
         then on the rendered prompt; a firing `block` raises GuardrailBlocked (422)."""
         resolution = self.get(name, label=label, version=version, user_key=user_key)
         report = Report()
-        engine = self.guardrails.load().engine if self.guardrails is not None else None
+        engine = self.guardrails.load().value if self.guardrails is not None else None
         if engine is not None:
             leaves: dict[str, str] = {}
             string_leaves(variables, "variables", leaves)

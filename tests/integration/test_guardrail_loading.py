@@ -36,7 +36,7 @@ def test_seeded_guardrails_load_and_changes_arrive_after_the_ttl(make_settings, 
 
     first = loader.load()
     assert first.source == "firestore"
-    assert [g.name for g in first.engine.guardrails] == sorted(DEFAULT_GUARDRAILS)
+    assert [g.name for g in first.value.guardrails] == sorted(DEFAULT_GUARDRAILS)
 
     client = firestore_client(settings)
     client.collection("guardrails").document("toxic_content_filter").update({"active": False})
@@ -45,14 +45,14 @@ def test_seeded_guardrails_load_and_changes_arrive_after_the_ttl(make_settings, 
     clock.advance(31)
     refreshed = loader.load()
     assert refreshed.source == "firestore"
-    assert "toxic_content_filter" not in [g.name for g in refreshed.engine.guardrails]
+    assert "toxic_content_filter" not in [g.name for g in refreshed.value.guardrails]
 
 
 def test_an_unmigrated_database_gets_the_bundled_defaults(make_settings, clean_firestore):
     settings = make_settings()
     loaded = GuardrailLoader.from_settings(settings).load()
     assert loaded.source == "firestore"
-    assert [g.name for g in loaded.engine.guardrails] == sorted(DEFAULT_GUARDRAILS)
+    assert [g.name for g in loaded.value.guardrails] == sorted(DEFAULT_GUARDRAILS)
 
 
 def test_a_document_that_no_longer_validates_is_skipped(make_settings, clean_firestore):
@@ -61,7 +61,7 @@ def test_a_document_that_no_longer_validates_is_skipped(make_settings, clean_fir
     firestore_client(settings).collection("guardrails").document("broken").set(
         {"type": "pii_detection", "threshold": 7, "action": "explode"}
     )
-    names = [g.name for g in GuardrailLoader.from_settings(settings).load().engine.guardrails]
+    names = [g.name for g in GuardrailLoader.from_settings(settings).load().value.guardrails]
     assert names == sorted(DEFAULT_GUARDRAILS)
 
 
@@ -75,17 +75,17 @@ def test_firestore_failure_serves_the_last_good_copy_then_defaults_when_cold(
     )
     clock = FakeClock()
     loader = GuardrailLoader(store=store, settings=settings, clock=clock)
-    assert "pii_detection" not in [g.name for g in loader.load().engine.guardrails]
+    assert "pii_detection" not in [g.name for g in loader.load().value.guardrails]
 
     mocker.patch.object(store, "read_all", side_effect=StoreUnavailable("injected"))
     clock.advance(31)
     stale = loader.load()
     assert (stale.source, stale.stale) == ("cache", True)
-    assert "pii_detection" not in [g.name for g in stale.engine.guardrails]  # admin's choice kept
+    assert "pii_detection" not in [g.name for g in stale.value.guardrails]  # admin's choice kept
 
     cold = GuardrailLoader(store=store, settings=settings, clock=clock).load()
     assert cold.source == "default"
-    assert "pii_detection" in [g.name for g in cold.engine.guardrails]
+    assert "pii_detection" in [g.name for g in cold.value.guardrails]
 
 
 def test_render_redacts_pii_in_variables_and_blocks_injection(make_settings, clean_firestore):

@@ -14,6 +14,7 @@ import pytest
 from shared.analytics.aggregate import summarize
 from shared.analytics.rollup import compute_rollups, handle_tick
 from shared.analytics.sketches import sketch_from_bytes
+from shared.cache import Snapshot
 from shared.config import Settings
 from shared.errors import ValidationFailed
 from shared.executions.events import (
@@ -27,7 +28,6 @@ from shared.executions.events import (
 from shared.executions.recorder import ExecutionRecorder
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
-from shared.guardrails.loader import LoadedGuardrails
 
 FINISHED = datetime(2026, 11, 25, 10, 42, tzinfo=UTC)
 
@@ -124,8 +124,8 @@ def test_malformed_messages_say_why_without_echoing_content(data, reason):
 
 
 class FixedGuardrails:
-    def load(self) -> LoadedGuardrails:
-        return LoadedGuardrails(GuardrailEngine(DEFAULT_GUARDRAILS.values()), "default")
+    def load(self) -> Snapshot[GuardrailEngine]:
+        return Snapshot(GuardrailEngine(DEFAULT_GUARDRAILS.values()), "default")
 
 
 def recorder(**env: str) -> ExecutionRecorder:
