@@ -20,8 +20,6 @@ with the library's protobuf, so hours merge into days and versions compare.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -34,7 +32,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.analytics.sketches import new_sketch, sketch_to_bytes
 from shared.config import Settings
-from shared.executions.events import hour_of
+from shared.executions.events import MalformedMessage, hour_of, pubsub_payload
 from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
@@ -284,13 +282,9 @@ def handle_tick(job: RollupJob, data: Any) -> RollupRun | None:
 
 
 def _tick_payload(data: Any) -> Any:
-    message = data.get("message") if isinstance(data, dict) else None
-    raw = message.get("data") if isinstance(message, dict) else None
-    if not raw:
-        return None
     try:
-        decoded = base64.b64decode(raw, validate=True)
-        payload = json.loads(decoded) if decoded.strip() else None
-    except (binascii.Error, ValueError):
+        decoded = pubsub_payload(data)
+        payload = json.loads(decoded) if decoded and decoded.strip() else None
+    except (MalformedMessage, ValueError):
         return {"unreadable": True}
     return payload or None  # `{}` (what Cloud Scheduler sends) is the scheduled pass

@@ -151,18 +151,26 @@ class MalformedMessage(ValueError):
         self.errors = errors
 
 
-def decode_pubsub_data(data: Any) -> ExecutionEvent:
-    """The event inside a Pub/Sub CloudEvent's `data` (`{"message": {"data": base64}}`)."""
+def pubsub_payload(data: Any) -> bytes | None:
+    """The decoded bytes of a Pub/Sub CloudEvent's `data` (`{"message": {"data": base64}}`);
+    None when the message carries no data. Raises MalformedMessage for bad base64 or size."""
     message = data.get("message") if isinstance(data, dict) else None
     raw = message.get("data") if isinstance(message, dict) else None
-    if not isinstance(raw, str | bytes):
-        raise MalformedMessage("no message data")
+    if not raw or not isinstance(raw, str | bytes):
+        return None
     if len(raw) > MAX_MESSAGE_BYTES * 4 // 3 + 4:
         raise MalformedMessage("message larger than the limit")
     try:
-        payload = base64.b64decode(raw, validate=True)
+        return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise MalformedMessage("data is not valid base64") from exc
+
+
+def decode_pubsub_data(data: Any) -> ExecutionEvent:
+    """The event inside a Pub/Sub CloudEvent's `data`."""
+    payload = pubsub_payload(data)
+    if payload is None:
+        raise MalformedMessage("no message data")
     return parse_event(payload)
 
 
