@@ -332,7 +332,13 @@ def read_audit_log(call: Call) -> Response:
 
 def m_audit_page(items: list[dict], cursor: str | None) -> dict:
     return {
-        "items": [{**i, "at": i["at"].isoformat() if i.get("at") else None} for i in items],
+        "items": [  # `scope` is the store's index of the target, not part of the entry
+            {
+                **{k: v for k, v in i.items() if k != "scope"},
+                "at": i["at"].isoformat() if i.get("at") else None,
+            }
+            for i in items
+        ],
         "next_cursor": cursor,
     }
 

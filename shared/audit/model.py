@@ -23,7 +23,16 @@ def audit_entry(
         "actor": actor.id,
         "action": action,
         "target": target,
+        "scope": audit_scope(target),
         "before": before,
         "after": after,
         "request_id": actor.request_id,
     }
+
+
+def audit_scope(target: str) -> list[str]:
+    """The target and every object above it (`templates/x/labels/production` ->
+    `templates/x`, `templates/x/labels/production`), so that filtering the log by an object
+    also finds the changes made to its parts (a label move is a change to its template)."""
+    parts = target.split("/")
+    return ["/".join(parts[:end]) for end in range(2, len(parts) + 1, 2)] or [target]

@@ -1,4 +1,8 @@
-"""Reading the admin change log (`audit_log`), newest first, optionally by actor or target."""
+"""Reading the admin change log (`audit_log`), newest first, optionally by actor or target.
+
+A target filter matches the object and its parts (`templates/x` finds the label moves of
+`templates/x/labels/production` too) through each entry's `scope` list (see
+`shared.audit.model.audit_scope`); migration 0004 gave older entries theirs."""
 
 from __future__ import annotations
 
@@ -17,9 +21,9 @@ AUDIT_BY_ACTOR = register(
 )
 AUDIT_BY_TARGET = register(
     QueryShape(
-        "audit log of one target",
+        "audit log of one object and its parts",
         "audit_log",
-        equality=("target",),
+        array_contains="scope",
         order_by=(("at", "DESCENDING"),),
     )
 )
@@ -37,7 +41,7 @@ class AuditLogStore(FirestoreRepository):
         if actor:
             query = query.where(filter=FieldFilter("actor", "==", actor))
         if target:
-            query = query.where(filter=FieldFilter("target", "==", target))
+            query = query.where(filter=FieldFilter("scope", "array_contains", target))
         query = query.order_by("at", direction=firestore.Query.DESCENDING)
         if after_id:
             last = collection.document(after_id).get()

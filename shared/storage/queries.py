@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Direction = Literal["ASCENDING", "DESCENDING"]
+Direction = Literal["ASCENDING", "DESCENDING", "CONTAINS"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class QueryShape:
     name: str
     collection_group: str
     equality: tuple[str, ...] = ()
+    array_contains: str | None = None
     range_field: str | None = None  # at most one field with <, <=, >, >=, != or not-in
     order_by: tuple[tuple[str, Direction], ...] = field(default_factory=tuple)
 
@@ -32,6 +33,8 @@ class QueryShape:
         field, then the remaining order-by fields.
         """
         fields: list[tuple[str, Direction]] = [(f, "ASCENDING") for f in self.equality]
+        if self.array_contains:
+            fields.append((self.array_contains, "CONTAINS"))
         ordered = list(self.order_by)
         if self.range_field and not any(f == self.range_field for f, _ in ordered):
             ordered.insert(0, (self.range_field, "ASCENDING"))
@@ -56,7 +59,10 @@ def covered(shape: QueryShape, indexes: dict[str, Any]) -> bool:
     for index in indexes.get("indexes", []):
         if index.get("collectionGroup") != shape.collection_group:
             continue
-        declared = tuple((f["fieldPath"], f.get("order", "ASCENDING")) for f in index["fields"])
+        declared = tuple(
+            (f["fieldPath"], f.get("order") or f.get("arrayConfig") or "ASCENDING")
+            for f in index["fields"]
+        )
         if declared == needed:
             return True
     return False

@@ -132,7 +132,13 @@ def test_delete_is_refused_while_labelled_then_soft_and_restorable_and_audited(a
     assert client.post("/v1/templates/gone/restore").get_json()["deleted"] is False
 
     log = client.get("/v1/audit-log?target=templates/gone").get_json()["items"]
-    assert [e["action"] for e in log] == ["template.restore", "template.delete", "template.create"]
+    assert [e["action"] for e in log] == [  # the template's own changes and its labels'
+        "template.restore",
+        "template.delete",
+        "label.remove",
+        "label.move",
+        "template.create",
+    ]
     assert all(e["actor"] == "key:test-admin" and e["request_id"] for e in log)
     labels = client.get("/v1/audit-log?target=templates/gone/labels/production").get_json()["items"]
     assert [e["action"] for e in labels] == ["label.remove", "label.move"]

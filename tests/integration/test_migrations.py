@@ -76,6 +76,7 @@ def test_fresh_migrate_records_each_migration_and_verifies(settings):
         "0001_collections_layout",
         "0002_seed_templates",
         "0003_seed_guardrails",
+        "0004_audit_scope",
     ]
     assert outcome.backup is not None
     assert outcome.backup.exists()
@@ -131,7 +132,7 @@ def test_down_then_up_and_resolution_follows(settings):
     runner = _runner(settings)
     runner.up()
     assert source() == "firestore"  # after migration
-    runner.down()  # latest only: the guardrails
+    runner.down(target="0002_seed_templates")  # the audit scope, then the guardrails
     assert sorted(runner.applied()) == ["0001_collections_layout", "0002_seed_templates"]
     runner.down(target="0")
     assert runner.applied() == {}
@@ -223,12 +224,12 @@ def test_concurrent_runs_apply_exactly_once(settings, firestore_emulator, tmp_pa
     ]
     outputs = [run.communicate(timeout=240)[0] for run in runs]
     assert [run.returncode for run in runs] == [0] * 5, outputs
-    appliers = [out for out in outputs if "applied: 3 migration(s)" in out]
+    appliers = [out for out in outputs if "applied: 4 migration(s)" in out]
     assert len(appliers) == 1, outputs
     assert sum("nothing to apply" in out for out in outputs) == 4
     state = _state(settings)
     assert all(head[0] == 1 for head in state["heads"].values())  # seeded exactly once
-    assert len(state["applied"]) == 3
+    assert len(state["applied"]) == 4
 
 
 _CRASH_DURING_SEEDING = """
@@ -291,3 +292,13 @@ def test_verify_fails_readably_on_an_empty_database(settings, firestore_emulator
     assert run.returncode == 1
     assert "FAIL template nlu_extraction_gemini_25: missing" in out
     assert "FAIL migrations: pending: 0001_collections_layout" in out
+
+
+def test_audit_entries_written_before_scope_existed_gain_it(settings):
+    from shared.storage.firestore import firestore_client
+
+    db = firestore_client(settings)
+    old = db.collection(settings.audit_collection).document("before-scope")
+    old.set({"actor": "key:x", "action": "label.move", "target": "templates/t/labels/production"})
+    _runner(settings).up()
+    assert old.get().to_dict()["scope"] == ["templates/t", "templates/t/labels/production"]
