@@ -9,6 +9,11 @@ and shuts down.
 
 Ports: DEV_FIRESTORE_PORT, DEV_PUBSUB_PORT, DEV_FUNCTIONS_BASE_PORT (function i listens on
 base + i); free ports are picked when unset. Never 8080 for an emulator.
+
+A second shell needs the same environment (project, emulator hosts, URLs, keys): it is
+written to `.local/dev.env` for `source`, and printed. Analytics are rolled up by a tick
+published every DEV_ROLLUP_TICK_SECONDS (default 60) to the tick topic, as Cloud Scheduler
+does in GCP (every 5 minutes there).
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +41,11 @@ from infra.local.emulators import (
     start_pubsub,
     stop_process_group,
 )
-from infra.local.pubsub import wire
+from infra.local.pubsub import Wiring, publish_tick, wire
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".local" / "dev-logs"
+DEV_ENV = ROOT / ".local" / "dev.env"
 PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-local")
 
 
@@ -82,6 +90,35 @@ def write_dev_credentials(path: Path) -> dict[str, str]:
         entries.append({"id": f"dev-{role}", "sha256": digest, "roles": [role]})
     path.write_text(json.dumps({"api_keys": entries, "identities": {}}, indent=1))
     return keys
+
+
+def dev_environment(
+    env: dict[str, str], served: list[ServedFunction], keys: dict[str, str]
+) -> dict[str, str]:
+    """What a second shell needs to reach this stack: the settings the code reads
+    (without them `get_template()` and the CLIs would talk to another project), the URLs
+    and one API key per role."""
+    values = {
+        name: env[name]
+        for name in (
+            "GOOGLE_CLOUD_PROJECT",
+            "ENVIRONMENT",
+            "FIRESTORE_EMULATOR_HOST",
+            "PUBSUB_EMULATOR_HOST",
+            "AUTH_CONFIG_FILE",
+            "PSEUDONYMIZATION_KEY",
+        )
+    }
+    values |= {f"{f.name.upper()}_URL": f.url for f in served}
+    values |= {f"KEY_{role.upper()}": key for role, key in keys.items()}
+    return values
+
+
+def write_dev_env(path: Path, values: dict[str, str]) -> None:
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+    path.write_text(
+        "# written by `make dev`; `source` it in a second shell\n" + "\n".join(lines) + "\n"
+    )
 
 
 def run_migrations(env: dict[str, str]) -> None:
@@ -234,34 +271,30 @@ def main(argv: list[str] | None = None) -> int:
         for function in served:
             wait_until_up(function)
         by_name = {f.name: f for f in served}
-        wire(
+        wiring = wire(
             pubsub.host,
             PROJECT,
             record_url=by_name["record_execution"].url,
             rollup_url=by_name["rollup_analytics"].url,
         )
+        values = dev_environment(env, served, keys)
+        write_dev_env(DEV_ENV, values)
 
         print(f"\nStack is up (project {PROJECT}); logs in {LOG_DIR.relative_to(ROOT)}/")
-        print(f"  FIRESTORE_EMULATOR_HOST={firestore.host}")
-        print(f"  PUBSUB_EMULATOR_HOST={pubsub.host}")
         for function in served:
             print(f"  {function.name:<20} {function.url}")
-        print(f"API keys for this run (hashes in {credentials.relative_to(ROOT)}):")
-        for role, key in keys.items():
-            print(f"  X-API-Key ({role}): {key}")
+        tick_seconds = float(os.environ.get("DEV_ROLLUP_TICK_SECONDS") or 60)
+        print(f"Analytics roll up every {tick_seconds:g} s (DEV_ROLLUP_TICK_SECONDS).")
+        print(f"\nIn a second shell: source {DEV_ENV.relative_to(ROOT)}   # it holds:")
+        for name, value in values.items():
+            print(f"  {name}={value}")
         if args.check:
             check(served, keys)
             return 0
         print("\nPress Ctrl-C to stop everything.")
-        while not stop_requested:
-            for thing in [*served]:
-                if thing.process.poll() is not None:
-                    print(
-                        f"{thing.name} exited with {thing.process.returncode}; see {thing.log_path}"
-                    )
-                    return 1
-            time.sleep(0.5)
-        return 0
+        return _serve_until_stopped(
+            served, pubsub.host, wiring, tick_seconds, lambda: stop_requested
+        )
     except (EmulatorError, subprocess.CalledProcessError) as exc:
         print(f"make dev failed: {exc}", file=sys.stderr)
         return 1
@@ -272,6 +305,30 @@ def main(argv: list[str] | None = None) -> int:
         for emulator in started:
             emulator.stop()
         print("Stopped.")
+
+
+def _serve_until_stopped(
+    served: list[ServedFunction],
+    pubsub_host: str,
+    wiring: Wiring,
+    tick_seconds: float,
+    stopped: Callable[[], bool],
+) -> int:
+    """Watch the functions, and tick the rollup as Cloud Scheduler would."""
+    next_tick = time.monotonic() + tick_seconds
+    while not stopped():
+        for thing in served:
+            if thing.process.poll() is not None:
+                print(f"{thing.name} exited with {thing.process.returncode}; see {thing.log_path}")
+                return 1
+        if time.monotonic() >= next_tick:
+            next_tick = time.monotonic() + tick_seconds
+            try:
+                publish_tick(pubsub_host, wiring)
+            except Exception as exc:  # noqa: BLE001 - a missed tick must not stop the stack
+                print(f"analytics tick not published: {type(exc).__name__}")
+        time.sleep(0.5)
+    return 0
 
 
 if __name__ == "__main__":

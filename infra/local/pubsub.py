@@ -110,6 +110,13 @@ def wire(
     return wiring
 
 
+def publish_tick(host: str, wiring: Wiring, payload: bytes = b"{}") -> str:
+    """What Cloud Scheduler does in GCP: one message on the analytics tick topic."""
+    publisher, _ = clients(host)
+    future = publisher.publish(wiring.topic_path(wiring.tick_topic), payload)
+    return str(future.result(timeout=10))
+
+
 def pull_dead_letters(host: str, wiring: Wiring, *, max_messages: int = 100) -> list[Any]:
     """Messages waiting on the dead-letter topic (acknowledged as they are read)."""
     _, subscriber = clients(host)

@@ -37,8 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     if (args.start is None) != (args.end is None) or (args.start and args.start >= args.end):
         parser.error("give both --from and --to, with --from before --to")
     configure_logging("WARNING")
+    settings = get_settings()
+    # Say which database: a shell without the stack's environment would otherwise roll up
+    # another project (the default one) and look as if it worked.
+    where = settings.firestore_emulator_host or "Firestore"
+    sys.stderr.write(f"rollup: project {settings.project_id} at {where}\n")
     try:
-        job = RollupJob.from_settings(get_settings())
+        job = RollupJob.from_settings(settings)
         run = (
             job.run_tick()
             if args.start is None

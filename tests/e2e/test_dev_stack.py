@@ -1,17 +1,192 @@
-"""`make dev` for real: the stack comes up, serves, and Ctrl-C leaves nothing running."""
+"""`make dev` for real: the stack comes up, a second shell reaches it through `.local/dev.env`,
+the rollup ticks as Cloud Scheduler would, every documented example answers what the docs
+say, and Ctrl-C leaves nothing running.
+
+One stack serves the whole module (it takes ~20 s to start); the Ctrl-C test stops it and
+runs last, in file order.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.doc_examples import Example, answer_mismatches, read_examples
+
+DEV_ENV = ROOT / ".local" / "dev.env"
+DOCUMENTED = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES_WITH_EXAMPLES = [p for p in DOCUMENTED if read_examples(p)]
+# What the test process itself points at (its own emulators): an example must not lean on it.
+SESSION_VARIABLES = (
+    "GOOGLE_CLOUD_PROJECT",
+    "FIRESTORE_EMULATOR_HOST",
+    "PUBSUB_EMULATOR_HOST",
+    "AUTH_CONFIG_FILE",
+    "ENVIRONMENT",
+)
+# Fail on an HTTP error answer, as a reader would notice one; keep the body for the report.
+BASH_PRELUDE = """set -euo pipefail
+curl() { command curl --fail-with-body --show-error "$@"; local status=$?; echo; return $status; }
+"""
+
+
+@dataclass
+class DevStack:
+    process: subprocess.Popen[str]
+    output: str
+    env: dict[str, str]
+    stopped_output: str | None = None
+    ports: list[str] = field(default_factory=list)
+
+    def stop(self) -> str:
+        if self.stopped_output is None:
+            self.process.send_signal(signal.SIGINT)
+            self.stopped_output, _ = self.process.communicate(timeout=60)
+        return self.stopped_output
+
+
+def _clean_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in SESSION_VARIABLES}
+
+
+def read_dev_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name] = shlex.split(value)[0] if value else ""
+    return values
+
+
+@pytest.fixture(scope="module")
+def dev_stack() -> Iterator[DevStack]:
+    DEV_ENV.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "infra.local.dev"],
+        cwd=ROOT,
+        env={**_clean_environment(), "DEV_ROLLUP_TICK_SECONDS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Press Ctrl-C" in line:
+            break
+    output = "".join(lines)
+    stack = DevStack(process, output, read_dev_env(DEV_ENV) if DEV_ENV.exists() else {})
+    try:
+        assert "Press Ctrl-C" in output, output
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_a_second_shell_reaches_the_stack_through_dev_env(dev_stack):
+    env = dev_stack.env
+    for name in ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"):
+        assert env[name]
+        assert f"{name}={env[name]}" in dev_stack.output  # printed too
+    assert env["GOOGLE_CLOUD_PROJECT"] == "demo-local"
+    for role in ("SERVICE", "VIEWER", "EDITOR", "PUBLISHER", "ADMIN"):
+        assert env[f"KEY_{role}"].startswith(f"pmk_dev-{role.lower()}.")
+    resolve = env["RESOLVE_URL"]
+    assert requests.get(f"{resolve}/templates/x", timeout=10).status_code == 401
+    answer = requests.get(
+        f"{resolve}/templates/clarification_gemini_25",
+        headers={"X-API-Key": env["KEY_SERVICE"]},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["source"] == "firestore"  # make dev migrated and seeded
+    listed = requests.get(
+        f"{env['ADMIN_URL']}/v1/templates", headers={"X-API-Key": env["KEY_VIEWER"]}, timeout=10
+    )
+    assert {t["name"] for t in listed.json()["items"]} >= {"nlu_extraction_gemini_25"}
+    # The CLIs read the same environment: the migration status is this stack's.
+    status = subprocess.run(
+        ["bash", "-c", f"source {DEV_ENV} && {sys.executable} -m shared.migrations status"],
+        cwd=ROOT,
+        env=_clean_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "by make-dev" in status.stdout, status.stdout + status.stderr
+
+
+def test_analytics_roll_up_without_anyone_calling_the_rollup(dev_stack):
+    env = dev_stack.env
+    report = {
+        "execution_id": f"tick-probe-{os.urandom(4).hex()}",
+        "template": "tick_probe",
+        "latency_ms": 12.5,
+        "success": True,
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+    accepted = requests.post(
+        f"{env['RESOLVE_URL']}/executions",
+        json=report,
+        headers={"X-API-Key": env["KEY_SERVICE"]},
+        timeout=10,
+    )
+    assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + 60
+    items: list[dict] = []
+    while time.monotonic() < deadline and not items:
+        time.sleep(1)
+        items = requests.get(
+            f"{env['ADMIN_URL']}/v1/analytics/tick_probe",
+            headers={"X-API-Key": env["KEY_VIEWER"]},
+            timeout=10,
+        ).json()["items"]
+    assert [(i["executions"], i["avg_response_time_ms"]) for i in items] == [(1, 12.5)]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES, ids=lambda p: p.name)
+def test_every_documented_example_answers_what_the_page_says(dev_stack, page):
+    """Examples of one page run in order (later ones build on earlier ones), each in a fresh
+    shell or interpreter that only knows what `.local/dev.env` tells it."""
+    for example in read_examples(page):
+        output = _run(example, dev_stack)
+        problems = answer_mismatches(example, output)
+        assert not problems, f"{example.where}: {problems}\n--- printed:\n{output[-3000:]}"
+
+
+def _run(example: Example, stack: DevStack) -> str:
+    if example.language == "bash":
+        command, env = ["bash", "-c", BASH_PRELUDE + example.code], _clean_environment()
+    elif example.language == "python":
+        command, env = [sys.executable, "-c", example.code], {**_clean_environment(), **stack.env}
+    else:
+        pytest.fail(f"{example.where}: examples are bash or python, not {example.language}")
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, (
+        f"{example.where} exited {result.returncode}\n--- stdout:\n{result.stdout[-3000:]}"
+        f"\n--- stderr:\n{result.stderr[-3000:]}"
+    )
+    return result.stdout
 
 
 def _port_open(host_port: str) -> bool:
@@ -21,52 +196,16 @@ def _port_open(host_port: str) -> bool:
         return sock.connect_ex((host, int(port))) == 0
 
 
-def test_dev_stack_serves_and_stops_cleanly_on_ctrl_c():
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "infra.local.dev"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        output = "".join(lines)
-        assert "Press Ctrl-C" in output, output
-        resolve_url = re.search(r"resolve\s+(http://\S+)", output).group(1)
-        hosts = re.findall(r"_EMULATOR_HOST=(\S+)", output)
-        assert len(hosts) == 2
-
-        service_key = re.search(r"X-API-Key \(service\): (\S+)", output).group(1)
-        assert requests.get(f"{resolve_url}/templates/x", timeout=10).status_code == 401
-        response = requests.get(
-            f"{resolve_url}/templates/clarification_gemini_25",
-            headers={"X-API-Key": service_key},
-            timeout=10,
-        )
-        assert response.status_code == 200
-        assert response.json()["source"] == "firestore"  # make dev migrated and seeded
-        assert requests.get(f"{resolve_url}/healthz", timeout=10).json()["status"] == "ok"
-        admin_url = re.search(r"admin\s+(http://\S+)", output).group(1)
-        viewer_key = re.search(r"X-API-Key \(viewer\): (\S+)", output).group(1)
-        listed = requests.get(
-            f"{admin_url}/v1/templates", headers={"X-API-Key": viewer_key}, timeout=10
-        )
-        assert {t["name"] for t in listed.json()["items"]} >= {"nlu_extraction_gemini_25"}
-    finally:
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, rest
+def test_ctrl_c_stops_every_process_and_leaves_no_port_listening(dev_stack):
+    """Runs last in this module: it stops the shared stack."""
+    ports = [
+        *(dev_stack.env[n] for n in ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")),
+        *(url.removeprefix("http://") for url in re.findall(r"(http://\S+)", dev_stack.output)),
+    ]
+    assert len(ports) >= 6  # two emulators and four functions
+    rest = dev_stack.stop()
+    assert dev_stack.process.returncode == 0, rest
     assert "Stopped." in rest
-    ports = [*hosts, resolve_url.removeprefix("http://"), admin_url.removeprefix("http://")]
     still_open = _wait_until_closed(ports, seconds=10)  # a leak stays open far longer
     listing = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True, check=False).stdout
     assert not still_open, f"still listening after Ctrl-C: {still_open}\n{listing}"

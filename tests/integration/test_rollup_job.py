@@ -100,8 +100,11 @@ def test_the_cli_recomputes_a_range(make_settings, clean_firestore, monkeypatch,
     start = (recent - timedelta(hours=1)).isoformat()
     end = datetime.now(UTC).isoformat()
     assert analytics_cli(["rollup", "--from", start, "--to", end]) == 0
-    out = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    out = json.loads(printed.out)
     assert out["executions"] == 1
+    # It names the database it rolled up, so a shell without the stack's env cannot fool you.
+    assert f"rollup: project {PROJECT} at {settings.firestore_emulator_host}" in printed.err
     assert sum(counts(settings).values()) == 1
     with pytest.raises(SystemExit):
         analytics_cli(["rollup", "--from", start])
