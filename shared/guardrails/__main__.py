@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,10 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc.detail}\n")
         return EXIT_UNAVAILABLE
     stream = sys.stdin if args.input is None else args.input.open(encoding="utf-8")
-    with stream:
-        if args.command == "scan":
-            return scan(engine, stream, sys.stdout)
-        return run_eval(engine, stream, sys.stdout, show_errors=args.show_errors)
+    try:
+        with stream:
+            if args.command == "scan":
+                return scan(engine, stream, sys.stdout)
+            return run_eval(engine, stream, sys.stdout, show_errors=args.show_errors)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as Unix tools do, not with a
+        # traceback; point stdout at /dev/null so the interpreter's final flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

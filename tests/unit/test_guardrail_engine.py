@@ -231,3 +231,23 @@ def test_a_guardrails_file_tunes_thresholds_and_bad_files_exit_2(monkeypatch, ca
     code, _, err = run_cli(monkeypatch, capsys, ["scan", "--guardrails", str(bad)], "")
     assert code == 2
     assert "error: --guardrails" in err
+
+
+def test_the_cli_stops_quietly_when_its_reader_goes_away():
+    """`eval ... | head` must not end in a traceback."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    pipeline = f"{sys.executable} -m shared.guardrails eval tests/data/guardrail_eval.jsonl"
+    result = subprocess.run(
+        ["bash", "-c", f"{pipeline} | head -c 10"],  # the pipe is the point
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == '{"guardrai'
+    assert "Traceback" not in result.stderr
+    assert result.stderr == ""
