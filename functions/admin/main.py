@@ -374,7 +374,7 @@ api = Api(
             create_template,
             "Create a template (version 1)",
             body=m.TemplateCreate,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route(
@@ -392,7 +392,7 @@ api = Api(
             create_version,
             "Update: create version n+1",
             body=m.TemplateContent,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route("DELETE", T, "admin", delete_template, "Soft-delete a template", status=204),
@@ -420,7 +420,7 @@ api = Api(
             create_version,
             "Create version n+1",
             body=m.TemplateContent,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route(
