@@ -90,6 +90,18 @@ class TemplateNotFound(NotFound):
         )
 
 
+class TemplateDeleted(TemplateNotFound):
+    """A soft-deleted template: 404 on every selector until an admin restores it. Same problem
+    type as an unknown template, so clients need one branch; the detail says which it is."""
+
+    def __init__(self, name: str) -> None:
+        NotFound.__init__(
+            self,
+            f"template '{name}' is deleted; an admin can restore it",
+            extra={"template": name, "deleted": True},
+        )
+
+
 class LabelNotFound(NotFound):
     slug = "label-not-found"
     title = "Label not found"

@@ -380,7 +380,7 @@ api = Api(
             create_template,
             "Create a template (version 1)",
             body=m.TemplateCreate,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route(
@@ -398,7 +398,7 @@ api = Api(
             create_version,
             "Update: create version n+1",
             body=m.TemplateContent,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route("DELETE", T, "admin", delete_template, "Soft-delete a template", status=204),
@@ -426,7 +426,7 @@ api = Api(
             create_version,
             "Create version n+1",
             body=m.TemplateContent,
-            response=m.VersionOut,
+            response=m.VersionCreated,
             status=201,
         ),
         Route(

@@ -175,7 +175,7 @@ def _check_user_key(user_key: str | None) -> str | None:
 
 
 def _cache_control(resolution: Resolution) -> str:
-    if resolution.fallback_reason == "firestore_unavailable" or resolution.stale:
+    if resolution.degraded:
         return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
     return f"private, max-age={settings.http_max_age_seconds}"
 

@@ -4,21 +4,33 @@ Signature (Google's public certificates, cached for an hour), expiry, audience (
 function's URL, `AUTH_AUDIENCE`) and issuer are all checked with `google-auth`; the email
 must be verified. The certificates are fetched lazily and cached, so a warm instance
 verifies a token without network I/O.
+
+A token whose `kid` is not among the cached certificates triggers a refetch (Google rotated
+its keys), but at most one per `CERTS_REFETCH_INTERVAL_SECONDS` per process, single-flight
+(one caller fetches, concurrent ones wait for its result): a stream of tokens with made-up
+`kid`s is answered 401 from the cache instead of becoming one Google fetch per request. A
+failed refetch keeps the cached certificates (the token is then a 401).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from google.auth import exceptions
 
 from shared.errors import ServiceUnavailable, Unauthenticated
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 CERTS_TTL_SECONDS = 3600.0
+# Google publishes a new key well before signing with it, so one refetch per half minute sees
+# a rotation promptly; more often would let unknown-kid tokens drive traffic to Google.
+CERTS_REFETCH_INTERVAL_SECONDS = 30.0
 
 
 def fetch_google_certs() -> dict[str, str]:
@@ -45,20 +57,32 @@ class GoogleIdTokenVerifier:
         self._lock = threading.Lock()
         self._certs: dict[str, str] | None = None
         self._fetched_at = 0.0
+        self._attempted_at = -math.inf  # last fetch attempt, successful or not
 
     def _certificates(self, *, refresh: bool = False) -> dict[str, str]:
+        """The cached certificates; fetched when absent or older than the TTL, and on
+        `refresh` (an unknown kid) only if no fetch was attempted within the refetch
+        interval. The lock makes it single-flight: waiters see the fetch that just ran."""
         with self._lock:
-            stale = self._clock() - self._fetched_at >= CERTS_TTL_SECONDS
-            if self._certs is None or stale or refresh:
-                self._certs = self._fetch_certs()
-                self._fetched_at = self._clock()
+            now = self._clock()
+            expired = self._certs is None or now - self._fetched_at >= CERTS_TTL_SECONDS
+            may_refetch = refresh and now - self._attempted_at >= CERTS_REFETCH_INTERVAL_SECONDS
+            if expired or may_refetch:
+                self._attempted_at = now
+                try:
+                    certs = self._fetch_certs()
+                except (ServiceUnavailable, exceptions.GoogleAuthError, ValueError):
+                    if self._certs is None or expired:
+                        raise  # nothing usable cached: the caller answers 503/401
+                    return self._certs  # a failed rotation check keeps what we have
+                self._certs, self._fetched_at = certs, now
             return self._certs
 
     def verify(self, token: str) -> str:
         """The verified email of the caller, or `Unauthenticated` saying what was wrong."""
         if not self._audience:
             raise Unauthenticated("ID tokens are not accepted here: AUTH_AUDIENCE is not set")
-        from google.auth import exceptions, jwt
+        from google.auth import jwt
 
         try:
             certs = self._certificates()

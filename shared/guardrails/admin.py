@@ -1,11 +1,19 @@
-"""Guardrails admin: create, replace, activate/deactivate, delete; validated per type, audited."""
+"""Guardrails admin: create, replace, activate/deactivate, delete; validated per type, audited.
+
+`PUT guardrails/{name}` is a full replacement: its body must state every field (`type`,
+`description`, `threshold`, `action`, `surfaces`, `active`, `fail_mode`, `config`), and one
+that omits any is refused with a 422 naming the missing fields. Nothing is reset to a default
+behind the caller's back (an omitted `description` used to be wiped, an omitted `active`
+re-activated a deactivated guardrail). `POST guardrails` (create) keeps the documented
+defaults for the optional fields.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.audit.model import Actor
 from shared.config import Settings
@@ -16,7 +24,14 @@ from shared.storage.documents import AuditedDocuments
 from shared.templates.model import check_template_name
 from shared.validation import field_errors
 
-GuardrailSpec = GuardrailFields
+
+class GuardrailSpec(GuardrailFields):
+    """The body of `PUT guardrails/{name}`: every field required (full replacement)."""
+
+    description: str = Field(max_length=2000)
+    active: bool
+    fail_mode: Literal["open", "closed"]
+    config: dict[str, Any]
 
 
 class GuardrailOut(Guardrail):

@@ -7,6 +7,7 @@ as history in `prompts/{name}/label_history/{id}` (label, from, to, kind, actor,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
@@ -147,18 +148,27 @@ class TemplateAdminStore(FirestoreRepository):
         return self.transact(create)
 
     def add_version(
-        self, template: PromptTemplate, *, actor: Actor, commit_message: str, if_match: int | None
+        self,
+        name: str,
+        build: Callable[[PromptTemplate], PromptTemplate],
+        *,
+        actor: Actor,
+        commit_message: str,
+        if_match: int | None,
     ) -> PromptTemplate:
+        """Append version n+1 built from version n (its parent), read in the same
+        transaction, so what it inherits is exactly the version it records as its parent."""
         from google.cloud import firestore
 
-        head_ref = self._head_ref(template.name)
+        head_ref = self._head_ref(name)
 
         @firestore.transactional
         def append(transaction: Transaction) -> PromptTemplate:
-            head = _live_head(head_ref.get(transaction=transaction), template.name, if_match)
+            head = _live_head(head_ref.get(transaction=transaction), name, if_match)
             latest = int(head["latest_version"])
-            latest_doc = self._version_ref(template.name, latest).get(transaction=transaction)
-            if (latest_doc.to_dict() or {}).get("content_hash") == template.content_hash:
+            latest_doc = self._version_ref(name, latest).get(transaction=transaction).to_dict()
+            template = build(_stored_template(latest_doc or {}))
+            if (latest_doc or {}).get("content_hash") == template.content_hash:
                 raise Conflict(
                     f"version {latest} of '{template.name}' already has this exact content; "
                     "nothing was created",
@@ -344,6 +354,10 @@ def _version_doc(template: PromptTemplate) -> dict[str, Any]:
     from google.cloud import firestore
 
     return {**version_document(template), "created_at": firestore.SERVER_TIMESTAMP}
+
+
+def _stored_template(document: dict[str, Any]) -> PromptTemplate:
+    return PromptTemplate.model_validate({k: v for k, v in document.items() if k != "content_hash"})
 
 
 def _live_head(snapshot: DocumentSnapshot, name: str, if_match: int | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from shared.templates.admin_models import (
     TemplateCreate,
     TemplateOut,
     TemplatePage,
+    VersionCreated,
     VersionOut,
     VersionPage,
 )
@@ -107,19 +108,29 @@ class TemplateAdminService:
 
     # Writes -----------------------------------------------------------------------------
 
-    def create(self, body: TemplateCreate, *, actor: Actor) -> VersionOut:
+    def create(self, body: TemplateCreate, *, actor: Actor) -> VersionCreated:
         template = body.to_template(body.name)
         stored = self._store.create(template, actor=actor, commit_message=body.commit_message)
-        return self.version(stored.name, 1)
+        return VersionCreated.model_validate(self.version(stored.name, 1).model_dump())
 
     def add_version(
         self, name: str, body: TemplateContent, *, actor: Actor, if_match: int | None
-    ) -> VersionOut:
-        template = body.to_template(check_template_name(name))
+    ) -> VersionCreated:
+        """Version n+1: what the body omits is inherited from version n, never reset to a
+        default, and the answer lists what was inherited."""
+        check_template_name(name)
+        inherited: list[str] = []
+
+        def build(parent: PromptTemplate) -> PromptTemplate:
+            template, taken = body.based_on(name, parent)
+            inherited[:] = taken  # a retried transaction rebuilds: keep the committed attempt's
+            return template
+
         stored = self._store.add_version(
-            template, actor=actor, commit_message=body.commit_message, if_match=if_match
+            name, build, actor=actor, commit_message=body.commit_message, if_match=if_match
         )
-        return self.version(name, stored.version or 0)
+        created = self.version(name, stored.version or 0).model_dump()
+        return VersionCreated.model_validate({**created, "inherited": inherited})
 
     def move_label(
         self, name: str, label: str, body: LabelMove, *, actor: Actor, if_match: int | None

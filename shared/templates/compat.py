@@ -9,7 +9,14 @@ Same dict shape as the seed (`name`, `description`, `model_name`, `temperature`,
 with `template` in `str.format` syntax as the seed's callers expect, plus `version`,
 `variables`, `label` and `source`. It is backed by the same chain as the resolve function.
 An unknown name raises `UnknownTemplate`, which is both our 404 error and a `KeyError`, so
-callers that caught the seed's `KeyError` keep working.
+callers that caught the seed's `KeyError` keep working (a deleted template is unknown too).
+
+The seed only had text templates. A chat template has no `str.format` text to hand out, so
+`get_template()` raises `NotATextTemplate` (a `TypeError`, deliberately not a `KeyError`:
+"this template is of another kind" must not be handled like "no such template" by code that
+falls back on `KeyError`). Chat templates are read with `get_chat_template()`, the same dict
+with `messages` (each `content` in `str.format` syntax) instead of `template`; it raises
+`NotAChatTemplate` for a text template.
 """
 
 from __future__ import annotations
@@ -28,8 +35,42 @@ SEED_KEYS = frozenset(
 
 
 class UnknownTemplate(TemplateNotFound, KeyError):
+    def __init__(self, name: str, detail: str | None = None) -> None:
+        super().__init__(name)
+        if detail:  # keep why (e.g. "is deleted") from the resolver's error
+            self.detail = detail
+            self.args = (detail,)
+
     def __str__(self) -> str:
         return self.detail
+
+
+class WrongTemplateKind(TypeError):
+    """The template exists but is not of the kind the function returns."""
+
+    def __init__(self, name: str, version: int | None, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.version = version
+
+
+class NotATextTemplate(WrongTemplateKind):
+    def __init__(self, name: str, version: int | None) -> None:
+        super().__init__(
+            name,
+            version,
+            f"template '{name}' is a chat template (messages), not text: it has no 'template' "
+            f"string to format; use get_chat_template('{name}') or the resolve API",
+        )
+
+
+class NotAChatTemplate(WrongTemplateKind):
+    def __init__(self, name: str, version: int | None) -> None:
+        super().__init__(
+            name,
+            version,
+            f"template '{name}' is a text template: use get_template('{name}')",
+        )
 
 
 _lock = threading.Lock()
@@ -51,10 +92,34 @@ def get_template(
     version: int | None = None,
     service: ResolutionService | None = None,
 ) -> dict[str, Any]:
+    """The seed's dict, `template` in `str.format` syntax; `NotATextTemplate` for chat."""
+    legacy = _legacy(template_key, label, version, service)
+    if "template" not in legacy:
+        raise NotATextTemplate(template_key, legacy["version"])
+    return legacy
+
+
+def get_chat_template(
+    template_key: str,
+    *,
+    label: str | None = None,
+    version: int | None = None,
+    service: ResolutionService | None = None,
+) -> dict[str, Any]:
+    """The same dict with `messages` (`role`, `content` in `str.format` syntax)."""
+    legacy = _legacy(template_key, label, version, service)
+    if "messages" not in legacy:
+        raise NotAChatTemplate(template_key, legacy["version"])
+    return legacy
+
+
+def _legacy(
+    template_key: str, label: str | None, version: int | None, service: ResolutionService | None
+) -> dict[str, Any]:
     try:
         resolution = (service or _shared_service()).get(template_key, label=label, version=version)
     except TemplateNotFound as exc:
-        raise UnknownTemplate(template_key) from exc
+        raise UnknownTemplate(template_key, exc.detail) from exc
     legacy = resolution.template.to_legacy_dict()
     legacy.update(label=resolution.label, source=resolution.source)
     return legacy

@@ -2,6 +2,8 @@
 
 They are what `get_template()` serves before the database is migrated and when it and the
 environment override both fail, so they must always validate (a unit test checks they do).
+They stand for the `production` label only, and never for a template Firestore says is
+deleted (see `shared.templates.resolver`).
 """
 
 from __future__ import annotations

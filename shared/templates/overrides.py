@@ -3,9 +3,10 @@
 The value is a JSON object mapping a template name to a template in the seed's flat shape
 (`description`, `model_name`, `temperature`, `max_output_tokens`, `top_p`, `top_k`,
 `stop_sequences`, `response_mime_type`, `template` or `messages`, `variables`); omitted
-model fields take the `ModelConfig` defaults. A malformed document or entry is logged once
-(at parse time, which happens once per process) and skipped: a typo in an env var must never
-take resolution down.
+model fields take the `ModelConfig` defaults. Like the bundled defaults, an override stands
+for the `production` label only and never resurrects a template Firestore says is deleted.
+A malformed document or entry is logged once (at parse time, which happens once per process)
+and skipped: a typo in an env var must never take resolution down.
 """
 
 from __future__ import annotations

@@ -3,6 +3,13 @@
     fresh cache -> Firestore (short deadline, circuit breaker) -> stale cache (on error)
         -> CUSTOM_TEMPLATES_JSON -> bundled DEFAULT_TEMPLATES -> 404
 
+The last two links stand for the `production` label only: they are what the seed served when
+the database said nothing. Any other label, or a pinned version, that neither Firestore nor
+the cache can answer is a 404 when Firestore said so and a 503 during an outage, never a
+different label's content. A soft-deleted template is a 404 on every selector (label, version,
+the default), also when its name has a bundled default, and also during an outage when the
+cache last saw it deleted; restoring it brings it back (seen within the cache TTL).
+
 Stale-while-revalidate is done inline: when an entry's TTL has passed, exactly one request
 (single-flight) refreshes it under the deadline while concurrent requests keep getting the
 stale copy. No background thread: on Cloud Functions gen2 with request-based CPU a thread
@@ -28,6 +35,7 @@ from shared.errors import (
     LabelNotFound,
     ServiceUnavailable,
     StoreUnavailable,
+    TemplateDeleted,
     TemplateNotFound,
     VersionNotFound,
 )
@@ -39,7 +47,18 @@ from shared.templates.overrides import parse_custom_templates
 logger = logging.getLogger(__name__)
 
 Source = Literal["firestore", "cache", "env", "default"]
-FallbackReason = Literal["not_in_firestore", "firestore_unavailable"]
+# Why an answer is not a fresh Firestore read. Outage reasons say why Firestore could not be
+# asked: a read failed, a read missed its deadline, or the breaker refused to try.
+FallbackReason = Literal[
+    "not_in_firestore",  # Firestore answered: it holds no such template
+    "firestore_unavailable",
+    "deadline_exceeded",
+    "breaker_open",
+    "refresh_in_progress",  # stale-while-revalidate: another request is refreshing this entry
+]
+OUTAGE_REASONS: frozenset[str] = frozenset(
+    {"firestore_unavailable", "deadline_exceeded", "breaker_open"}
+)
 
 
 class TemplateReader(Protocol):
@@ -58,7 +77,7 @@ class _Head(Protocol):
 class Missing:
     """A definite "no" from Firestore, cached like a hit."""
 
-    what: Literal["template", "label", "version"]
+    what: Literal["template", "label", "version", "deleted"]
 
 
 StoreAnswer = PromptTemplate | Missing
@@ -77,12 +96,45 @@ class Resolution:
     def version(self) -> int | None:
         return self.template.version
 
+    @property
+    def degraded(self) -> bool:
+        """Served without a fresh Firestore answer because of an outage, or stale."""
+        return self.stale or self.fallback_reason in OUTAGE_REASONS
 
-def cache_key(name: str, *, label: str | None, version: int | None) -> tuple[str, str, str]:
-    """One key function, keyword-only, so a pinned-version fetch never reads a label's copy."""
+
+def cache_key(
+    name: str, *, label: str | None, version: int | None, content: bool = False
+) -> tuple[str, str, str]:
+    """One key function, keyword-only, so a pinned-version fetch never reads a label's copy.
+
+    `content=True` keys a version's immutable content (kept forever); the other keys hold
+    the answer to one request (kept for the TTL, so a deletion or label move is seen)."""
+    if content:
+        return (name, "content", str(version))
     if version is not None:
         return (name, "version", str(version))
     return (name, "label", label or DEFAULT_LABEL)
+
+
+def _state_key(name: str) -> tuple[str, str, str]:
+    """The last head state seen for a name: whether Firestore says it is deleted."""
+    return (name, "state", "")
+
+
+def outage_reason(exc: StoreUnavailable) -> FallbackReason:
+    """Classify a store failure for the answer's `fallback_reason`."""
+    if isinstance(exc, CircuitOpen):
+        return "breaker_open"
+    if "deadline" in exc.detail.lower():
+        return "deadline_exceeded"
+    seen: BaseException | None = exc.__cause__
+    while seen is not None:
+        # google.api_core raises DeadlineExceeded for a missed gRPC deadline and RetryError
+        # (carrying the last attempt's error as `.cause`) when retries ran out of time.
+        if isinstance(seen, TimeoutError) or type(seen).__name__ == "DeadlineExceeded":
+            return "deadline_exceeded"
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return "firestore_unavailable"
 
 
 class Resolver:
@@ -97,7 +149,7 @@ class Resolver:
         self._store = store
         self._settings = settings
         self._clock = clock
-        self._cache: TTLCache[tuple[str, str, str], StoreAnswer] = TTLCache(
+        self._cache: TTLCache[tuple[str, str, str], Any] = TTLCache(
             ttl=settings.template_cache_ttl_seconds,
             max_entries=settings.template_cache_max_entries,
             clock=clock,
@@ -108,7 +160,7 @@ class Resolver:
         self._defaults = DEFAULT_TEMPLATES if defaults is None else defaults
 
     @property
-    def cache(self) -> TTLCache[tuple[str, str, str], StoreAnswer]:
+    def cache(self) -> TTLCache[tuple[str, str, str], Any]:
         return self._cache
 
     @property
@@ -133,7 +185,9 @@ class Resolver:
         owns_refresh = self._flight.claim(key)
         if not owns_refresh:
             if cached is not None:  # another request is refreshing: stale-while-revalidate
-                return self._answer(name, label, version, cached.value, source="cache", stale=True)
+                return self._answer(
+                    name, label, version, cached.value, stale_because="refresh_in_progress"
+                )
             self._flight.wait(key, self._settings.firestore_cold_deadline_seconds)
             cached = self._cache.get(key)
             if cached is not None:
@@ -146,14 +200,17 @@ class Resolver:
             )
             answer = self._fetch(name, label, version, budget)
         except StoreUnavailable as exc:
+            reason = outage_reason(exc)
             if not isinstance(exc, CircuitOpen):  # one line per real failure, not per request
                 logger.warning(
                     "Firestore unavailable for template lookup",
-                    extra={"json_fields": {"template": name, "error": exc.detail}},
+                    extra={
+                        "json_fields": {"template": name, "error": exc.detail, "reason": reason}
+                    },
                 )
             if cached is not None and cached.age <= self._settings.template_stale_if_error_seconds:
-                return self._answer(name, label, version, cached.value, source="cache", stale=True)
-            return self._fallback(name, version, "firestore_unavailable")
+                return self._answer(name, label, version, cached.value, stale_because=reason)
+            return self._fallback(name, label, version, reason)
         finally:
             if owns_refresh:
                 self._flight.release(key)
@@ -177,21 +234,25 @@ class Resolver:
     def _fetch_unguarded(
         self, name: str, label: str | None, version: int | None, deadline: float
     ) -> StoreAnswer:
+        # The head is read for a pinned version too: it is what says the template is deleted.
+        head = self._store.read_head(name, timeout=self._remaining(deadline))
+        self._cache.put(_state_key(name), bool(head is not None and head.deleted))
+        if head is None:
+            return Missing("template")
+        if head.deleted:
+            return Missing("deleted")
         if version is None:
-            head = self._store.read_head(name, timeout=self._remaining(deadline))
-            if head is None or head.deleted:
-                return Missing("template")
             version = head.labels.get(label or DEFAULT_LABEL)
             if version is None:
                 return Missing("label")
-        version_key = cache_key(name, label=None, version=version)
-        known = self._cache.get(version_key)
+        content_key = cache_key(name, label=None, version=version, content=True)
+        known = self._cache.get(content_key)
         if known is not None and isinstance(known.value, PromptTemplate):
             return known.value
         template = self._store.read_version(name, version, timeout=self._remaining(deadline))
         if template is None:
             return Missing("version")
-        self._cache.put(version_key, template, ttl=FOREVER)  # versions are immutable
+        self._cache.put(content_key, template, ttl=FOREVER)  # versions are immutable
         return template
 
     def _remaining(self, deadline: float) -> float:
@@ -207,34 +268,77 @@ class Resolver:
         version: int | None,
         answer: StoreAnswer,
         *,
-        source: Source,
-        stale: bool = False,
+        source: Source = "cache",
+        stale_because: FallbackReason | None = None,
     ) -> Resolution:
+        """Turn a (fresh or cached) store answer into a resolution; a stale one says why."""
         if isinstance(answer, PromptTemplate):
-            resolution = Resolution(answer, source, label if version is None else None, stale)
-            phase = (
-                "Using cached database template"
-                if source == "cache"
-                else ("Using database template")
+            resolution = Resolution(
+                answer,
+                source,
+                label if version is None else None,
+                stale=stale_because is not None,
+                fallback_reason=stale_because,
             )
-            _log_served(logging.INFO, f"{phase}: {name} (version {answer.version})", resolution)
+            phase = (
+                "Using cached database template" if source == "cache" else "Using database template"
+            )
+            severity = logging.WARNING if stale_because in OUTAGE_REASONS else logging.INFO
+            _log_served(severity, f"{phase}: {name} (version {answer.version})", resolution)
             return resolution
-        if answer.what == "template":
-            return self._fallback(name, version, "not_in_firestore")
+        if answer.what == "deleted":
+            raise TemplateDeleted(name)
         if answer.what == "label":
             raise LabelNotFound(name, label or DEFAULT_LABEL)
-        raise VersionNotFound(name, version or 0)
+        if answer.what == "version":
+            raise VersionNotFound(name, version or 0)
+        # Firestore (last) said it holds no such template: the production fallbacks apply.
+        outage = stale_because if stale_because in OUTAGE_REASONS else None
+        return self._fallback(name, label, version, outage or "not_in_firestore", known_absent=True)
 
-    def _fallback(self, name: str, version: int | None, reason: FallbackReason) -> Resolution:
-        severity = logging.WARNING if reason == "firestore_unavailable" else logging.INFO
+    def _fallback(
+        self,
+        name: str,
+        label: str | None,
+        version: int | None,
+        reason: FallbackReason,
+        *,
+        known_absent: bool = False,
+    ) -> Resolution:
+        """What to answer when Firestore holds nothing (`not_in_firestore`) or cannot be asked.
+
+        `known_absent`: a (possibly stale) cached answer says Firestore holds no such template,
+        so a non-production selector is a 404 even during an outage, as it was before it."""
+        outage = reason in OUTAGE_REASONS and not known_absent
+        severity = logging.WARNING if reason in OUTAGE_REASONS else logging.INFO
+        if reason in OUTAGE_REASONS:
+            deleted = self._cache.get(_state_key(name))
+            if deleted is not None and deleted.value is True:
+                raise TemplateDeleted(name)  # last seen deleted: no default resurrects it
         if version is not None:
-            # A pinned version is a contract: never answer it with different content.
-            if reason == "firestore_unavailable":
+            # A pinned version is a contract: never answer it with different content. Its
+            # content is immutable, so a copy cached by an earlier label lookup still serves.
+            if outage:
+                known = self._cache.get(cache_key(name, label=None, version=version, content=True))
+                if known is not None and isinstance(known.value, PromptTemplate):
+                    return self._answer(name, None, version, known.value, stale_because=reason)
                 raise ServiceUnavailable(
                     f"version {version} of template '{name}' is not cached and Firestore is "
-                    "unavailable; retry, or resolve by label to get a fallback"
+                    f"unavailable ({reason}); retry later"
                 )
             raise VersionNotFound(name, version)
+        label = label or DEFAULT_LABEL
+        if label != DEFAULT_LABEL:
+            # The environment override and the bundled defaults stand for production only.
+            if outage:
+                raise ServiceUnavailable(
+                    f"label '{label}' of template '{name}' is not cached and Firestore is "
+                    f"unavailable ({reason}); the fallbacks hold '{DEFAULT_LABEL}' only; "
+                    "retry later"
+                )
+            if name in self._overrides or name in self._defaults:
+                raise LabelNotFound(name, label)
+            raise TemplateNotFound(name)
         if name in self._overrides:
             resolution = Resolution(self._overrides[name], "env", None, fallback_reason=reason)
             _log_served(severity, f"Using CUSTOM_TEMPLATES_JSON override: {name}", resolution)
@@ -243,9 +347,10 @@ class Resolver:
             resolution = Resolution(self._defaults[name], "default", None, fallback_reason=reason)
             _log_served(severity, f"Using DEFAULT_TEMPLATES fallback: {name}", resolution)
             return resolution
-        if reason == "firestore_unavailable":
+        if outage:
             raise ServiceUnavailable(
-                f"template '{name}' is not cached, has no fallback, and Firestore is unavailable"
+                f"template '{name}' is not cached, has no fallback, and Firestore is unavailable "
+                f"({reason}); retry later"
             )
         raise TemplateNotFound(name)
 

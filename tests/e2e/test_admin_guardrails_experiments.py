@@ -19,6 +19,47 @@ PII = {
 }
 
 
+# Every field a PUT must state: it replaces the whole configuration.
+FULL_SPEC = (
+    "type",
+    "description",
+    "threshold",
+    "action",
+    "surfaces",
+    "active",
+    "fail_mode",
+    "config",
+)
+
+
+def test_guardrail_put_is_a_full_replacement_and_refuses_an_incomplete_spec(admin):
+    client = admin()
+    client.post("/v1/guardrails", json={**PII, "description": "strict PII", "fail_mode": "closed"})
+    client.post("/v1/guardrails/pii_strict/deactivate")
+    partial = {k: v for k, v in PII.items() if k != "name"} | {"threshold": 0.6}
+
+    refused = assert_problem(
+        client.put("/v1/guardrails/pii_strict", json=partial), 422, "validation-failed"
+    )
+    missing = {e["field"] for e in refused["errors"]}
+    assert missing == {"body.description", "body.active", "body.fail_mode"}
+    kept = client.get("/v1/guardrails/pii_strict").get_json()  # nothing was written
+    assert (kept["description"], kept["active"], kept["fail_mode"], kept["threshold"]) == (
+        "strict PII",
+        False,
+        "closed",
+        0.4,
+    )
+
+    full = {k: kept[k] for k in FULL_SPEC} | {"threshold": 0.6}
+    replaced = client.put("/v1/guardrails/pii_strict", json=full).get_json()
+    assert (replaced["description"], replaced["active"], replaced["threshold"]) == (
+        "strict PII",
+        False,
+        0.6,
+    )
+
+
 def test_guardrail_lifecycle_validated_per_type_and_audited(admin):
     client = admin()
     created = client.post("/v1/guardrails", json=PII)
@@ -26,8 +67,9 @@ def test_guardrail_lifecycle_validated_per_type_and_audited(admin):
     assert created.get_json()["revision"] == 1
     assert_problem(client.post("/v1/guardrails", json=PII), 409, "conflict")
 
-    etag = client.get("/v1/guardrails/pii_strict").headers["ETag"]
-    spec = {k: v for k, v in PII.items() if k != "name"} | {"threshold": 0.6}
+    current = client.get("/v1/guardrails/pii_strict")
+    etag = current.headers["ETag"]
+    spec = {k: current.get_json()[k] for k in FULL_SPEC} | {"threshold": 0.6}
     replaced = client.put("/v1/guardrails/pii_strict", json=spec, headers={"If-Match": etag})
     assert replaced.get_json()["threshold"] == 0.6
     assert_problem(

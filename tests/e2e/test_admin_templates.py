@@ -253,3 +253,68 @@ def test_openapi_document_is_generated_from_the_models(admin):
     assert {"name", "template", "model_config"} <= set(schema["properties"])
     assert "/v1/templates/{name}/labels/{label}" in document["paths"]
     assert document["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
+
+
+def test_a_new_version_inherits_what_the_request_omits_and_says_so(admin):
+    client = admin()
+    created = client.post(
+        "/v1/templates",
+        json={
+            "name": "faq_answer",
+            "description": "answers FAQs",
+            "template": "Answer {{question}} for grade {{grade_level}}.",
+            "model_config": {"temperature": 0.3, "max_output_tokens": 512},
+            "commit_message": "first draft",
+        },
+    ).get_json()
+    assert created["inherited"] == []
+
+    v2 = client.put(
+        "/v1/templates/faq_answer",
+        json={"template": "Answer {{question}} simply.", "commit_message": "simpler"},
+    )
+    assert v2.status_code == 201, v2.get_data(as_text=True)
+    body = v2.get_json()
+    assert body["parent_version"] == 1
+    assert body["model_config"]["temperature"] == 0.3  # not reset to the 0.2 default
+    assert body["model_config"]["max_output_tokens"] == 512
+    assert body["description"] == "answers FAQs"
+    assert body["variables"] == ["question"]  # the new body's own placeholders
+    assert "model_config.temperature" in body["inherited"]
+    assert "description" in body["inherited"]
+    assert "template" not in body["inherited"]
+    assert "variables" not in body["inherited"]
+
+    # Only a model setting: the body, its variables and every other setting come from v2.
+    v3 = client.post(
+        "/v1/templates/faq_answer/versions", json={"model_config": {"temperature": 0.7}}
+    ).get_json()
+    assert (v3["version"], v3["parent_version"]) == (3, 2)
+    assert v3["template"] == "Answer {{question}} simply."
+    assert v3["model_config"]["temperature"] == 0.7
+    assert v3["model_config"]["max_output_tokens"] == 512
+    assert "model_config.temperature" not in v3["inherited"]
+    assert {"template", "variables", "description", "model_config.max_output_tokens"} <= set(
+        v3["inherited"]
+    )
+    # The stored version is what the answer said, and the head's description was kept.
+    stored = client.get("/v1/templates/faq_answer/versions/3").get_json()
+    assert stored["model_config"] == v3["model_config"]
+    assert "inherited" not in stored
+    assert client.get("/v1/templates/faq_answer").get_json()["description"] == "answers FAQs"
+
+    # Everything omitted is everything inherited: identical content, so nothing is created.
+    assert_problem(client.post("/v1/templates/faq_answer/versions", json={}), 409, "conflict")
+
+
+def test_an_explicit_null_clears_an_inherited_setting(admin):
+    client = admin()
+    client.post(
+        "/v1/templates",
+        json={"name": "topk", "template": "Hi {{who}}", "model_config": {"top_k": 40}},
+    )
+    v2 = client.post(
+        "/v1/templates/topk/versions", json={"model_config": {"top_k": None}}
+    ).get_json()
+    assert v2["model_config"]["top_k"] is None
+    assert "model_config.top_k" not in v2["inherited"]

@@ -271,6 +271,10 @@ def test_firestore_down_still_answers_from_the_defaults(load_function):
     pinned = client.get(f"/templates/{NLU}?version=1")
     assert_problem(pinned, 503, "unavailable")
     assert pinned.headers["Retry-After"] == "1"
+    # The defaults stand for production only: another label is never served their content.
+    staging = client.get(f"/templates/{NLU}?label=staging")
+    assert_problem(staging, 503, "unavailable")
+    assert staging.headers["Retry-After"] == "1"
 
 
 def test_escaped_surrogate_pairs_are_fine_and_render_as_the_character(load_function):

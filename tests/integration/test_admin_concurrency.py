@@ -48,7 +48,11 @@ def test_parallel_label_moves_keep_one_version_per_label_and_lose_no_update(
     store.create(PromptTemplate(name="hot", template="v1"), actor=actor, commit_message="")
     for text in ("v2", "v3"):
         store.add_version(
-            PromptTemplate(name="hot", template=text), actor=actor, commit_message="", if_match=None
+            "hot",
+            lambda _parent, text=text: PromptTemplate(name="hot", template=text),
+            actor=actor,
+            commit_message="",
+            if_match=None,
         )
 
     moves, failures = _run_all(
@@ -78,7 +82,8 @@ def test_parallel_version_creations_get_distinct_contiguous_numbers(make_setting
 
     created, failures = _run_all(
         lambda i: store.add_version(
-            PromptTemplate(name="busy", template=f"variant {i}"),
+            "busy",
+            lambda _parent: PromptTemplate(name="busy", template=f"variant {i}"),
             actor=actor,
             commit_message=str(i),
             if_match=None,

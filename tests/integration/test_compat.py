@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import TemplateNotFound
-from shared.templates.compat import SEED_KEYS, UnknownTemplate, get_template
+from shared.templates.compat import (
+    SEED_KEYS,
+    NotAChatTemplate,
+    NotATextTemplate,
+    UnknownTemplate,
+    get_chat_template,
+    get_template,
+)
 from shared.templates.model import PromptTemplate
 from shared.templates.service import ResolutionService
 from tests.support import seed_versions
@@ -84,5 +91,55 @@ def test_chat_templates_come_back_as_format_ready_messages(make_settings, clean_
         author="t",
         labels=("production",),
     )
-    prompt = get_template("chat", service=service)
+    prompt = get_chat_template("chat", service=service)
     assert prompt["messages"][0]["content"].format(q="hi") == "hi {json}"
+
+
+CHAT = {
+    "name": "chat_helper",
+    "labels": ["production"],
+    "messages": [
+        {"role": "system", "content": "You help {{who}} with {braces}."},
+        {"role": "user", "content": "{{question}}"},
+    ],
+}
+
+
+def test_a_chat_template_is_a_named_error_not_a_missing_key(make_settings, clean_firestore):
+    settings = make_settings()
+    seed_versions(settings, [CHAT])
+    service = ResolutionService.from_settings(settings)
+
+    with pytest.raises(NotATextTemplate) as raised:
+        get_template("chat_helper", service=service)
+    assert not isinstance(raised.value, KeyError)  # not mistaken for "unknown template"
+    assert isinstance(raised.value, TypeError)
+    assert "get_chat_template('chat_helper')" in str(raised.value)
+    assert raised.value.version == 1
+
+    chat = get_chat_template("chat_helper", service=service)
+    assert "template" not in chat
+    assert chat["messages"][0]["content"].format(who="students") == (
+        "You help students with {braces}."
+    )
+    assert (chat["source"], chat["version"], chat["variables"]) == (
+        "cache",  # the get_template() call above read it
+        1,
+        ["who", "question"],
+    )
+    with pytest.raises(NotAChatTemplate):
+        get_chat_template("nlu_extraction_gemini_25", service=service)
+
+
+def test_a_deleted_template_is_unknown_even_with_a_bundled_default(make_settings, clean_firestore):
+    from shared.audit.model import Actor
+    from shared.storage.template_admin import TemplateAdminStore
+
+    settings = make_settings()
+    seed_versions(settings, [{"name": "nlu_extraction_gemini_25", "template": "v1 {{x}}"}])
+    TemplateAdminStore(settings).set_deleted(
+        "nlu_extraction_gemini_25", True, actor=Actor("t", "r"), if_match=None, blocker=None
+    )
+    with pytest.raises(UnknownTemplate) as raised:
+        get_template("nlu_extraction_gemini_25", service=ResolutionService.from_settings(settings))
+    assert "deleted" in str(raised.value)

@@ -230,3 +230,91 @@ def test_default_cert_fetch_goes_to_google_once(mocker, signing_key):
     assert verifier.verify(_token(signing_key[0])) == "deployer@proj.iam.gserviceaccount.com"
     call.assert_called_once()
     assert call.call_args.kwargs["url"] == "https://www.googleapis.com/oauth2/v1/certs"
+
+
+@pytest.fixture(scope="module")
+def forged(signing_key) -> str:
+    """A well-formed token whose `kid` Google never published."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return _token(crypt.RSASigner.from_string(pem, key_id="made-up-kid"))
+
+
+def test_unknown_kids_refetch_the_certs_at_most_once_per_interval(mocker, signing_key, forged):
+    response = SimpleNamespace(status=200, data=json.dumps({"kid-1": signing_key[1]}).encode())
+    fetch = mocker.patch("google.auth.transport.requests.Request.__call__", return_value=response)
+    clock = FakeClock()
+    verifier = GoogleIdTokenVerifier(AUDIENCE, clock=clock)
+    assert verifier.verify(_token(signing_key[0])) == "deployer@proj.iam.gserviceaccount.com"
+    with pytest.raises(Unauthenticated):
+        verifier.verify(forged)  # the certificates were fetched just now: no refetch
+    assert fetch.call_count == 1
+
+    clock.advance(60)
+    for _ in range(20):
+        with pytest.raises(Unauthenticated):
+            verifier.verify(forged)
+    assert fetch.call_count == 2  # one refetch for the unknown kid, not twenty
+    assert verifier.verify(_token(signing_key[0])) == "deployer@proj.iam.gserviceaccount.com"
+    assert fetch.call_count == 2
+
+    clock.advance(31)  # past the refetch interval: a rotation is looked for again, once
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            verifier.verify(forged)
+    assert fetch.call_count == 3
+
+
+def test_concurrent_unknown_kids_share_one_refetch(signing_key, forged):
+    import threading
+
+    fetches = []
+    release = threading.Event()
+
+    def slow_fetch():
+        fetches.append(1)
+        if len(fetches) > 1:
+            release.wait(5)  # hold the refetch so the other callers pile up behind it
+        return {"kid-1": signing_key[1]}
+
+    clock = FakeClock()
+    verifier = GoogleIdTokenVerifier(AUDIENCE, fetch_certs=slow_fetch, clock=clock)
+    verifier.verify(_token(signing_key[0]))  # certificates cached
+    clock.advance(60)
+    outcomes: list[str] = []
+
+    def call() -> None:
+        try:
+            verifier.verify(forged)
+        except Unauthenticated:
+            outcomes.append("401")
+
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes == ["401"] * 20
+    assert len(fetches) == 2
+
+
+def test_a_failed_refetch_keeps_the_cached_certs(signing_key, forged):
+    calls = []
+
+    def flaky_fetch():
+        calls.append(1)
+        if len(calls) > 1:
+            raise ServiceUnavailable("could not fetch Google's certificates (HTTP 503)")
+        return {"kid-1": signing_key[1]}
+
+    clock = FakeClock()
+    verifier = GoogleIdTokenVerifier(AUDIENCE, fetch_certs=flaky_fetch, clock=clock)
+    verifier.verify(_token(signing_key[0]))
+    clock.advance(60)
+    with pytest.raises(Unauthenticated):
+        verifier.verify(forged)
+    assert verifier.verify(_token(signing_key[0])) == "deployer@proj.iam.gserviceaccount.com"
+    assert len(calls) == 2
