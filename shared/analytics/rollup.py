@@ -32,7 +32,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.analytics.sketches import new_sketch, sketch_to_bytes
 from shared.config import Settings
-from shared.executions.events import MalformedMessage, hour_of, pubsub_payload
+from shared.executions.events import MalformedMessage, hour_of, message_json, pubsub_payload
 from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
@@ -284,7 +284,7 @@ def handle_tick(job: RollupJob, data: Any) -> RollupRun | None:
 def _tick_payload(data: Any) -> Any:
     try:
         decoded = pubsub_payload(data)
-        payload = json.loads(decoded) if decoded and decoded.strip() else None
-    except (MalformedMessage, ValueError):
+        payload = message_json(decoded) if decoded and decoded.strip() else None
+    except MalformedMessage:
         return {"unreadable": True}
     return payload or None  # `{}` (what Cloud Scheduler sends) is the scheduled pass

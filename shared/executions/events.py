@@ -19,7 +19,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -34,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared import strict_json
 from shared.templates.model import TemplateName
 
 SCHEMA_VERSION = 1
@@ -174,13 +174,24 @@ def decode_pubsub_data(data: Any) -> ExecutionEvent:
     return parse_event(payload)
 
 
-def parse_event(payload: bytes) -> ExecutionEvent:
+def message_json(payload: bytes) -> Any:
+    """The JSON value of a message's data, decoded by the same strict rules as HTTP bodies
+    (`shared.strict_json`). Raises MalformedMessage: a message too deep or with a 5,000-digit
+    number is acknowledged, not redelivered until it is dead-lettered."""
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage("message larger than the limit")
     try:
-        document = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedMessage("data is not JSON") from exc
+        return strict_json.loads(payload)
+    except strict_json.JsonRefused as exc:
+        raise MalformedMessage(
+            f"data is {exc.reason}"
+            if exc.reason.startswith("not ")
+            else f"data refused: {exc.reason}"
+        ) from exc
+
+
+def parse_event(payload: bytes) -> ExecutionEvent:
+    document = message_json(payload)
     if not isinstance(document, dict):
         raise MalformedMessage("data is not a JSON object")
     if document.get("schema_version") != SCHEMA_VERSION:
