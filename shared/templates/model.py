@@ -59,9 +59,12 @@ class ChatMessage(BaseModel):
 
 
 class ModelConfig(BaseModel):
-    """Generation settings handed to the model (Gemini names; other providers map 1:1)."""
+    """Generation settings handed to the model (Gemini names; other providers map 1:1).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict: `"0.3"` is no temperature and `true` is no `top_k` (lax mode would turn it into
+    1); an integer is accepted where a float is expected (`"temperature": 1`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     model_name: str = Field("gemini-2.5-flash", min_length=1, max_length=128)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
