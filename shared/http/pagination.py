@@ -11,6 +11,7 @@ from typing import overload
 
 from shared import strict_json
 from shared.errors import BadRequest, FieldError
+from shared.http.parsing import positive_int
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
@@ -57,11 +58,12 @@ def decode_cursor(cursor: str | None, *, kind: type[str] | type[int] = str) -> s
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = positive_int(raw)
+    if limit is None or limit > MAX_LIMIT:
         raise BadRequest(
             "invalid limit", errors=[FieldError("query.limit", f"an integer 1..{MAX_LIMIT}")]
         )
-    return int(raw)
+    return limit
 
 
 MAX_WINDOW = timedelta(days=31)

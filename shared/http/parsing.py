@@ -54,6 +54,14 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+def positive_int(raw: str) -> int | None:
+    """`raw` as a positive integer of at most 18 digits (what versions and limits are), else
+    None. Checked before `int()`: CPython's `int()` raises on strings over 4,300 digits."""
+    if 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit() and (value := int(raw)) >= 1:
+        return value
+    return None
+
+
 def query_params(request: Request, *, allowed: Iterable[str]) -> dict[str, str]:
     """Known keys, each at most once; a typo such as `?lable=staging` is a 400, not a default."""
     if not request.query_string:
