@@ -274,57 +274,91 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=16,
 )
-# Raw JSON texts no serializer writes, to splice in where a value goes.
-HOSTILE_FRAGMENTS = st.sampled_from(
-    [
-        "1e400",
-        "-1e400",
-        "NaN",
-        "Infinity",
-        HUGE_INT,
-        str(2**64),
-        "[" * 70 + "]" * 70,
-        '{"k": 1, "k": 2}',
-        '"\\ud800"',
-        '"' + "é" * 2000 + '"',
-        "0.1e-999",
-        '"' + "\\u0000" * 10 + '"',
-    ]
-)
+# Raw JSON texts no serializer writes, spliced in where a value goes: the first ones break
+# a rule of the strict reader (the answer must then be a 400 naming the body), the last
+# ones are legal JSON that must get through or be refused further in, never crash.
+REFUSED_FRAGMENTS = [
+    "1e400",
+    "-1e400",
+    "NaN",
+    "Infinity",
+    HUGE_INT,
+    str(2**64),
+    "[" * 70 + "]" * 70,
+    '{"k": 1, "k": 2}',
+]
+LEGAL_FRAGMENTS = ['"\\ud83d\\ude00"', '"' + "é" * 2000 + '"', "0.1e-999", '"\\u0000"', "-0"]
 FIELD_NAMES = st.sampled_from(
     ["variables", "label", "version", "user_key", "name", "template", "model_config",
      "messages", "type", "config", "variants", "id", "error_class", "error_message", "model",
      "latency_ms", "finished_at", "a", "temperature", "top_k"]
 )  # fmt: skip
+_HOLE = "\x00SPLICE\x00"
 
 
-def _spliced(fields: dict[str, Any], key: str, fragment: str, nest: bool) -> str:
-    text = json.dumps({**fields, key: "\x00SPLICE\x00"})
-    hole = '"\\u0000SPLICE\\u0000"'
-    return text.replace(hole, '{"a": ' + fragment + "}" if nest else fragment, 1)
-
-
-def bodies(shape: dict[str, Any] | None = None) -> st.SearchStrategy[str]:
-    """Any JSON, a plausible body with arbitrary values, or one with a raw hostile value."""
-    base = st.just(shape or {})
-    plausible = st.builds(
-        lambda b, extra: json.dumps({**b, **extra}),
-        base,
-        st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=3),
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in `value` a fragment can replace (object members and list items)."""
+    found = [prefix] if prefix else []
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
     )
-    hostile = st.builds(_spliced, base, FIELD_NAMES, HOSTILE_FRAGMENTS, st.booleans())
-    return st.one_of(JSON_VALUES.map(json.dumps), plausible, hostile)
+    for key, child in children:
+        found += _paths(child, (*prefix, key))
+    return found
+
+
+def _splice(shape: Any, path: tuple[Any, ...], fragment: str) -> str:
+    document = json.loads(json.dumps(shape))
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    if isinstance(target, dict) or path[-1] < len(target):
+        target[path[-1]] = _HOLE
+    return json.dumps(document).replace(json.dumps(_HOLE), fragment, 1)
+
+
+def bodies(shape: dict[str, Any] | None = None) -> st.SearchStrategy[tuple[str, bool]]:
+    """(raw body, must the reader refuse it): the shape itself; any JSON; the shape with
+    arbitrary values added; or the shape with one member or item replaced by a raw fragment."""
+    shape = shape or {}
+    places = st.sampled_from(_paths(shape)) if _paths(shape) else st.nothing()
+    place = places | FIELD_NAMES.map(lambda name: (name,))
+    anything = JSON_VALUES.map(lambda value: (json.dumps(value), False))
+    plausible = st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=3).map(
+        lambda extra: (json.dumps({**shape, **extra}), False)
+    )
+    refused = st.builds(lambda p, f: (_splice(shape, p, f), True), place,
+                        st.sampled_from(REFUSED_FRAGMENTS))  # fmt: skip
+    legal = st.builds(lambda p, f: (_splice(shape, p, f), False), place,
+                      st.sampled_from(LEGAL_FRAGMENTS))  # fmt: skip
+    exact = st.just((json.dumps(shape), False))
+    return st.one_of(exact, anything, plausible, refused, refused, legal)
+
+
+def check_body_answer(response: Any, raw: str, refused: bool, seen: dict[int, int]) -> None:
+    check_answer(response, raw[:300], seen)
+    if refused:  # the one reader refuses it, whatever the endpoint, naming the body
+        assert response.status_code == 400, (raw[:300], response.get_data(as_text=True))
+        assert response.get_json()["errors"][0]["field"] == "body"
+
+
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 CURSORS = st.one_of(
     st.text(max_size=30),
-    bodies().map(lambda raw: base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")),
-    HOSTILE_FRAGMENTS.map(
-        lambda f: base64.urlsafe_b64encode(b'{"after": ' + f.encode() + b"}").decode()
+    JSON_VALUES.map(lambda value: _cursor(json.dumps({"after": value}).encode())),
+    st.sampled_from(REFUSED_FRAGMENTS + LEGAL_FRAGMENTS).map(
+        lambda f: _cursor(b'{"after": ' + f.encode() + b"}")
     ),
 )
 QUERY_VALUES = st.one_of(st.text(max_size=30), st.sampled_from(["1", "0", HUGE_INT, "1e400"]))
-RENDERABLE = {"variables": {"a": "x"}}
+RENDERABLE = {"variables": {"a": "x", "b": [1, {"c": 2}]}, "label": "production"}
 
 
 def test_resolve_never_fails_on_arbitrary_json(load_function, pubsub_emulator):
@@ -336,22 +370,22 @@ def test_resolve_never_fails_on_arbitrary_json(load_function, pubsub_emulator):
         PUBSUB_EMULATOR_HOST=pubsub_emulator.host,
         EXECUTIONS_TOPIC=topic,
     )
+    report = execution(execution_id="exec-fuzz-0001", success=False, error_class="Timeout",
+                       error_message="x", model="gemini-2.5-flash", cost_usd="0.1")  # fmt: skip
     requests = st.one_of(
         st.tuples(st.just("/templates/echo/render"), bodies(RENDERABLE)),
         st.tuples(st.just("/templates/many/render"), bodies(RENDERABLE)),
-        st.tuples(st.just("/executions"), bodies(execution(execution_id="exec-fuzz-0001"))),
+        st.tuples(st.just("/executions"), bodies(report)),
+    )
+    queries = st.dictionaries(
+        st.sampled_from(["label", "version", "user_key"]), QUERY_VALUES, max_size=2
     )
 
     @FUZZ
-    @given(
-        requests,
-        st.dictionaries(
-            st.sampled_from(["label", "version", "user_key"]), QUERY_VALUES, max_size=2
-        ),
-    )
-    def property_(request: tuple[str, str], query: dict[str, str]) -> None:
-        path, raw = request
-        check_answer(post_json(client, path, raw), (path, raw[:200]), seen)
+    @given(requests, queries)
+    def property_(request: tuple[str, tuple[str, bool]], query: dict[str, str]) -> None:
+        path, (raw, refused) = request
+        check_body_answer(post_json(client, path, raw), raw, refused, seen)
         check_answer(client.get("/templates/echo", query_string=query), query, seen)
 
     seen: dict[int, int] = {}
@@ -359,71 +393,70 @@ def test_resolve_never_fails_on_arbitrary_json(load_function, pubsub_emulator):
     assert {200, 202, 400, 422} <= set(seen), seen  # past the parser, into every layer
 
 
-def _admin_calls(module: Any) -> list[tuple[str, str, dict[str, Any]]]:
-    """Every body-taking route of the admin table, with valid path arguments."""
-    args = {"name": "fuzzed", "label": "staging", "id": "exp-fuzz", "version": "1"}
-    shapes = {
-        "/v1/templates": {"name": "fuzzed", "template": "Hi {{a}}"},
-        "/v1/experiments": {"id": "exp-fuzz", "template": "fuzzed"},
-        "/v1/guardrails": {"name": "g-fuzz", "type": "pii_detection"},
-    }
-    calls = []
-    for route in module.api.routes:
-        if route.body is None:
-            continue
-        path = route.path
-        for name, value in args.items():
-            path = path.replace(f"<{name}>", value)
-        calls.append((route.method, path, shapes.get(path, {})))
-    return calls
+ADMIN_ARGS = {"name": "fuzzed", "label": "staging", "id": "exp-fuzz", "version": "1",
+              "execution_id": "exec-fuzz-0001"}  # fmt: skip
+CONTENT = {"template": "Hi {{a}}", "model_config": {"temperature": 0.2, "top_k": 5,
+           "stop_sequences": ["x"]}, "variables": ["a"]}  # fmt: skip
+ADMIN_SHAPES = {
+    "/v1/templates": {"name": "fuzzed", **CONTENT},
+    "/v1/templates/fuzzed": CONTENT,
+    "/v1/templates/fuzzed/versions": CONTENT,
+    "/v1/templates/fuzzed/labels/staging": {"version": 1},
+    "/v1/templates/fuzzed/activate": {"version": 1},
+    "/v1/templates/fuzzed/rollback": {"label": "production"},
+    "/v1/guardrails": {"name": "g-fuzz", "type": "pii_detection", "threshold": 0.5,
+                       "action": "redact", "surfaces": ["response"], "config": {}},
+    "/v1/experiments": {"id": "exp-fuzz", "template": "fuzzed", "variants": [
+        {"name": "a", "version": 1, "weight": 0.5}, {"name": "b", "version": 1, "weight": 0.5}]},
+    "/v1/experiments/exp-fuzz/stop": {"winner": "a", "note": ""},
+}  # fmt: skip
 
 
-def _admin_queries(module: Any) -> list[tuple[str, list[str]]]:
-    args = {"name": "fuzzed", "label": "staging", "id": "exp-fuzz", "version": "1",
-            "execution_id": "exec-fuzz-0001"}  # fmt: skip
-    queries = []
-    for route in module.api.routes:
-        if route.method == "GET" and route.query:
-            path = route.path
-            for name, value in args.items():
-                path = path.replace(f"<{name}>", value)
-            queries.append((path, [q.name for q in route.query]))
-    return queries
+def _filled(path: str) -> str:
+    for name, value in ADMIN_ARGS.items():
+        path = path.replace(f"<{name}>", value)
+    return path
 
 
 def test_admin_never_fails_on_arbitrary_bodies_queries_and_cursors(load_function):
     client, module = load_function(source=ADMIN_SOURCE, target="admin", role="admin")
-    client.post("/v1/templates", json={"name": "fuzzed", "template": "Hi {{a}}"})
-    calls = _admin_calls(module)
-    queries = _admin_queries(module)
+    client.post("/v1/templates", json={"name": "fuzzed", **CONTENT})
+    calls = [(r.method, _filled(r.path)) for r in module.api.routes if r.body is not None]
+    queries = [(_filled(r.path), [q.name for q in r.query]) for r in module.api.routes if r.query]
     assert len(calls) >= 10  # every body-taking route, not a sample
     body_calls = st.sampled_from(calls).flatmap(
-        lambda call: st.tuples(st.just(call[0]), st.just(call[1]), bodies(call[2]))
+        lambda call: st.tuples(st.just(call), bodies(ADMIN_SHAPES.get(call[1], {})))
     )
     query_calls = st.sampled_from(queries).flatmap(
         lambda q: st.tuples(
             st.just(q[0]),
-            st.dictionaries(st.sampled_from(q[1]), QUERY_VALUES | CURSORS, max_size=3),
+            st.dictionaries(st.sampled_from(q[1]), QUERY_VALUES, max_size=3),
+            CURSORS if "cursor" in q[1] else st.none(),
         )
     )
 
     @FUZZ
     @given(body_calls, query_calls)
-    def property_(call: tuple[str, str, str], query: tuple[str, dict[str, str]]) -> None:
-        method, path, raw = call
+    def property_(
+        call: tuple[tuple[str, str], tuple[str, bool]], query: tuple[str, dict[str, str], Any]
+    ) -> None:
+        (method, path), (raw, refused) = call
         answer = client.open(path, method=method, data=raw, content_type="application/json")
-        check_answer(answer, (method, path, raw[:200]), seen)
-        check_answer(client.get(query[0], query_string=query[1]), query, seen)
+        check_body_answer(answer, raw, refused, seen)
+        path, params, cursor = query
+        if cursor is not None:
+            params = {**params, "cursor": cursor}
+        check_answer(client.get(path, query_string=params), (path, params), seen)
 
     seen: dict[int, int] = {}
     property_()
-    assert {200, 400, 422} <= set(seen), seen
+    assert {200, 201, 400, 422} <= set(seen), seen
 
 
 def test_event_handlers_acknowledge_anything_they_cannot_use(events):
     payloads = st.one_of(
-        bodies().map(str.encode),
-        bodies(execution(execution_id="exec-fuzz-0002")).map(str.encode),
+        bodies().map(lambda body: body[0].encode()),
+        bodies(execution(execution_id="exec-fuzz-0002")).map(lambda body: body[0].encode()),
         st.binary(max_size=64),
         st.just(DEEP.encode()),
     )
