@@ -108,6 +108,9 @@ class Settings(BaseModel):
 
     http_max_age_seconds: int = Field(10, alias="HTTP_MAX_AGE_SECONDS", ge=0)
     max_request_bytes: int = Field(1024 * 1024, alias="MAX_REQUEST_BYTES", ge=1024)
+    # A render answer is bounded too: a small template repeating a large variable would
+    # otherwise answer tens of megabytes (the size is computed before the text is built).
+    max_rendered_bytes: int = Field(1024 * 1024, alias="MAX_RENDERED_BYTES", ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")

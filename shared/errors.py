@@ -198,6 +198,13 @@ class RenderError(ValidationFailed):
     title = "Template could not be rendered"
 
 
+class RenderedTooLarge(RenderError):
+    """The rendered prompt would exceed MAX_RENDERED_BYTES (checked before it is built)."""
+
+    slug = "rendered-too-large"
+    title = "Rendered prompt too large"
+
+
 class GuardrailBlocked(ValidationFailed):
     """An active `block` guardrail fired. Names guardrails and finding types, never the text."""
 

@@ -40,6 +40,7 @@ from shared.guardrails.admin import (
 from shared.guardrails.model import Guardrail
 from shared.http.api import Api, Call, QueryParam, Route, json_answer
 from shared.http.pagination import decode_cursor, encode_cursor, parse_limit, parse_window
+from shared.http.parsing import positive_int
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.observability import configure_logging
 from shared.storage.audit import AuditLogStore
@@ -69,12 +70,12 @@ PAGE = (
 
 
 def _version_arg(call: Call, key: str = "version") -> int:
-    raw = str(call.args.get(key) or call.query.get(key) or "")
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    version = positive_int(str(call.args.get(key) or call.query.get(key) or ""))
+    if version is None:
         raise BadRequest(
             f"{key} must be a positive integer", errors=[FieldError(key, "a positive integer")]
         )
-    return int(raw)
+    return version
 
 
 def _etagged(answer: m.TemplateOut) -> Response:

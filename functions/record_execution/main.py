@@ -29,6 +29,6 @@ recorder = ExecutionRecorder(settings)
 def record_execution(event: CloudEvent) -> None:
     data = event.get_data()
     message = data.get("message") if isinstance(data, dict) else None
-    message_id = (message or {}).get("messageId") or event["id"]
+    message_id = (message if isinstance(message, dict) else {}).get("messageId") or event["id"]
     with request_context(project_id=settings.project_id, request_id=str(message_id)):
         handle_message(recorder, data, message_id=str(message_id))

@@ -32,7 +32,7 @@ from shared.auth.authenticator import Authenticator
 from shared.config import get_settings
 from shared.errors import BadRequest, FieldError
 from shared.executions.reporting import ExecutionReporting
-from shared.http.parsing import query_params, read_json_body
+from shared.http.parsing import positive_int, query_params, read_json_body
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.http.responses import (
     is_not_modified,
@@ -157,12 +157,13 @@ def _selector(label: str | None, version: Any, *, where: str) -> tuple[str | Non
         )
     if version is None or isinstance(version, int):
         return label, version
-    if not (version.isascii() and version.isdigit()) or int(version) < 1:
+    number = positive_int(version)
+    if number is None:
         raise BadRequest(
             "version must be a positive integer",
             errors=[FieldError(f"{where}.version", "must be a positive integer")],
         )
-    return label, int(version)
+    return label, number
 
 
 def _check_user_key(user_key: str | None) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.analytics.sketches import sketch_from_bytes
+from shared.executions.events import error_key
 
 ROLLUP_FIELDS = (
     "count",
@@ -74,7 +75,9 @@ def summarize(rows: Iterable[dict[str, Any]], *, by_variant: bool) -> list[Figur
             else:
                 total["sketch"].merge(sketch)
         for error_class, count in (row.get("errors") or {}).items():
-            total["errors"][error_class] = total["errors"].get(error_class, 0) + count
+            # Rollups written before error classes were checked may hold free text as keys.
+            key = error_key(error_class)
+            total["errors"][key] = total["errors"].get(key, 0) + count
     return [
         _figures(key, total) for key, total in sorted(groups.items(), key=lambda kv: str(kv[0]))
     ]

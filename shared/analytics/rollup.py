@@ -32,7 +32,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.analytics.sketches import new_sketch, sketch_to_bytes
 from shared.config import Settings
-from shared.executions.events import MalformedMessage, hour_of, pubsub_payload
+from shared.executions.events import (
+    MalformedMessage,
+    error_key,
+    hour_of,
+    message_json,
+    pubsub_payload,
+)
 from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
@@ -79,7 +85,7 @@ def compute_rollups(rows: Iterable[dict[str, Any]], hour: datetime) -> dict[str,
         if row.get("success"):
             total["successes"] += 1
         else:
-            error_class = row.get("error_class") or "unknown"
+            error_class = error_key(row["error_class"]) if row.get("error_class") else "unknown"
             total["errors"][error_class] = total["errors"].get(error_class, 0) + 1
         total["input_tokens"] += int(row.get("input_tokens") or 0)
         total["output_tokens"] += int(row.get("output_tokens") or 0)
@@ -284,7 +290,7 @@ def handle_tick(job: RollupJob, data: Any) -> RollupRun | None:
 def _tick_payload(data: Any) -> Any:
     try:
         decoded = pubsub_payload(data)
-        payload = json.loads(decoded) if decoded and decoded.strip() else None
-    except (MalformedMessage, ValueError):
+        payload = message_json(decoded) if decoded and decoded.strip() else None
+    except MalformedMessage:
         return {"unreadable": True}
     return payload or None  # `{}` (what Cloud Scheduler sends) is the scheduled pass

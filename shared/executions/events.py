@@ -19,7 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -34,7 +34,9 @@ from pydantic import (
     model_validator,
 )
 
-from shared.templates.model import TemplateName
+from shared import strict_json
+from shared.experiments.model import EXPERIMENT_ID_PATTERN, VARIANT_PATTERN
+from shared.templates.model import LABEL_PATTERN, TemplateName
 
 SCHEMA_VERSION = 1
 MAX_BODY_CHARS = 1_000_000  # the guardrails' scan bound; larger bodies are refused
@@ -44,6 +46,13 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
 EXECUTION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$"
 USER_KEY_PATTERN = r"^[a-z0-9]{1,16}:[0-9a-f]{64}$"
+# `error_class` is a key of the hourly rollups' `errors` map: an identifier such as
+# `Timeout` or `google.api_core.exceptions.DeadlineExceeded`, never a message.
+ERROR_CLASS_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$"
+INVALID_ERROR_CLASS = "invalid_error_class"
+# Model ids as providers spell them: `gemini-2.5-flash`, `models/x`, `claude-3-5@20240620`.
+MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,199}$"
+_ERROR_CLASS = re.compile(ERROR_CLASS_PATTERN)
 
 
 def _cost(value: str) -> str:
@@ -117,11 +126,21 @@ class ReportedExecution(BaseModel):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     user_id: str | None = Field(None, min_length=1, max_length=256)
+    # Identifiers, checked strictly here so a report gets a 422 naming the field; the
+    # recorder still treats what arrives by Pub/Sub defensively (see `error_key`).
+    error_class: str | None = Field(None, pattern=ERROR_CLASS_PATTERN)
+    model: str | None = Field(None, pattern=MODEL_PATTERN)
+    label: str | None = Field(None, pattern=LABEL_PATTERN)
+    experiment_id: str | None = Field(None, pattern=EXPERIMENT_ID_PATTERN)
+    variant: str | None = Field(None, pattern=VARIANT_PATTERN)
 
     def to_event_fields(self, *, key: bytes | None, key_id: str) -> dict[str, Any]:
         """The event's fields, with `user_key` in place of the raw `user_id`."""
         fields: dict[str, Any] = dict(self.model_extra or {})
         fields["schema_version"] = self.schema_version
+        for name in ("error_class", "model", "label", "experiment_id", "variant"):
+            if name in self.model_fields_set:
+                fields[name] = getattr(self, name)
         if self.user_id is not None:
             if key is None:
                 from shared.errors import FieldError, ValidationFailed
@@ -140,6 +159,15 @@ def pseudonymize(user_id: str, *, key: bytes, key_id: str) -> str:
     without the key can test a guessed id against it (unlike a plain or salted-in-code hash)."""
     digest = hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"{key_id}:{digest}"
+
+
+def error_key(error_class: object) -> str:
+    """What a stored or rolled-up `error_class` may be: the identifier, or
+    `invalid_error_class` for anything else (free text, possibly PII, from an old client or
+    a forged message), so raw text never becomes a key of `analytics_hourly.errors`."""
+    if isinstance(error_class, str) and _ERROR_CLASS.fullmatch(error_class):
+        return error_class
+    return INVALID_ERROR_CLASS
 
 
 class MalformedMessage(ValueError):
@@ -174,13 +202,24 @@ def decode_pubsub_data(data: Any) -> ExecutionEvent:
     return parse_event(payload)
 
 
-def parse_event(payload: bytes) -> ExecutionEvent:
+def message_json(payload: bytes) -> Any:
+    """The JSON value of a message's data, decoded by the same strict rules as HTTP bodies
+    (`shared.strict_json`). Raises MalformedMessage: a message too deep or with a 5,000-digit
+    number is acknowledged, not redelivered until it is dead-lettered."""
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage("message larger than the limit")
     try:
-        document = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedMessage("data is not JSON") from exc
+        return strict_json.loads(payload)
+    except strict_json.JsonRefused as exc:
+        raise MalformedMessage(
+            f"data is {exc.reason}"
+            if exc.reason.startswith("not ")
+            else f"data refused: {exc.reason}"
+        ) from exc
+
+
+def parse_event(payload: bytes) -> ExecutionEvent:
+    document = message_json(payload)
     if not isinstance(document, dict):
         raise MalformedMessage("data is not a JSON object")
     if document.get("schema_version") != SCHEMA_VERSION:

@@ -4,7 +4,10 @@ Before anything is stored, the prompt and the response go through the active gua
 that redact: every `pii_detection` guardrail (whatever its action: an audit log keeps no
 PII) and every guardrail whose action is `redact`, each on the surfaces it declares
 (`rendered_prompt` for the prompt, `response` for the response), PII on both. Then
-`EXECUTION_BODY_POLICY` decides what is kept of each body:
+`EXECUTION_BODY_POLICY` decides what is kept of each body (the short free-text fields
+`model`, `label`, `experiment_id`, `variant` and `error_message` pass the PII redaction too,
+and are kept redacted; `error_class`, a rollup key, is kept only as an identifier that
+redaction leaves alone, else as `invalid_error_class`):
 
 - `redact` (default): the redacted text, cut at `EXECUTION_BODY_MAX_BYTES` (Firestore's
   1 MiB document limit) with `*_truncated: true`;
@@ -24,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared.config import Settings
-from shared.executions.events import ExecutionEvent, hour_of
+from shared.executions.events import INVALID_ERROR_CLASS, ExecutionEvent, error_key, hour_of
 from shared.guardrails.engine import GuardrailEngine, check_size, run_guardrail
 from shared.guardrails.loader import GuardrailLoader
 from shared.guardrails.model import Guardrail
@@ -34,6 +37,23 @@ logger = logging.getLogger(__name__)
 
 Outcome = Literal["stored", "duplicate"]
 BODY_FIELDS = ("rendered_prompt", "response")  # each is also the guardrail surface name
+# Short free text kept as redacted text whatever EXECUTION_BODY_POLICY says (it is metadata
+# the admin API shows); only the guardrails that redact everywhere (PII) apply to it.
+FREE_TEXT_FIELDS = ("model", "label", "experiment_id", "variant", "error_message")
+
+
+def _error_class(engine: GuardrailEngine, value: str | None, fired: set[str]) -> str | None:
+    """An identifier the redaction leaves alone, else `invalid_error_class`: it becomes a
+    rollup key, so a redacted half-identifier would be no better than the raw text."""
+    if value is None:
+        return None
+    key = error_key(value)
+    if key == value:
+        redacted, types = redact_body(engine, value, "error_class")
+        if redacted != value:
+            fired.update(types)
+            return INVALID_ERROR_CLASS
+    return key
 
 
 def _redacts(guardrail: Guardrail, surface: str) -> bool:
@@ -96,6 +116,13 @@ class ExecutionRecorder:
             redacted, fired = redact_body(engine, text, field)
             redacted_types.update(fired)
             document.update(self._keep(field, text if redacted is None else redacted, redacted))
+        for field in FREE_TEXT_FIELDS:
+            text = getattr(event, field)
+            if text is not None:
+                redacted, fired = redact_body(engine, text, field)
+                redacted_types.update(fired)
+                document[field] = redacted  # None when a check failed: never the raw text
+        document["error_class"] = _error_class(engine, event.error_class, redacted_types)
         document["redacted_types"] = sorted(redacted_types)
         return document
 

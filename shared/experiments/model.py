@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.templates.model import DEFAULT_LABEL, LABEL_PATTERN, TemplateName
 
 EXPERIMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+VARIANT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Status = Literal["draft", "running", "stopped"]
 
 
@@ -23,7 +24,7 @@ STRICT = ConfigDict(extra="forbid", strict=True)
 
 class Variant(BaseModel):
     model_config = STRICT
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(pattern=VARIANT_PATTERN)
     version: int = Field(ge=1)
     weight: float = Field(gt=0, le=1)
 

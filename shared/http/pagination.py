@@ -5,25 +5,51 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import overload
 
+from shared import strict_json
 from shared.errors import BadRequest, FieldError
+from shared.http.parsing import positive_int
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
-def encode_cursor(value: Any) -> str:
+# What a cursor may point after: a document id (names, execution and audit ids) or a
+# version number. Anything else was not issued by us and must not reach a query.
+_CURSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}")
+_MAX_CURSOR_CHARS = 1024
+
+
+def encode_cursor(value: str | int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": value}).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> Any:
+@overload
+def decode_cursor(cursor: str | None, *, kind: type[str] = str) -> str | None: ...
+@overload
+def decode_cursor(cursor: str | None, *, kind: type[int]) -> int | None: ...
+def decode_cursor(cursor: str | None, *, kind: type[str] | type[int] = str) -> str | int | None:
+    """The `after` value of a cursor `encode_cursor` issued: a document id (`kind=str`) or a
+    positive 64-bit number (`kind=int`); any other shape is a 400 `invalid cursor`."""
     if not cursor:
         return None
     try:
+        if len(cursor) > _MAX_CURSOR_CHARS:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        document = strict_json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(document, dict) or set(document) != {"after"}:
+            raise ValueError("not a cursor")
+        after = document["after"]
+        if kind is int:
+            if type(after) is not int or after < 1:
+                raise ValueError("not a version")
+        elif not (isinstance(after, str) and _CURSOR_ID.fullmatch(after)):
+            raise ValueError("not a document id")
+        return after
+    except (binascii.Error, ValueError) as exc:  # JsonRefused is a ValueError
         raise BadRequest(
             "invalid cursor", errors=[FieldError("query.cursor", "pass next_cursor unchanged")]
         ) from exc
@@ -32,11 +58,12 @@ def decode_cursor(cursor: str | None) -> Any:
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = positive_int(raw)
+    if limit is None or limit > MAX_LIMIT:
         raise BadRequest(
             "invalid limit", errors=[FieldError("query.limit", f"an integer 1..{MAX_LIMIT}")]
         )
-    return int(raw)
+    return limit
 
 
 MAX_WINDOW = timedelta(days=31)

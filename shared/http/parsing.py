@@ -1,4 +1,8 @@
-"""Strict request parsing: the body is JSON of bounded size, the query has known keys only."""
+"""Strict request parsing: the body is JSON of bounded size, the query has known keys only.
+
+The body's JSON is decoded by `shared.strict_json` (no NaN/Infinity, 64-bit numbers, bounded
+nesting, no duplicate keys): what passes here can be validated, stored and sent back.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from flask import Request
 
+from shared import strict_json
 from shared.errors import BadRequest, FieldError, PayloadTooLarge, UnsupportedMediaType
 
 
@@ -28,13 +33,14 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the body is not valid UTF-8 (byte {exc.start})") from exc
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
+        value = strict_json.loads(text)
+    except strict_json.JsonRefused as exc:
         raise BadRequest(
-            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"the body is {exc.reason}"
+            if exc.reason.startswith("not ")
+            else f"the body is refused: {exc.reason}",
+            errors=[FieldError("body", exc.reason)],
         ) from exc
-    except RecursionError as exc:
-        raise BadRequest("the body is nested too deeply") from exc
     if _SURROGATE_ESCAPE.search(text):
         # JSON allows "\ud800" alone, but it is no Unicode text: it could not be stored,
         # logged or sent back. Pairs (emoji as escapes) are fine; only look when escapes occur.
@@ -48,8 +54,12 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _reject_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+def positive_int(raw: str) -> int | None:
+    """`raw` as a positive integer of at most 18 digits (what versions and limits are), else
+    None. Checked before `int()`: CPython's `int()` raises on strings over 4,300 digits."""
+    if 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit() and (value := int(raw)) >= 1:
+        return value
+    return None
 
 
 def query_params(request: Request, *, allowed: Iterable[str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.errors import FieldError, RenderError
+from shared.errors import FieldError, RenderedTooLarge, RenderError
 
 _TOKEN = re.compile(r"\\\{\{|\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
 
@@ -32,6 +32,7 @@ _TOKEN = re.compile(r"\\\{\{|\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
 class RenderedText:
     text: str
     used: frozenset[str]
+    size: int  # UTF-8 bytes of `text`
 
 
 def placeholder_names(text: str) -> list[str]:
@@ -50,9 +51,17 @@ def format_value(value: Any) -> str:
 
 
 def render_text(
-    text: str, variables: Mapping[str, Any], *, where: str = "template"
+    text: str,
+    variables: Mapping[str, Any],
+    *,
+    where: str = "template",
+    max_bytes: int | None = None,
 ) -> RenderedText:
-    """Substitute placeholders; every missing variable is named in one `RenderError`."""
+    """Substitute placeholders; every missing variable is named in one `RenderError`.
+
+    With `max_bytes`, the output's size is computed from the pieces first, so a template
+    that repeats a large value thousands of times is refused (`RenderedTooLarge`) without
+    the large string ever being built."""
     missing = [name for name in placeholder_names(text) if name not in variables]
     if missing:
         raise RenderError(
@@ -62,16 +71,44 @@ def render_text(
                 for name in missing
             ],
         )
-    used: set[str] = set()
+    values: dict[str, str] = {}
+    value_sizes: dict[str, int] = {}
+    size = position = 0
+    for match in _TOKEN.finditer(text):
+        size += len(text[position : match.start()].encode("utf-8"))
+        position = match.end()
+        name = match.group(1)
+        if name is None:
+            size += 2
+            continue
+        if name not in values:
+            values[name] = _formatted(name, variables[name])
+            value_sizes[name] = len(values[name].encode("utf-8"))
+        size += value_sizes[name]
+    size += len(text[position:].encode("utf-8"))
+    if max_bytes is not None and size > max_bytes:
+        raise RenderedTooLarge(
+            f"the rendered {where} would be {size} bytes, over the {max_bytes}-byte limit "
+            "(MAX_RENDERED_BYTES)",
+            errors=[FieldError("variables", f"render at most {max_bytes} bytes")],
+            extra={"rendered_bytes": size, "max_rendered_bytes": max_bytes},
+        )
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name is None:
-            return "{{"
-        used.add(name)
-        return format_value(variables[name])
+        return "{{" if name is None else values[name]
 
-    return RenderedText(_TOKEN.sub(substitute, text), frozenset(used))
+    return RenderedText(_TOKEN.sub(substitute, text), frozenset(values), size)
+
+
+def _formatted(name: str, value: Any) -> str:
+    try:
+        return format_value(value)
+    except (TypeError, ValueError) as exc:  # NaN/inf or huge ints from Python callers
+        raise RenderError(
+            f"variable {name} cannot be written as JSON",
+            errors=[FieldError(f"variables.{name}", "a JSON value (finite numbers)")],
+        ) from exc
 
 
 def to_format_string(text: str) -> str:

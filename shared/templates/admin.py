@@ -74,7 +74,7 @@ class TemplateAdminService:
 
     def versions(self, name: str, *, cursor: str | None, limit: int) -> VersionPage:
         self._head(name)
-        after = decode_cursor(cursor)
+        after = decode_cursor(cursor, kind=int)
         rows = self._store.versions(
             name, before=int(after) if after is not None else None, limit=limit + 1
         )

@@ -59,9 +59,14 @@ class ChatMessage(BaseModel):
 
 
 class ModelConfig(BaseModel):
-    """Generation settings handed to the model (Gemini names; other providers map 1:1)."""
+    """Generation settings handed to the model (Gemini names; other providers map 1:1).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    JSON types as sent: a string is no number and `true` is no integer; an integer is
+    accepted where a float is expected."""
+
+    # Lax mode turned "0.3" into 0.3 and `true` into top_k 1, contradicting the strict JSON
+    # types the API promises; strict mode still takes ints for floats.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     model_name: str = Field("gemini-2.5-flash", min_length=1, max_length=128)
     temperature: float = Field(0.2, ge=0.0, le=2.0)

@@ -31,20 +31,25 @@ class Rendered:
 
 
 def render(
-    template: PromptTemplate, variables: Mapping[str, Any]
+    template: PromptTemplate, variables: Mapping[str, Any], *, max_bytes: int | None = None
 ) -> tuple[str | None, list[ChatMessage] | None, list[str]]:
-    """Render text or every chat message; report variables the template does not use."""
+    """Render text or every chat message; report variables the template does not use.
+    `max_bytes` bounds the whole rendered prompt (all messages together)."""
     used: set[str] = set()
     if template.template is not None:
-        result = render_text(template.template, variables)
+        result = render_text(template.template, variables, max_bytes=max_bytes)
         text, messages = result.text, None
         used |= result.used
     else:
         text, messages = None, []
+        budget = max_bytes
         for index, message in enumerate(template.messages or []):
-            result = render_text(message.content, variables, where=f"message {index}")
+            result = render_text(
+                message.content, variables, where=f"message {index}", max_bytes=budget
+            )
             messages.append(ChatMessage(role=message.role, content=result.text))
             used |= result.used
+            budget = None if budget is None else budget - result.size
     return text, messages, sorted(set(variables) - used)
 
 
@@ -54,10 +59,13 @@ class ResolutionService:
         resolver: Resolver,
         guardrails: GuardrailLoader | None = None,
         experiments: ExperimentLoader | None = None,
+        *,
+        max_rendered_bytes: int | None = None,
     ) -> None:
         self.resolver = resolver
         self.guardrails = guardrails
         self.experiments = experiments
+        self.max_rendered_bytes = max_rendered_bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionService:
@@ -65,6 +73,7 @@ class ResolutionService:
             Resolver(store=FirestoreTemplateStore(settings), settings=settings),
             GuardrailLoader.from_settings(settings),
             ExperimentLoader.from_settings(settings),
+            max_rendered_bytes=settings.max_rendered_bytes,
         )
 
     def get(
@@ -119,7 +128,9 @@ class ResolutionService:
             if checked != leaves:
                 variables = replace_leaves(variables, "variables", checked)
         try:
-            text, messages, unused = render(resolution.template, variables)
+            text, messages, unused = render(
+                resolution.template, variables, max_bytes=self.max_rendered_bytes
+            )
         except RenderError as exc:
             exc.extra.update({"template": name, "version": resolution.version})
             raise

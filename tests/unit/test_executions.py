@@ -108,7 +108,7 @@ def push(payload: bytes | str) -> dict[str, Any]:
     [
         ({"message": {}}, "no message data"),
         (push("%%%"), "not valid base64"),
-        (push(b"\xff\xfe"), "not JSON"),
+        (push(b"\xff\xfe"), "not valid JSON"),
         (push(b"[1]"), "not a JSON object"),
         (push(json.dumps(fields(schema_version=9)).encode()), "unsupported schema_version"),
         (push(json.dumps(fields(cost_usd="x")).encode()), "does not validate"),
