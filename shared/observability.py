@@ -43,11 +43,12 @@ import atexit
 import json
 import logging
 import os
-import queue
 import re
 import sys
 import threading
+import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,8 +61,9 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 # Lines waiting for the writer, at most (a line is typically 300-600 bytes: a few MB).
 QUEUE_LINES = 10_000
-# Lines per write+flush: one flush per batch keeps a burst cheap without delaying a line.
+# Lines per write+flush, and how long the writer lets lines gather after the first one.
 _BATCH_LINES = 256
+LINGER_SECONDS = 0.01
 _EXIT_FLUSH_SECONDS = 5.0
 
 
@@ -88,9 +90,6 @@ def _stack_trace(error: BaseException) -> str:
     return f"{type(error).__qualname__}\n" + "".join(traceback.format_tb(error.__traceback__))
 
 
-_Item = str | threading.Event | None  # a line, a flush marker, or the stop signal
-
-
 class JsonLinesWriter:
     """Writes queued lines to the current `sys.stdout` from one thread of *this* process.
 
@@ -98,8 +97,9 @@ class JsonLinesWriter:
     empty queue and no thread (`os.register_at_fork`), so its first line starts its own.
     """
 
-    def __init__(self, queue_lines: int = QUEUE_LINES) -> None:
+    def __init__(self, queue_lines: int = QUEUE_LINES, linger: float = LINGER_SECONDS) -> None:
         self._queue_lines = queue_lines
+        self._linger = linger
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
         atexit.register(self.close, _EXIT_FLUSH_SECONDS)
@@ -107,8 +107,11 @@ class JsonLinesWriter:
     def _reset(self) -> None:
         # Fresh locks too: another thread of the parent may have held one at fork time.
         self._pid = os.getpid()
-        self._lines: queue.Queue[_Item] = queue.Queue(self._queue_lines)
+        # deque append/popleft are atomic: putting a line takes no lock.
+        self._lines: deque[str | threading.Event] = deque()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._closed = False
         self._lock = threading.Lock()
         self._written = 0
@@ -117,16 +120,18 @@ class JsonLinesWriter:
 
     def put(self, line: str) -> None:
         """Never blocks: a line that finds the queue full is dropped and counted."""
-        if self._thread is None or self._pid != os.getpid():
+        if self._thread is None or self._closed or self._pid != os.getpid():
             if self._pid != os.getpid():  # forked without the at-fork hooks
                 self._reset()
             if not self._start():
                 self._write([line])  # closed at exit: nothing left to hand it to
                 return
-        try:
-            self._lines.put_nowait(line)
-        except queue.Full:
+        if len(self._lines) >= self._queue_lines:
             self.count_dropped(1)
+            return
+        self._lines.append(line)
+        if not self._wake.is_set():  # an attribute read; set() only wakes an idle writer
+            self._wake.set()
 
     def count_dropped(self, lines: int) -> None:
         with self._lock:
@@ -134,28 +139,24 @@ class JsonLinesWriter:
 
     def stats(self) -> dict[str, int]:
         """Lines written, dropped (queue full, stdout broken, unformattable), still queued."""
-        return {"written": self._written, "dropped": self._dropped, "queued": self._lines.qsize()}
+        return {"written": self._written, "dropped": self._dropped, "queued": len(self._lines)}
 
     def flush(self, timeout: float = _EXIT_FLUSH_SECONDS) -> bool:
         """Wait until every line put so far is written; False if that took over `timeout`."""
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
-        try:
-            self._lines.put(done, timeout=timeout)
-        except queue.Full:
-            return False
+        self._lines.append(done)
+        self._wake.set()
         return done.wait(timeout)
 
     def close(self, timeout: float = _EXIT_FLUSH_SECONDS) -> None:
         """Write what is queued and stop the thread; later lines are written synchronously."""
         thread = self._thread
         if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            try:
-                self._lines.put(None, timeout=timeout)
-                thread.join(timeout)
-            except queue.Full:
-                pass
+            self._stopping = True
+            self._wake.set()
+            thread.join(timeout)
         self._closed = True
 
     def _start(self) -> bool:
@@ -172,26 +173,25 @@ class JsonLinesWriter:
     def _run(self) -> None:
         lines = self._lines
         while True:
-            batch: list[str] = []
-            markers: list[threading.Event] = []
-            item = lines.get()
-            while True:
-                if item is None:
-                    break
-                if isinstance(item, threading.Event):
-                    markers.append(item)
-                else:
-                    batch.append(item)
-                if len(batch) >= _BATCH_LINES:
-                    break
-                try:
-                    item = lines.get_nowait()
-                except queue.Empty:
-                    break
-            self._write(batch)
-            for marker in markers:
-                marker.set()
-            if item is None:
+            self._wake.wait()
+            if self._linger and not self._stopping:
+                # Let a burst gather: one write and one wake-up for many lines. Waking per
+                # line cost measurable throughput (docs/benchmarks.md).
+                time.sleep(self._linger)
+            self._wake.clear()  # before draining: a line put from now on wakes us again
+            while lines:
+                batch: list[str] = []
+                markers: list[threading.Event] = []
+                while lines and len(batch) < _BATCH_LINES:
+                    item = lines.popleft()
+                    if isinstance(item, threading.Event):
+                        markers.append(item)
+                    else:
+                        batch.append(item)
+                self._write(batch)
+                for marker in markers:
+                    marker.set()
+            if self._stopping:
                 return
 
     def _write(self, batch: list[str]) -> None:
