@@ -230,12 +230,12 @@ class RollupJob:
         oldest = hour_of(self._clock()) - timedelta(
             days=self._settings.execution_retention_days - 1
         )
+        skipped: list[datetime] = []  # its earliest and latest hour, and how many in all
+        skipped_count = 0
         for hour in hours:
             if hour < oldest:
-                logger.warning(
-                    "Not recomputing an hour older than the execution retention",
-                    extra={"json_fields": {"hour": hour.isoformat()}},
-                )
+                skipped_count += 1
+                skipped = [min(hour, skipped[0]), max(hour, skipped[1])] if skipped else [hour] * 2
                 continue
             rows = self._store.executions_of_hour(hour)
             rollups = compute_rollups(rows, hour)
@@ -248,6 +248,20 @@ class RollupJob:
             run.hours.append(hour)
             run.executions += len(rows)
             run.documents += len(rollups)
+        if skipped_count:
+            # One line for the whole range, never one per hour: a tick over 1970-2026 asked
+            # for ~490,000 hours and used to queue as many log records.
+            logger.warning(
+                "Not recomputing hours older than the execution retention",
+                extra={
+                    "json_fields": {
+                        "skipped_hours": skipped_count,
+                        "first_skipped": skipped[0].isoformat(),
+                        "last_skipped": skipped[1].isoformat(),
+                        "oldest_recomputable": oldest.isoformat(),
+                    }
+                },
+            )
         for experiment_id in sorted(run.experiments):
             summary = summarize_experiment(self._store.experiment_users(experiment_id))
             summary["computed_at"] = self._clock()

@@ -5,7 +5,10 @@
 Prints ratios against baselines measured in the same run, never absolute pass/fail:
 1. requests/s of GET /templates/{name} (cache hits) vs a bare endpoint returning the same
    constant JSON: same server (functions-framework + gunicorn), same client, alternating
-   rounds so machine noise hits both alike. Target >= 0.85.
+   rounds so machine noise hits both alike. Target >= 0.85. Each cache hit logs one INFO
+   line; the benchmark counts the lines the served worker wrote (to .local/bench-logs/) and
+   fails if they are missing, and measures the same requests on a third server at
+   LOG_LEVEL=WARNING (no line) to price the line.
 2. Firestore reads during the cache-hit rounds (from /healthz). Target 0.
 3. Uncached resolve against the emulator, p50/p99, vs a bare Firestore document get.
 4. Import time of the resolve entry point vs importing functions-framework alone. Target < 0.5 s.
@@ -42,20 +45,42 @@ ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "3"))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "300"))
 
 
-def _serve(source: str, target: str, env: dict[str, str]) -> ServedFunction:
-    function = serve(target, free_port(), env, source=source, log_dir=LOGS)
+def _serve(source: str, target: str, env: dict[str, str], logs: Path = LOGS) -> ServedFunction:
+    logs.mkdir(parents=True, exist_ok=True)
+    function = serve(target, free_port(), env, source=source, log_dir=logs)
     wait_until_up(function)
     return function
 
 
-def _rate(session: requests.Session, url: str) -> float:
+def _rate(session: requests.Session, url: str, counted: list[int] | None = None) -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < ROUND_SECONDS:
         response = session.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
         count += 1
+    if counted is not None:
+        counted.append(count)
     return count / (time.perf_counter() - started)
+
+
+CACHE_HIT_LINE = "Using cached database template"
+
+
+def _cache_hit_lines(function: ServedFunction, expected: int, seconds: float = 30) -> int:
+    """Cache-hit lines the served worker wrote, once `expected` are there (or time is up)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with function.log_path.open(encoding="utf-8", errors="replace") as log:
+            # Gunicorn's own lines are plain text; a line being written has no newline yet.
+            written = sum(
+                1
+                for line in log
+                if line.startswith("{") and line.endswith("\n") and CACHE_HIT_LINE in line
+            )
+        if written >= expected or time.monotonic() > deadline:
+            return written
+        time.sleep(0.2)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -65,7 +90,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
     resolve = _serve("functions/resolve/main.py", "resolve", settings_env)
-    bare = None
+    bare = quiet = None
     try:
         template_url = f"{resolve.url}/templates/{NAME}"
         with requests.Session() as session:
@@ -81,27 +106,51 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
                 "bare",
                 {**settings_env, "BARE_BODY_PATH": str(body_file)},
             )
+            # Same function, same cache hits, no INFO line: what the line costs.
+            quiet = _serve(
+                "functions/resolve/main.py",
+                "resolve",
+                {**settings_env, "LOG_LEVEL": "WARNING"},
+                logs=LOGS / "quiet",  # its own file: the same name would truncate resolve's
+            )
+            quiet_url = f"{quiet.url}/templates/{NAME}"
+            assert session.get(quiet_url).status_code == 200
+            lines_before = _cache_hit_lines(resolve, 1)
             reads_before = session.get(f"{resolve.url}/healthz").json()["cache"]["firestore_reads"]
-            bare_rates, resolve_rates = [], []
+            bare_rates, resolve_rates, quiet_rates, served = [], [], [], []
             for _ in range(ROUNDS):
                 bare_rates.append(_rate(session, f"{bare.url}/"))
-                resolve_rates.append(_rate(session, template_url))
+                resolve_rates.append(_rate(session, template_url, served))
+                quiet_rates.append(_rate(session, quiet_url))
             health = session.get(f"{resolve.url}/healthz").json()["cache"]
-        served = int(sum(resolve_rates) * ROUND_SECONDS)
+        lines = _cache_hit_lines(resolve, lines_before + sum(served)) - lines_before
+        if lines < sum(served):
+            raise RuntimeError(
+                f"the served resolve wrote {lines} cache-hit log lines for {sum(served)} "
+                f"cache hits; see {resolve.log_path}"
+            )
         return {
             "bare_rps": statistics.median(bare_rates),
             "resolve_rps": statistics.median(resolve_rates),
             "ratio": statistics.median(
                 r / b for r, b in zip(resolve_rates, bare_rates, strict=True)
             ),
-            "cache_hit_requests": served,
+            "cache_hit_requests": sum(served),
+            "cache_hit_log_lines_written": lines,
             "firestore_reads_during_hits": health["firestore_reads"] - reads_before,
             "body_bytes": len(body.content),
+            "quiet_rps": statistics.median(quiet_rates),
+            "quiet_ratio": statistics.median(
+                q / b for q, b in zip(quiet_rates, bare_rates, strict=True)
+            ),
+            "logged_vs_quiet_ratio": statistics.median(
+                r / q for r, q in zip(resolve_rates, quiet_rates, strict=True)
+            ),
         }
     finally:
-        stop_process_group(resolve.process)
-        if bare is not None:
-            stop_process_group(bare.process)
+        for function in (resolve, bare, quiet):
+            if function is not None:
+                stop_process_group(function.process)
 
 
 def bench_uncached(settings: Settings) -> dict[str, float]:
@@ -214,6 +263,11 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     http = results["http_cache_vs_bare"]
     print(f"\ncache-hit throughput ratio vs bare endpoint: {http['ratio']:.3f} (target >= 0.85)")
+    print(
+        f"with one INFO line per hit vs the same server at LOG_LEVEL=WARNING: "
+        f"{http['logged_vs_quiet_ratio']:.3f} ({http['cache_hit_log_lines_written']} lines "
+        f"written for {http['cache_hit_requests']} cache hits)"
+    )
     print(
         f"Firestore reads during {http['cache_hit_requests']} cache hits: "
         f"{http['firestore_reads_during_hits']} (target 0)"

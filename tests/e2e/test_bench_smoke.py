@@ -1,4 +1,5 @@
-"""The resolve benchmark runs end to end (tiny rounds), and cache hits read nothing.
+"""The resolve benchmark runs end to end (tiny rounds), cache hits read nothing, and the
+served worker writes a log line per hit.
 
 It asserts no timing: only that the benchmark still works and that the zero-reads-per-hit
 property it reports holds.
@@ -34,6 +35,8 @@ def test_bench_resolve_runs_and_cache_hits_read_nothing():
     http = report["http_cache_vs_bare"]
     assert http["cache_hit_requests"] > 0
     assert http["firestore_reads_during_hits"] == 0
+    # The served worker really writes its per-hit lines (it once wrote none under gunicorn).
+    assert http["cache_hit_log_lines_written"] == http["cache_hit_requests"]
     assert report["uncached_vs_firestore_get"]["label_resolve_p50_ms"] > 0
     assert "target >= 0.85" in result.stdout
 

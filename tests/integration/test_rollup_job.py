@@ -4,12 +4,13 @@ re-runs are idempotent, hours past retention are never wiped, and the CLI runs i
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.analytics.__main__ import main as analytics_cli
-from shared.analytics.rollup import RollupJob
+from shared.analytics.rollup import RollupJob, hours_between
 from shared.config import get_settings
 from shared.executions.events import ExecutionEvent
 from shared.executions.recorder import ExecutionRecorder
@@ -88,6 +89,25 @@ def test_hours_past_retention_are_never_recomputed(make_settings, clean_firestor
     run = RollupJob(store, settings, clock=clock).recompute([old_hour])
     assert run.hours == []
     assert counts(settings) == {old_hour: 7}
+
+
+def test_a_range_reaching_past_retention_logs_one_summary_line(
+    make_settings, clean_firestore, caplog
+):
+    settings = make_settings(EXECUTION_RETENTION_DAYS="30")
+    job = RollupJob(ObservationStore(settings), settings, clock=Clock(NOW))
+    wide = hours_between(datetime(2020, 1, 1, tzinfo=UTC), NOW - timedelta(days=40))
+    with caplog.at_level(logging.INFO, logger="shared.analytics.rollup"):
+        run = job.recompute(reversed(wide))  # order must not matter
+    assert run.hours == []
+    skipped = [r for r in caplog.records if r.getMessage().startswith("Not recomputing")]
+    assert len(skipped) == 1  # not one record per hour (~60,000 here)
+    assert skipped[0].json_fields == {
+        "skipped_hours": len(wide),
+        "first_skipped": wide[0].isoformat(),
+        "last_skipped": wide[-1].isoformat(),
+        "oldest_recomputable": "2026-10-27T12:00:00+00:00",
+    }
 
 
 def test_the_cli_recomputes_a_range(make_settings, clean_firestore, monkeypatch, capsys):

@@ -1,4 +1,5 @@
-"""Settings validation and the Cloud Logging JSON shape."""
+"""Settings validation, the Cloud Logging JSON shape, and how lines reach stdout: across a
+fork, promptly, and within a bounded queue when stdout stalls."""
 
 from __future__ import annotations
 
@@ -131,3 +132,123 @@ def test_configured_process_writes_json_lines_with_the_request_context_at_exit()
     assert lines[0]["n"] == 1
     assert "logging.googleapis.com/trace" not in lines[1]
     assert lines[1]["severity"] == "WARNING"
+
+
+# The shape of a gunicorn server: the module configures logging (and may log) at import in
+# the master, then the master forks the worker that serves. The child's lines must reach
+# stdout while it keeps running (it waits on stdin here, as a worker waits for requests).
+_FORKING_PROCESS = """
+import logging, os, sys
+from shared.observability import configure_logging
+configure_logging("INFO")
+log = logging.getLogger("probe")
+log.info("master at import")
+pid = os.fork()
+if pid == 0:
+    log.info("worker line", extra={"json_fields": {"pid": os.getpid()}})
+    sys.stdin.read()  # still serving: only exit would flush a line that waits for exit
+    sys.exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_forked_worker_writes_its_lines_while_it_runs():
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    from tests.conftest import ROOT
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _FORKING_PROCESS],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True)
+    reader.start()
+    try:
+        seen = []
+        while len(seen) < 2:
+            try:
+                seen.append(json.loads(lines.get(timeout=20)))  # generous: it takes ms
+            except queue.Empty:
+                pytest.fail(f"the worker's line never came while it ran; got {seen}")
+        assert sorted(line["message"] for line in seen) == ["master at import", "worker line"]
+        assert process.poll() is None  # the worker's line came while it was still running
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+        reader.join(10)
+    assert lines.empty()  # nothing written twice (the child does not inherit queued lines)
+
+
+class _StalledStdout:
+    """A stdout whose reader has stopped: the first write blocks until released."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.entered.set()
+        self.release.wait(30)
+        self.lines.extend(text.splitlines())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stalled_stdout_bounds_the_queue_and_counts_dropped_lines(monkeypatch):
+    from shared.observability import JsonLinesHandler, JsonLinesWriter
+
+    stdout = _StalledStdout()
+    monkeypatch.setattr("sys.stdout", stdout)
+    writer = JsonLinesWriter(queue_lines=5)
+    log = logging.getLogger("test.stalled")
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(JsonLinesHandler(writer))
+    try:
+        log.info("first")
+        assert stdout.entered.wait(10)  # the writer holds "first" and is stuck writing it
+        for n in range(20):
+            log.info("queued %d", n)  # returns at once: the request thread never waits
+        assert writer.stats() == {"written": 0, "dropped": 15, "queued": 5}
+        stdout.release.set()
+        assert writer.flush(10)
+    finally:
+        writer.close(10)
+    messages = [json.loads(line)["message"] for line in stdout.lines]
+    assert messages == ["first", *(f"queued {n}" for n in range(5)), "log lines dropped"]
+    assert json.loads(stdout.lines[-1])["dropped"] == 15
+    assert writer.stats()["dropped"] == 15
+
+
+def test_lines_go_to_the_stdout_of_the_moment_and_are_flushed_without_exit(monkeypatch):
+    import io
+
+    from shared.observability import JsonLinesHandler, JsonLinesWriter
+
+    writer = JsonLinesWriter()
+    log = logging.getLogger("test.current")
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(JsonLinesHandler(writer))
+    first, second = io.StringIO(), io.StringIO()
+    try:
+        monkeypatch.setattr("sys.stdout", first)
+        log.info("one")
+        assert writer.flush(10)
+        monkeypatch.setattr("sys.stdout", second)
+        first.close()  # what a test runner does with the stdout it swapped in
+        log.info("two")
+        assert writer.flush(10)
+    finally:
+        writer.close(10)
+    assert [json.loads(line)["message"] for line in second.getvalue().splitlines()] == ["two"]
+    assert writer.stats() == {"written": 2, "dropped": 0, "queued": 0}
