@@ -11,10 +11,11 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.config import Settings
-from shared.errors import Conflict
+from shared.errors import AppError, StoreDeadlineExceeded, StoreUnavailable, WriteContention
+from shared.resilience import current_budget, run_within
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
@@ -62,42 +63,168 @@ def _set_env(name: str, value: str | None) -> None:
 
 
 def store_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean "the store failed", as opposed to a bug in our code."""
+    """Exceptions that mean "the store failed", as opposed to a bug in our code. Credential
+    errors count: without credentials Firestore is as unavailable as when it is down."""
     from google.api_core import exceptions as api_exceptions
     from google.auth import exceptions as auth_exceptions
 
     return (
-        api_exceptions.GoogleAPIError,
-        auth_exceptions.GoogleAuthError,
+        api_exceptions.GoogleAPIError,  # includes RetryError, DeadlineExceeded, Unavailable
+        auth_exceptions.GoogleAuthError,  # includes DefaultCredentialsError
         TimeoutError,
         ConnectionError,
     )
 
 
-TRANSACTION_ATTEMPTS = 10
+def call_options(timeout: float | None = None) -> dict[str, Any]:
+    """`retry=` and `timeout=` for one Firestore RPC: at most `timeout`, and never past the
+    current request's budget. Transient errors are retried only within that time. Outside
+    any budget and without a timeout (migrations, CLIs) the client's own defaults apply."""
+    budget = current_budget()
+    seconds = timeout if budget is None else budget.cap(timeout)
+    if seconds is None:
+        return {}
+    if seconds <= 0:
+        raise StoreDeadlineExceeded("the request's Firestore deadline was used up")
+    from google.api_core import retry as retries
+
+    retry = retries.Retry(
+        predicate=retries.if_transient_error,
+        initial=0.02,
+        maximum=0.1,
+        multiplier=2.0,
+        timeout=seconds,
+    )
+    return {"retry": retry, "timeout": seconds}
+
+
+def as_store_error(exc: BaseException) -> StoreUnavailable | None:
+    """The one mapping of client failures to our 503 (None: not a store failure)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if not isinstance(exc, store_errors()):
+        return None
+    if _is_timeout(exc):
+        return StoreDeadlineExceeded(f"Firestore did not answer in time: {type(exc).__name__}")
+    return StoreUnavailable(f"Firestore call failed: {type(exc).__name__}")
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    from google.api_core import exceptions as api_exceptions
+
+    return isinstance(
+        exc, (TimeoutError, api_exceptions.DeadlineExceeded, api_exceptions.RetryError)
+    )
 
 
 class FirestoreRepository:
-    """Base of the stores: settings in, the shared client created on first use."""
-
-    def transact(self, work: Callable[[Transaction], T]) -> T:
-        """Run a `@firestore.transactional` function; when contention outlasts the client's
-        retries (it raises ValueError), answer 409 so the caller retries, never a 500."""
-        try:
-            return work(self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
-        except ValueError as exc:
-            if "Failed to commit transaction" not in str(exc):
-                raise
-            raise Conflict(
-                "too many concurrent changes to the same document; retry the request"
-            ) from exc
+    """Base of the stores: settings in, the shared client created on first use (inside a
+    guarded call, so a client that cannot be built, e.g. for want of credentials, is a store
+    failure like any other), every call bounded by the request's budget."""
 
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self._settings = settings
         self._client = client
+        self.reads = 0  # calls attempted: tests and benchmarks count them
 
     @property
     def client(self) -> Client:
         if self._client is None:
-            self._client = firestore_client(self._settings)
+            budget = current_budget()
+            if budget is None:
+                self._client = firestore_client(self._settings)
+            else:
+                # Building a client looks for credentials; with none, google-auth probes the
+                # metadata server with backoff for seconds. Bounded like any call: a late
+                # build still lands in the factory's cache for the next request.
+                self._client = run_within(
+                    lambda: firestore_client(self._settings), budget.remaining()
+                )
         return self._client
+
+    def read_with_deadline(
+        self, fetch: Callable[[dict[str, Any]], T], *, timeout: float | None = None
+    ) -> T:
+        """The one Firestore call with a deadline: `fetch(options)` passes `options`
+        (`retry=`, `timeout=`) to the client call(s) it makes, and materializes streams
+        inside, so that every failure surfaces here, as `StoreUnavailable`."""
+        options = call_options(timeout)
+        self.reads += 1
+        try:
+            return fetch(options)
+        except store_errors() as exc:
+            raise as_store_error(exc) from exc  # type: ignore[misc]
+
+    def transact(self, body: Callable[[Transaction], T]) -> T:
+        """Run `body(transaction)` in one Firestore transaction, within the request's budget.
+
+        At most `ADMIN_WRITE_ATTEMPTS` attempts, and no commit once the budget is spent (the
+        attempt raises instead and the client rolls back), so a write that times out leaves
+        nothing behind: Firestore applies a transaction whole or not at all. Begin and commit
+        take no deadline in the client library, so the budget is enforced around the whole
+        run (`run_within`). Outcomes: the body's own errors (404, 409, 412) as raised;
+        contention that used up the attempts or the time -> 409 `write-contention`; Firestore
+        not answering at all -> 503. Both carry `Retry-After`.
+        """
+        from google.cloud import firestore
+
+        budget = current_budget()
+        began = threading.Event()  # Firestore answered: a transaction started
+
+        def attempt(transaction: Transaction) -> T:
+            began.set()
+            result = body(transaction)
+            if budget is not None and budget.spent:
+                raise StoreDeadlineExceeded("the write ran out of time before committing")
+            return result
+
+        def run(client: Client) -> T:
+            if budget is not None and budget.spent:  # queued behind the guard until too late
+                raise StoreDeadlineExceeded("the write ran out of time before starting")
+            transaction = client.transaction(max_attempts=self._settings.admin_write_attempts)
+            return firestore.transactional(attempt)(transaction)
+
+        try:
+            client = self.client
+            if budget is None:
+                return run(client)
+            return run_within(lambda: run(client), budget.remaining())
+        except Exception as exc:
+            error = _write_error(exc, began=began.is_set())
+            if error is exc:
+                raise
+            raise error from exc
+
+
+def _write_error(exc: Exception, *, began: bool) -> Exception:
+    """What a failed transaction means to the caller (see `transact`)."""
+    from google.api_core import exceptions as api_exceptions
+
+    chain = _chain(exc)
+    for link in chain:  # a rule refused the write (the rollback may have failed after it)
+        if isinstance(link, AppError) and not isinstance(link, StoreUnavailable):
+            return link
+    contention = WriteContention(
+        "too many concurrent changes to the same document; nothing was written, retry the request"
+    )
+    if any(isinstance(link, api_exceptions.Aborted) for link in chain):
+        return contention
+    if isinstance(exc, ValueError) and "Failed to commit transaction" in str(exc):
+        return contention  # the client's attempts ran out, each aborted by a concurrent write
+    failures = [e for e in (as_store_error(link) for link in chain) if e is not None]
+    if not failures:
+        return exc  # a bug: the caller's 500
+    if began and isinstance(failures[0], StoreDeadlineExceeded):
+        # Firestore answered (the transaction began) but the write could not finish in
+        # time: it was waiting on concurrent writes to the same document.
+        return contention
+    return failures[0]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    return chain
