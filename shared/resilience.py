@@ -14,8 +14,6 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -137,28 +135,30 @@ def request_budget(seconds: float, clock: Callable[[], float] = time.monotonic) 
         _budget.reset(token)
 
 
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-GUARD_WORKERS = 16
-
-
 def run_within(work: Callable[[], T], seconds: float) -> T:
-    """Run `work` on a worker thread and wait at most `seconds` for it; raise TimeoutError
-    after that. For calls whose client offers no deadline of its own (Firestore's begin and
-    commit of a transaction): the caller answers in time while the abandoned call finishes
-    or fails on its own; `work` must check the budget before doing anything irreversible.
+    """Run `work` on its own daemon thread and wait at most `seconds` for it; raise
+    TimeoutError after that. For calls whose client offers no deadline of its own
+    (Firestore's transaction begin and commit, building a client while credentials are
+    looked up): the caller answers in time while the abandoned call finishes or fails on its
+    own, so `work` must check the budget before doing anything irreversible. A thread per
+    call, not a pool: a queued call would look like a store that never answered.
     """
-    future = _guard_pool().submit(contextvars.copy_context().run, work)
-    try:
-        return future.result(timeout=max(seconds, 0.0))
-    except FutureTimeout as exc:
-        future.cancel()  # still queued (every worker busy): it never starts
-        raise TimeoutError(f"no answer within {seconds:.2f} s") from exc
+    outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
+    context = contextvars.copy_context()
 
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(work)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            outcome.append((False, exc))
+        finally:
+            done.set()
 
-def _guard_pool() -> ThreadPoolExecutor:
-    global _pool  # noqa: PLW0603 - created on first use: after gunicorn forks its worker
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(GUARD_WORKERS, thread_name_prefix="deadline-guard")
-        return _pool
+    threading.Thread(target=target, name="deadline-guard", daemon=True).start()
+    if not done.wait(max(seconds, 0.0)):
+        raise TimeoutError(f"no answer within {seconds:.2f} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]

@@ -98,7 +98,7 @@ class AuditedDocuments(FirestoreRepository):
                 audit_entry(actor, f"{self.kind}.create", f"{self.kind}s/{doc_id}", after=data),
             )
 
-        self.transact(create)
+        self.transact(create, key=ref.path)
         return self.get(doc_id) or {}
 
     def update(
@@ -136,7 +136,7 @@ class AuditedDocuments(FirestoreRepository):
                 ),
             )
 
-        self.transact(update)
+        self.transact(update, key=ref.path)
         return self.get(doc_id) or {}
 
     def delete(
@@ -165,7 +165,7 @@ class AuditedDocuments(FirestoreRepository):
                 ),
             )
 
-        self.transact(delete)
+        self.transact(delete, key=ref.path)
 
 
 def _plain(document: dict[str, Any]) -> dict[str, Any]:

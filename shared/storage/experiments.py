@@ -117,5 +117,5 @@ class ExperimentStore(AuditedDocuments):
                 ),
             )
 
-        self.transact(move)
+        self.transact(move, key=ref.path)
         return self.get(experiment_id) or {}

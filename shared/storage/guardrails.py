@@ -53,7 +53,7 @@ class FirestoreGuardrailStore(FirestoreRepository):
             )
             return True
 
-        return self.transact(create)
+        return self.transact(create, key=ref.path)
 
     def delete_if_untouched(self, name: str, *, actor: str) -> str | None:
         """Remove it only if `actor` created it and nobody changed it; else say why it stays."""
@@ -72,4 +72,4 @@ class FirestoreGuardrailStore(FirestoreRepository):
             transaction.delete(ref)
             return None
 
-        return self.transact(remove)
+        return self.transact(remove, key=ref.path)

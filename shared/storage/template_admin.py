@@ -152,7 +152,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return stored
 
-        return self.transact(create)
+        return self.transact(create, key=head_ref.path)
 
     def add_version(
         self, template: PromptTemplate, *, actor: Actor, commit_message: str, if_match: int | None
@@ -206,7 +206,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return stored
 
-        return self.transact(append)
+        return self.transact(append, key=head_ref.path)
 
     def move_label(
         self,
@@ -280,7 +280,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return current, target
 
-        return self.transact(move)
+        return self.transact(move, key=head_ref.path)
 
     def _previous_version(
         self, transaction: Transaction, history: Any, label: str, head: dict[str, Any]
@@ -350,7 +350,7 @@ class TemplateAdminStore(FirestoreRepository):
                 ),
             )
 
-        self.transact(flip)
+        self.transact(flip, key=head_ref.path)
 
 
 def _version_doc(template: PromptTemplate) -> dict[str, Any]:

@@ -125,7 +125,7 @@ class FirestoreTemplateStore(FirestoreRepository):
             transaction.set(head_ref, head_update, merge=True)
             return stored
 
-        return self.transact(append)
+        return self.transact(append, key=head_ref.path)
 
     def delete_if_untouched(self, name: str, *, author: str) -> str | None:
         """Remove a template that is exactly as `author` (a seeding migration) created it:
@@ -147,7 +147,7 @@ class FirestoreTemplateStore(FirestoreRepository):
                 transaction.delete(head_ref)
             return reason
 
-        return self.transact(remove)
+        return self.transact(remove, key=head_ref.path)
 
 
 def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> str | None:
