@@ -131,9 +131,9 @@ class FirestoreRepository:
         self._queues_lock = threading.Lock()
         self._queues: dict[str, threading.Lock] = {}
 
-    def _queue_for(self, key: str | None) -> threading.Lock | None:
+    def _queue_for(self, key: str | None) -> threading.Lock:
         if key is None:
-            return None
+            return threading.Lock()  # no document named: nobody to queue behind
         with self._queues_lock:
             return self._queues.setdefault(key, threading.Lock())
 
@@ -216,26 +216,23 @@ class FirestoreRepository:
                 time.sleep(pause)
             raise AssertionError("unreachable: the last attempt returns or raises")
 
-        def run_queued(client: Client, queue: threading.Lock | None) -> T:
-            try:
-                return run(client)
-            finally:
-                if queue is not None:
-                    queue.release()  # when the attempt really ends, even if abandoned
-
         try:
             client = self.client
             queue = self._queue_for(key)
             if budget is None:
-                if queue is not None:
-                    queue.acquire()
-                return run_queued(client, queue)
-            if queue is not None and not queue.acquire(timeout=budget.remaining()):
+                with queue:
+                    return run(client)
+            if not queue.acquire(timeout=budget.remaining()):
                 raise WriteContention(
                     "too many concurrent changes to the same document; nothing was written, "
                     "retry the request"
                 )
-            return run_within(lambda: run_queued(client, queue), budget.remaining())
+            try:
+                return run_within(lambda: run(client), budget.remaining())
+            finally:
+                # Also when the attempt is abandoned: it can no longer commit (it checks the
+                # budget first), so it must not hold up the writers queued behind it.
+                queue.release()
         except Exception as exc:
             error = _write_error(exc, began=began.is_set())
             if error is exc:
