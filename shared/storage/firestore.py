@@ -78,6 +78,9 @@ def store_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+MIN_CALL_SECONDS = 0.02
+
+
 def call_options(timeout: float | None = None) -> dict[str, Any]:
     """`retry=` and `timeout=` for one Firestore RPC: at most `timeout`, and never past the
     current request's budget. Transient errors are retried only within that time. Outside
@@ -86,7 +89,7 @@ def call_options(timeout: float | None = None) -> dict[str, Any]:
     seconds = timeout if budget is None else budget.cap(timeout)
     if seconds is None:
         return {}
-    if seconds <= 0:
+    if seconds < MIN_CALL_SECONDS:  # no round trip fits in what is left
         raise StoreDeadlineExceeded("the request's Firestore deadline was used up")
     from google.api_core import retry as retries
 
@@ -161,10 +164,10 @@ class FirestoreRepository:
         """The one Firestore call with a deadline: `fetch(options)` passes `options`
         (`retry=`, `timeout=`) to the client call(s) it makes, and materializes streams
         inside, so that every failure surfaces here, as `StoreUnavailable`."""
-        options = call_options(timeout)
         self.reads += 1
         try:
-            return fetch(options)
+            self.client  # noqa: B018 - built first (within the budget): the call gets what is left
+            return fetch(call_options(timeout))
         except store_errors() as exc:
             raise as_store_error(exc) from exc  # type: ignore[misc]
 
