@@ -193,6 +193,7 @@ class FirestoreRepository:
 
         budget = current_budget()
         began = threading.Event()  # Firestore answered: a transaction started
+        waited = threading.Event()  # queued behind another writer of the same document
 
         def attempt(transaction: Transaction) -> T:
             began.set()
@@ -225,11 +226,12 @@ class FirestoreRepository:
             if budget is None:
                 with queue:
                     return run(client)
-            if not queue.acquire(timeout=budget.remaining()):
-                raise WriteContention(
-                    "too many concurrent changes to the same document; nothing was written, "
-                    "retry the request"
-                )
+            if not queue.acquire(blocking=False):
+                # Another writer of this instance holds the document: time spent waiting
+                # for it, and running out of time after it, is contention, not an outage.
+                waited.set()
+                if not queue.acquire(timeout=budget.remaining()):
+                    raise StoreDeadlineExceeded("no turn to write within the deadline")
             try:
                 return run_within(lambda: run(client), budget.remaining())
             finally:
@@ -237,7 +239,7 @@ class FirestoreRepository:
                 # budget first), so it must not hold up the writers queued behind it.
                 queue.release()
         except Exception as exc:
-            error = _write_error(exc, began=began.is_set())
+            error = _write_error(exc, began=began.is_set() or waited.is_set())
             if error is exc:
                 raise
             raise error from exc
@@ -256,7 +258,8 @@ def _is_contention(exc: BaseException) -> bool:
 
 
 def _write_error(exc: Exception, *, began: bool) -> Exception:
-    """What a failed transaction means to the caller (see `transact`)."""
+    """What a failed transaction means to the caller (see `transact`). `began`: Firestore
+    answered this write, or it waited its turn behind another writer of the document."""
     chain = _chain(exc)
     for link in chain:  # a rule refused the write (the rollback may have failed after it)
         if isinstance(link, AppError) and not isinstance(link, StoreUnavailable):
@@ -270,8 +273,8 @@ def _write_error(exc: Exception, *, began: bool) -> Exception:
     if not failures:
         return exc  # a bug: the caller's 500
     if began and isinstance(failures[0], StoreDeadlineExceeded):
-        # Firestore answered (the transaction began) but the write could not finish in
-        # time: it was waiting on concurrent writes to the same document.
+        # Firestore answered (or a writer ahead was being answered) but this write could
+        # not finish in time: it was waiting on concurrent writes to the same document.
         return contention
     return failures[0]
 
