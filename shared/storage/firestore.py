@@ -1,22 +1,25 @@
-"""The one Firestore client factory.
+"""The one Firestore client factory, and the one way to call Firestore with a deadline.
 
 `google.cloud.firestore` costs ~0.25 s to import, so it is imported on first use, not when a
 function module loads: `/healthz` and cold-start imports stay cheap. The client is created
 once per (project, database, emulator host) and reused by every request (warm instances).
+
+Every call a store makes goes through `FirestoreRepository.read_with_deadline` or
+`.transact`: `retry=`/`timeout=` from `call_options` (never past the request's budget, see
+`shared.resilience.request_budget`), and every client failure, credential errors included,
+mapped by `as_store_error` to `StoreUnavailable` (503), never a 500.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.config import Settings
-from shared.errors import AppError, StoreDeadlineExceeded, StoreUnavailable, WriteContention
+from shared.errors import StoreDeadlineExceeded, StoreUnavailable
 from shared.resilience import current_budget, run_within
 
 if TYPE_CHECKING:
@@ -172,117 +175,36 @@ class FirestoreRepository:
             raise as_store_error(exc) from exc  # type: ignore[misc]
 
     def transact(self, body: Callable[[Transaction], T], *, key: str | None = None) -> T:
-        """Run `body(transaction)` in one Firestore transaction, within the request's budget.
-
-        Writes of one instance to the same document (`key`, its path) queue in-process: they
-        would serialize in Firestore anyway, and there every collision costs aborted
-        attempts (in the emulator, a lock wait of about 2 s each). Writers on other
-        instances still contend in Firestore, bounded as follows.
-
-        At most `ADMIN_WRITE_ATTEMPTS` attempts, and no commit once the budget is spent (the
-        attempt raises instead and the client rolls back), so a write that times out leaves
-        nothing behind: Firestore applies a transaction whole or not at all. An attempt
-        aborted by a concurrent write is retried after a short random pause (the client
-        library would retry at once, in lockstep with the writers it collided with). Begin
-        and commit take no deadline in the client library, so the budget is enforced around
-        the whole run (`run_within`). Outcomes: the body's own errors (404, 409, 412) as
-        raised; contention that used up the attempts or the time -> 409 `write-contention`;
-        Firestore not answering -> 503. Both carry `Retry-After`.
-        """
-        from google.cloud import firestore
+        """Run `body(transaction)` in one Firestore transaction within the request's budget,
+        queued behind this instance's other writers of the document `key` (its path); see
+        `shared.storage.transactions` for the attempts, the deadline and the outcomes."""
+        from shared.storage.transactions import WriteState, answer_for, run_transaction
 
         budget = current_budget()
-        began = threading.Event()  # Firestore answered: a transaction started
-        waited = threading.Event()  # queued behind another writer of the same document
-
-        def attempt(transaction: Transaction) -> T:
-            began.set()
-            result = body(transaction)
-            if budget is not None and budget.spent:
-                raise StoreDeadlineExceeded("the write ran out of time before committing")
-            return result
-
-        def run(client: Client) -> T:
-            attempts = self._settings.admin_write_attempts
-            for number in range(1, attempts + 1):
-                if budget is not None and budget.spent:
-                    raise StoreDeadlineExceeded("the write ran out of time before starting")
-                try:
-                    return firestore.transactional(attempt)(client.transaction(max_attempts=1))
-                except Exception as exc:
-                    pause = random.uniform(0, min(_MAX_PAUSE, _FIRST_PAUSE * 2 ** (number - 1)))  # noqa: S311 - jitter
-                    if (
-                        number == attempts
-                        or not _is_contention(exc)
-                        or (budget is not None and budget.remaining() <= pause)
-                    ):
-                        raise
-                time.sleep(pause)
-            raise AssertionError("unreachable: the last attempt returns or raises")
-
+        state = WriteState()
         try:
             client = self.client
             queue = self._queue_for(key)
             if budget is None:
                 with queue:
-                    return run(client)
+                    return run_transaction(client, body, self._settings, None, state)
             if not queue.acquire(blocking=False):
                 # Another writer of this instance holds the document: time spent waiting
                 # for it, and running out of time after it, is contention, not an outage.
-                waited.set()
+                state.waited.set()
                 if not queue.acquire(timeout=budget.remaining()):
                     raise StoreDeadlineExceeded("no turn to write within the deadline")
             try:
-                return run_within(lambda: run(client), budget.remaining())
+                return run_within(
+                    lambda: run_transaction(client, body, self._settings, budget, state),
+                    budget.remaining(),
+                )
             finally:
                 # Also when the attempt is abandoned: it can no longer commit (it checks the
                 # budget first), so it must not hold up the writers queued behind it.
                 queue.release()
         except Exception as exc:
-            error = _write_error(exc, began=began.is_set() or waited.is_set())
+            error = answer_for(exc, state)
             if error is exc:
                 raise
             raise error from exc
-
-
-_FIRST_PAUSE = 0.25
-_MAX_PAUSE = 1.0
-
-
-def _is_contention(exc: BaseException) -> bool:
-    """Aborted by a concurrent transaction (on a read, or at commit: the client wraps that
-    in a ValueError "Failed to commit transaction in N attempts")."""
-    from google.api_core import exceptions as api_exceptions
-
-    return any(isinstance(link, api_exceptions.Aborted) for link in _chain(exc))
-
-
-def _write_error(exc: Exception, *, began: bool) -> Exception:
-    """What a failed transaction means to the caller (see `transact`). `began`: Firestore
-    answered this write, or it waited its turn behind another writer of the document."""
-    chain = _chain(exc)
-    for link in chain:  # a rule refused the write (the rollback may have failed after it)
-        if isinstance(link, AppError) and not isinstance(link, StoreUnavailable):
-            return link
-    contention = WriteContention(
-        "too many concurrent changes to the same document; nothing was written, retry the request"
-    )
-    if _is_contention(exc):
-        return contention
-    failures = [e for e in (as_store_error(link) for link in chain) if e is not None]
-    if not failures:
-        return exc  # a bug: the caller's 500
-    if began and isinstance(failures[0], StoreDeadlineExceeded):
-        # Firestore answered (or a writer ahead was being answered) but this write could
-        # not finish in time: it was waiting on concurrent writes to the same document.
-        return contention
-    return failures[0]
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    link: BaseException | None = exc
-    while link is not None and link not in chain:
-        chain.append(link)
-        link = link.__cause__ or link.__context__
-    return chain

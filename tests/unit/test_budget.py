@@ -17,7 +17,8 @@ from shared.errors import (
 )
 from shared.http.problems import problem_response
 from shared.resilience import Budget, current_budget, request_budget, run_within
-from shared.storage.firestore import _write_error, as_store_error, call_options
+from shared.storage.firestore import as_store_error, call_options
+from shared.storage.transactions import WriteState, answer_for
 from tests.support import FakeClock
 
 
@@ -91,7 +92,10 @@ def test_write_failures_become_contention_or_outage(failure, began, expected):
                 raise failure from aborted
         except ValueError as chained:
             failure = chained
-    error = _write_error(failure, began=began)
+    state = WriteState()
+    if began:
+        state.began.set()
+    error = answer_for(failure, state)
     assert type(error) is expected
     assert error.retry_after == 1
 
@@ -100,12 +104,12 @@ def test_a_rule_refusal_survives_a_failed_rollback():
     refusal = TemplateNotFound("x")
     rollback = api_exceptions.ServiceUnavailable("rollback failed")
     rollback.__context__ = refusal  # what the client raises when rolling back fails too
-    assert _write_error(rollback, began=True) is refusal
+    assert answer_for(rollback, WriteState()) is refusal
 
 
 def test_a_bug_stays_a_bug():
     bug = KeyError("latest_version")
-    assert _write_error(bug, began=True) is bug
+    assert answer_for(bug, WriteState()) is bug
     assert as_store_error(bug) is None
 
 
