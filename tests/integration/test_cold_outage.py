@@ -55,7 +55,8 @@ def test_without_a_user_key_only_the_template_is_read_and_the_fallback_comes_in_
 
 @dataclass(frozen=True)
 class Grant:
-    ends: float  # when the call's deadline falls (monotonic); `now` when nothing was left
+    ends: float  # when the call's deadline falls (monotonic); at most the budget's end
+    # when nothing was left to give
     budget_ends: float  # when the request's budget runs out
 
 
@@ -75,8 +76,8 @@ def granted(monkeypatch) -> list[Grant]:
         asked = time.monotonic()  # before the grant is computed: `asked + grant` bounds it
         try:
             options = real(timeout)
-        except StoreDeadlineExceeded:
-            grants.append(Grant(asked, budget.expires_at))
+        except StoreDeadlineExceeded:  # given nothing: no time past the budget
+            grants.append(Grant(min(asked, budget.expires_at), budget.expires_at))
             raise
         grants.append(Grant(asked + options["timeout"], budget.expires_at))
         return options
