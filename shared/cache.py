@@ -179,8 +179,10 @@ class CachedSnapshot(Generic[V]):
         settings: Settings,
         what: str,
         clock: Clock = time.monotonic,
+        breaker: Any = None,
     ) -> CachedSnapshot[V]:
-        """A snapshot of Firestore with the hot path's deadlines and circuit breaker."""
+        """A snapshot of Firestore with the hot path's deadlines and circuit breaker (its own
+        unless one shared with the other readers of the same request path is given)."""
         from shared.resilience import CircuitBreaker
 
         return cls(
@@ -189,7 +191,7 @@ class CachedSnapshot(Generic[V]):
             ttl=ttl,
             deadline=settings.firestore_deadline_seconds,
             cold_deadline=settings.firestore_cold_deadline_seconds,
-            breaker=CircuitBreaker.for_firestore(settings, clock),
+            breaker=breaker or CircuitBreaker.for_firestore(settings, clock),
             what=what,
             clock=clock,
         )

@@ -50,12 +50,20 @@ class Settings(BaseModel):
     guardrail_cache_ttl_seconds: float = Field(60.0, alias="GUARDRAILS_CACHE_TTL_SECONDS", ge=0)
     template_cache_max_entries: int = Field(2048, alias="TEMPLATE_CACHE_MAX_ENTRIES", ge=16)
 
-    # Firestore on the hot path: a short budget when a stale copy can be served instead, a
-    # longer one when the alternative is a degraded (env/default) answer, e.g. on cold start.
+    # Firestore on the hot path: a short deadline per read when a stale copy can be served
+    # instead, a longer one when the alternative is a degraded (env/default) answer, e.g. on
+    # cold start. The cold deadline is also the whole request's budget: every read of one
+    # resolution (experiments, head, version, guardrails) shares it.
     firestore_deadline_seconds: float = Field(0.3, alias="FIRESTORE_DEADLINE_SECONDS", gt=0, le=10)
     firestore_cold_deadline_seconds: float = Field(
         0.8, alias="FIRESTORE_COLD_DEADLINE_SECONDS", gt=0, le=30
     )
+    # The admin API: every request's Firestore calls together (reads, and each write's
+    # transaction with all its attempts) get at most this long; past it the answer is a 503
+    # (Firestore not answering) or a 409 `write-contention` (concurrent writes), both with
+    # Retry-After, never a hang. Attempts per write transaction are bounded too.
+    admin_deadline_seconds: float = Field(5.0, alias="ADMIN_DEADLINE_SECONDS", gt=0, le=60)
+    admin_write_attempts: int = Field(5, alias="ADMIN_WRITE_ATTEMPTS", ge=1, le=20)
     breaker_failure_threshold: int = Field(3, alias="FIRESTORE_BREAKER_FAILURES", ge=1)
     breaker_cooldown_seconds: float = Field(5.0, alias="FIRESTORE_BREAKER_COOLDOWN_SECONDS", ge=0)
 

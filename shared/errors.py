@@ -29,6 +29,9 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal"
     title: ClassVar[str] = "Internal error"
+    # Seconds after which retrying the same request may succeed (the `Retry-After` header);
+    # None when retrying unchanged cannot help.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -154,6 +157,15 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class WriteContention(Conflict):
+    """Concurrent writes to the same document used up this write's attempts or time. Nothing
+    was written (a transaction is all or nothing); the same request may succeed on retry."""
+
+    slug = "write-contention"
+    title = "Too many concurrent writes"
+    retry_after = 1
+
+
 class PreconditionFailed(AppError):
     status = 412
     slug = "precondition-failed"
@@ -228,6 +240,7 @@ class ServiceUnavailable(AppError):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+    retry_after = 1
 
 
 class StoreUnavailable(ServiceUnavailable):
@@ -241,3 +254,10 @@ class CircuitOpen(StoreUnavailable):
     """The store failed repeatedly; calls are refused without trying until the cooldown ends."""
 
     slug = "circuit-open"
+
+
+class StoreDeadlineExceeded(StoreUnavailable):
+    """The request's time budget for the store ran out (see `shared.resilience.Budget`)."""
+
+    slug = "store-deadline-exceeded"
+    title = "Store deadline exceeded"

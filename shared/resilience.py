@@ -1,20 +1,26 @@
-"""A small circuit breaker for calls to the store on the hot path.
+"""Resilience for calls to the store: a circuit breaker, a per-request time budget, and a
+guard for calls that take no deadline of their own.
 
 After `failure_threshold` consecutive failures the breaker opens and calls are refused
 at once (callers fall back without waiting for a deadline); after `cooldown` seconds one
 probe call is let through (half-open): success closes the breaker, failure re-opens it.
+The budget (`request_budget`) is what every Firestore call of one request consumes, so a
+request that reads several documents still waits at most one deadline in total.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     from shared.config import Settings
 
+T = TypeVar("T")
 BreakerState = Literal["closed", "open", "half_open"]
 
 
@@ -79,3 +85,80 @@ class CircuitBreaker:
             self._probe_in_flight = False
             if self._opened_at is not None or self._failures >= self._threshold:
                 self._opened_at = self._clock()
+
+
+class Budget:
+    """One request's allowance of time for the store, shared by every call it makes.
+
+    Created once at the entry of a request (`request_budget`), consumed by each Firestore
+    call in turn: a slow first read leaves less for the next, so the request as a whole
+    waits at most the budget, however many reads it makes.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.seconds = seconds
+        self.expires_at = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.expires_at - self._clock())
+
+    @property
+    def spent(self) -> bool:
+        return self._clock() >= self.expires_at
+
+    def cap(self, timeout: float | None) -> float:
+        """The time one call may take: its own deadline, but never past the budget."""
+        remaining = self.remaining()
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("budget", default=None)
+
+
+def current_budget() -> Budget | None:
+    return _budget.get()
+
+
+@contextmanager
+def request_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[Budget]:
+    """Make a budget current for the calls inside; a nested budget never extends the outer
+    one (an entry called from another entry keeps the caller's, shorter, allowance)."""
+    outer = _budget.get()
+    if outer is not None and outer.remaining() <= seconds:
+        yield outer
+        return
+    token = _budget.set(Budget(seconds, clock))
+    try:
+        yield _budget.get()  # type: ignore[misc]
+    finally:
+        _budget.reset(token)
+
+
+def run_within(work: Callable[[], T], seconds: float) -> T:
+    """Run `work` on its own daemon thread and wait at most `seconds` for it; raise
+    TimeoutError after that. For calls whose client offers no deadline of its own
+    (Firestore's transaction begin and commit, building a client while credentials are
+    looked up): the caller answers in time while the abandoned call finishes or fails on its
+    own, so `work` must check the budget before doing anything irreversible. A thread per
+    call, not a pool: a queued call would look like a store that never answered.
+    """
+    outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(work)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="deadline-guard", daemon=True).start()
+    if not done.wait(max(seconds, 0.0)):
+        raise TimeoutError(f"no answer within {seconds:.2f} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]

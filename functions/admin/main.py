@@ -43,6 +43,7 @@ from shared.http.pagination import decode_cursor, encode_cursor, parse_limit, pa
 from shared.http.parsing import positive_int
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.observability import configure_logging
+from shared.resilience import request_budget
 from shared.storage.audit import AuditLogStore
 from shared.storage.documents import etag_for
 from shared.storage.observations import ObservationStore
@@ -666,4 +667,5 @@ api = Api(
 @functions_framework.http
 @http_endpoint(lambda: settings.project_id)
 def admin(request: Request) -> Response:
-    return api.dispatch(request, authenticator)
+    with request_budget(settings.admin_deadline_seconds):  # every Firestore call shares it
+        return api.dispatch(request, authenticator)

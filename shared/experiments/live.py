@@ -2,8 +2,10 @@
 
 The running set is one small collection read, cached for TEMPLATE_CACHE_TTL_SECONDS with
 the same deadlines, circuit breaker and stale-if-error as everything else on the hot path
-(`CachedSnapshot`): assignment adds no Firestore read per request, and when Firestore is
-down the last known experiments keep running (before any successful read: none).
+(`CachedSnapshot`, sharing the resolve path's breaker and the request's budget): assignment
+adds no Firestore read per request, and when Firestore is down the last known experiments
+keep running (before any successful read: none). Requests without a user key never look
+experiments up (see `ResolutionService.get`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shared.cache import CachedSnapshot
 from shared.config import Settings
 from shared.experiments.assignment import Assigner
 from shared.experiments.model import ExperimentOut, experiment_from_document
+from shared.resilience import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +114,7 @@ class ExperimentLoader:
         store: RunningReader,
         settings: Settings,
         clock: Callable[[], float] = time.monotonic,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._store = store
         self._snapshot: CachedSnapshot[dict[tuple[str, str], LiveExperiment]] = (
@@ -121,14 +125,17 @@ class ExperimentLoader:
                 settings=settings,
                 what="experiments",
                 clock=clock,
+                breaker=breaker,
             )
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ExperimentLoader:
+    def from_settings(
+        cls, settings: Settings, *, breaker: CircuitBreaker | None = None
+    ) -> ExperimentLoader:
         from shared.storage.experiments import ExperimentStore
 
-        return cls(store=ExperimentStore(settings), settings=settings)
+        return cls(store=ExperimentStore(settings), settings=settings, breaker=breaker)
 
     @property
     def store_reads(self) -> int:

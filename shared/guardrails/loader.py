@@ -22,6 +22,7 @@ from shared.config import Settings
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
 from shared.guardrails.model import Guardrail
+from shared.resilience import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class GuardrailLoader:
         store: GuardrailReader,
         settings: Settings,
         clock: Callable[[], float] = time.monotonic,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._store = store
         self._settings = settings
@@ -67,13 +69,16 @@ class GuardrailLoader:
             settings=settings,
             what="guardrails",
             clock=clock,
+            breaker=breaker,
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GuardrailLoader:
+    def from_settings(
+        cls, settings: Settings, *, breaker: CircuitBreaker | None = None
+    ) -> GuardrailLoader:
         from shared.storage.guardrails import FirestoreGuardrailStore
 
-        return cls(store=FirestoreGuardrailStore(settings), settings=settings)
+        return cls(store=FirestoreGuardrailStore(settings), settings=settings, breaker=breaker)
 
     @property
     def store_reads(self) -> int:

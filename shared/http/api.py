@@ -240,11 +240,12 @@ _ERRORS = {
     401: "no or invalid credentials",
     403: "role too low",
     404: "not found",
-    409: "conflict with the current state",
+    409: "conflict with the current state, or write-contention (retry after Retry-After)",
     412: "If-Match does not match",
     413: "body too large",
     415: "body is not JSON",
     422: "invalid fields",
+    503: "Firestore failed or did not answer within the deadline (retry after Retry-After)",
 }
 
 

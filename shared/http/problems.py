@@ -49,8 +49,8 @@ def problem_response(error: errors.AppError, *, request_id: str, instance: str) 
         mimetype="application/problem+json",
     )
     response.headers["Cache-Control"] = "no-store"
-    if isinstance(error, errors.ServiceUnavailable):
-        response.headers["Retry-After"] = "1"
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, errors.Unauthenticated):
         response.headers["WWW-Authenticate"] = 'Bearer realm="prompt-management"'
 

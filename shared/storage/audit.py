@@ -36,15 +36,20 @@ class AuditLogStore(FirestoreRepository):
         from google.cloud import firestore
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        collection = self.client.collection(self._settings.audit_collection)
-        query: Any = collection
-        if actor:
-            query = query.where(filter=FieldFilter("actor", "==", actor))
-        if target:
-            query = query.where(filter=FieldFilter("scope", "array_contains", target))
-        query = query.order_by("at", direction=firestore.Query.DESCENDING)
-        if after_id:
-            last = collection.document(after_id).get()
-            if last.exists:
-                query = query.start_after(last)
-        return [{**(s.to_dict() or {}), "id": s.id} for s in query.limit(limit).stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            collection = self.client.collection(self._settings.audit_collection)
+            query: Any = collection
+            if actor:
+                query = query.where(filter=FieldFilter("actor", "==", actor))
+            if target:
+                query = query.where(filter=FieldFilter("scope", "array_contains", target))
+            query = query.order_by("at", direction=firestore.Query.DESCENDING)
+            if after_id:
+                last = collection.document(after_id).get(**options)
+                if last.exists:
+                    query = query.start_after(last)
+            return [
+                {**(s.to_dict() or {}), "id": s.id} for s in query.limit(limit).stream(**options)
+            ]
+
+        return self.read_with_deadline(fetch)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from shared.audit.model import Actor, audit_entry
 from shared.config import Settings
 from shared.errors import AppError, Conflict, PreconditionFailed
-from shared.storage.firestore import FirestoreRepository
+from shared.storage.firestore import FirestoreRepository, call_options
 from shared.storage.queries import QueryShape, register
 
 if TYPE_CHECKING:
@@ -59,25 +59,29 @@ class AuditedDocuments(FirestoreRepository):
         transaction.create(ref, {**entry, "at": firestore.SERVER_TIMESTAMP})
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
-        snapshot = self.ref(doc_id).get()
+        snapshot = self.read_with_deadline(lambda options: self.ref(doc_id).get(**options))
         return {**(snapshot.to_dict() or {}), "id": snapshot.id} if snapshot.exists else None
 
     def list(self, *, after: str | None, limit: int) -> list[dict[str, Any]]:
         from google.cloud.firestore_v1.field_path import FieldPath
 
-        query = self.client.collection(self._collection).order_by(FieldPath.document_id())
-        if after:
-            query = query.start_after({FieldPath.document_id(): self.ref(after)})
-        return [{**(s.to_dict() or {}), "id": s.id} for s in query.limit(limit).stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = self.client.collection(self._collection).order_by(FieldPath.document_id())
+            if after:
+                query = query.start_after({FieldPath.document_id(): self.ref(after)})
+            return [
+                {**(s.to_dict() or {}), "id": s.id} for s in query.limit(limit).stream(**options)
+            ]
+
+        return self.read_with_deadline(fetch)
 
     def create(self, doc_id: str, data: dict[str, Any], *, actor: Actor) -> dict[str, Any]:
         from google.cloud import firestore
 
         ref = self.ref(doc_id)
 
-        @firestore.transactional
         def create(transaction: Transaction) -> None:
-            if ref.get(transaction=transaction).exists:
+            if ref.get(transaction=transaction, **call_options()).exists:
                 raise Conflict(f"{self.kind} '{doc_id}' already exists")
             transaction.create(
                 ref,
@@ -94,7 +98,7 @@ class AuditedDocuments(FirestoreRepository):
                 audit_entry(actor, f"{self.kind}.create", f"{self.kind}s/{doc_id}", after=data),
             )
 
-        self.transact(create)
+        self.transact(create, key=ref.path)
         return self.get(doc_id) or {}
 
     def update(
@@ -105,9 +109,8 @@ class AuditedDocuments(FirestoreRepository):
 
         ref = self.ref(doc_id)
 
-        @firestore.transactional
         def update(transaction: Transaction) -> None:
-            snapshot = ref.get(transaction=transaction)
+            snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 raise self.not_found(doc_id)
             current = snapshot.to_dict() or {}
@@ -133,7 +136,7 @@ class AuditedDocuments(FirestoreRepository):
                 ),
             )
 
-        self.transact(update)
+        self.transact(update, key=ref.path)
         return self.get(doc_id) or {}
 
     def delete(
@@ -144,13 +147,11 @@ class AuditedDocuments(FirestoreRepository):
         if_match: int | None,
         guard: Callable[[dict[str, Any]], None],
     ) -> None:
-        from google.cloud import firestore
 
         ref = self.ref(doc_id)
 
-        @firestore.transactional
         def delete(transaction: Transaction) -> None:
-            snapshot = ref.get(transaction=transaction)
+            snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 raise self.not_found(doc_id)
             current = snapshot.to_dict() or {}
@@ -164,7 +165,7 @@ class AuditedDocuments(FirestoreRepository):
                 ),
             )
 
-        self.transact(delete)
+        self.transact(delete, key=ref.path)
 
 
 def _plain(document: dict[str, Any]) -> dict[str, Any]:

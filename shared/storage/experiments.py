@@ -9,6 +9,7 @@ from shared.audit.model import Actor, audit_entry
 from shared.config import Settings
 from shared.errors import Conflict, ExperimentNotFound
 from shared.storage.documents import AuditedDocuments, check_if_match
+from shared.storage.firestore import call_options
 from shared.storage.queries import QueryShape, register
 
 if TYPE_CHECKING:
@@ -31,40 +32,30 @@ class ExperimentStore(AuditedDocuments):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, "experiments", "experiment", ExperimentNotFound)
 
-    reads = 0  # collection reads so far
-
     def running(self, *, timeout: float) -> list[dict[str, Any]]:
         """Every running experiment (the resolve path caches this whole, small list)."""
-        from google.api_core import retry as retries
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        from shared.errors import StoreUnavailable
-        from shared.storage.firestore import store_errors
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = self.client.collection("experiments").where(
+                filter=FieldFilter("status", "==", "running")
+            )
+            return [{**(s.to_dict() or {}), "id": s.id} for s in query.stream(**options)]
 
-        retry = retries.Retry(
-            predicate=retries.if_transient_error, initial=0.02, maximum=0.1, timeout=timeout
-        )
-        query = self.client.collection("experiments").where(
-            filter=FieldFilter("status", "==", "running")
-        )
-        try:
-            self.reads += 1
-            return [
-                {**(s.to_dict() or {}), "id": s.id}
-                for s in query.stream(retry=retry, timeout=timeout)
-            ]
-        except store_errors() as exc:
-            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
+        return self.read_with_deadline(fetch, timeout=timeout)
 
     def running_for(self, template: str) -> list[str]:
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (
-            self.client.collection("experiments")
-            .where(filter=FieldFilter("template", "==", template))
-            .where(filter=FieldFilter("status", "==", "running"))
-        )
-        return [s.id for s in query.stream()]
+        def fetch(options: dict[str, Any]) -> list[str]:
+            query = (
+                self.client.collection("experiments")
+                .where(filter=FieldFilter("template", "==", template))
+                .where(filter=FieldFilter("status", "==", "running"))
+            )
+            return [s.id for s in query.stream(**options)]
+
+        return self.read_with_deadline(fetch)
 
     def transition(
         self,
@@ -81,9 +72,8 @@ class ExperimentStore(AuditedDocuments):
         ref = self.ref(experiment_id)
         locks = self.client.collection(LOCKS)
 
-        @firestore.transactional
         def move(transaction: Transaction) -> None:
-            snapshot = ref.get(transaction=transaction)
+            snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 raise ExperimentNotFound(experiment_id)
             current = snapshot.to_dict() or {}
@@ -95,7 +85,9 @@ class ExperimentStore(AuditedDocuments):
                     f"only a {expected} one can become {to}"
                 )
             lock_ref = locks.document(lock_id(current["template"], current["label"]))
-            holder = (lock_ref.get(transaction=transaction).to_dict() or {}).get("experiment")
+            holder = (lock_ref.get(transaction=transaction, **call_options()).to_dict() or {}).get(
+                "experiment"
+            )
             fields: dict[str, Any] = {
                 "status": to,
                 "update_count": int(current["update_count"]) + 1,
@@ -125,5 +117,5 @@ class ExperimentStore(AuditedDocuments):
                 ),
             )
 
-        self.transact(move)
+        self.transact(move, key=ref.path)
         return self.get(experiment_id) or {}

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.errors import StoreUnavailable
 from shared.guardrails.model import Guardrail
-from shared.storage.firestore import FirestoreRepository, store_errors
+from shared.storage.firestore import FirestoreRepository, call_options
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
@@ -20,25 +19,17 @@ class FirestoreGuardrailStore(FirestoreRepository):
     def _ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.guardrails_collection).document(name)
 
-    reads = 0  # collection reads so far (health shows it)
-
     def read_all(self, *, timeout: float) -> list[dict[str, Any]]:
         """Every guardrail document, with its name (the document id) under `name`."""
-        from google.api_core import retry as retries
 
-        retry = retries.Retry(
-            predicate=retries.if_transient_error, initial=0.02, maximum=0.1, timeout=timeout
-        )
-        collection = self.client.collection(self._settings.guardrails_collection)
-        try:
-            self.reads += 1
-            snapshots = list(collection.stream(retry=retry, timeout=timeout))
-        except store_errors() as exc:
-            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
-        return [{**(s.to_dict() or {}), "name": s.id} for s in snapshots]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            collection = self.client.collection(self._settings.guardrails_collection)
+            return [{**(s.to_dict() or {}), "name": s.id} for s in collection.stream(**options)]
+
+        return self.read_with_deadline(fetch, timeout=timeout)
 
     def read(self, name: str) -> dict[str, Any] | None:
-        snapshot = self._ref(name).get()
+        snapshot = self.read_with_deadline(lambda options: self._ref(name).get(**options))
         return snapshot.to_dict() if snapshot.exists else None
 
     def create_if_absent(self, guardrail: Guardrail, *, actor: str) -> bool:
@@ -47,9 +38,8 @@ class FirestoreGuardrailStore(FirestoreRepository):
 
         ref = self._ref(guardrail.name)
 
-        @firestore.transactional
         def create(transaction: Transaction) -> bool:
-            if ref.get(transaction=transaction).exists:
+            if ref.get(transaction=transaction, **call_options()).exists:
                 return False
             transaction.create(
                 ref,
@@ -63,17 +53,15 @@ class FirestoreGuardrailStore(FirestoreRepository):
             )
             return True
 
-        return self.transact(create)
+        return self.transact(create, key=ref.path)
 
     def delete_if_untouched(self, name: str, *, actor: str) -> str | None:
         """Remove it only if `actor` created it and nobody changed it; else say why it stays."""
-        from google.cloud import firestore
 
         ref = self._ref(name)
 
-        @firestore.transactional
         def remove(transaction: Transaction) -> str | None:
-            snapshot = ref.get(transaction=transaction)
+            snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 return "absent"
             data = snapshot.to_dict() or {}
@@ -84,4 +72,4 @@ class FirestoreGuardrailStore(FirestoreRepository):
             transaction.delete(ref)
             return None
 
-        return self.transact(remove)
+        return self.transact(remove, key=ref.path)

@@ -165,8 +165,11 @@ class ObservationStore(FirestoreRepository):
         self.client.collection(EXPERIMENT_SUMMARIES).document(experiment_id).set(summary)
 
     def experiment_summary(self, experiment_id: str) -> dict[str, Any] | None:
-        snapshot = self.client.collection(EXPERIMENT_SUMMARIES).document(experiment_id).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return self.read_with_deadline(
+            lambda options: _data(
+                self.client.collection(EXPERIMENT_SUMMARIES).document(experiment_id).get(**options)
+            )
+        )
 
     def watermark(self) -> datetime | None:
         snapshot = (
@@ -184,8 +187,11 @@ class ObservationStore(FirestoreRepository):
     # Reads (the admin API) --------------------------------------------------------------
 
     def execution(self, execution_id: str) -> dict[str, Any] | None:
-        snapshot = self.client.collection(EXECUTIONS).document(execution_id).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return self.read_with_deadline(
+            lambda options: _data(
+                self.client.collection(EXECUTIONS).document(execution_id).get(**options)
+            )
+        )
 
     def executions(
         self,
@@ -200,34 +206,44 @@ class ObservationStore(FirestoreRepository):
         from google.cloud import firestore
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        collection = self.client.collection(EXECUTIONS)
-        query: Any = collection
-        if template:
-            query = query.where(filter=FieldFilter("template", "==", template))
-        if version is not None:
-            query = query.where(filter=FieldFilter("version", "==", version))
-        query = (
-            query.where(filter=FieldFilter("finished_at", ">=", start))
-            .where(filter=FieldFilter("finished_at", "<", end))
-            .order_by("finished_at", direction=firestore.Query.DESCENDING)
-        )
-        if after_id:
-            last = collection.document(after_id).get()
-            if last.exists:
-                query = query.start_after(last)
-        return [s.to_dict() or {} for s in query.limit(limit).stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            collection = self.client.collection(EXECUTIONS)
+            query: Any = collection
+            if template:
+                query = query.where(filter=FieldFilter("template", "==", template))
+            if version is not None:
+                query = query.where(filter=FieldFilter("version", "==", version))
+            query = (
+                query.where(filter=FieldFilter("finished_at", ">=", start))
+                .where(filter=FieldFilter("finished_at", "<", end))
+                .order_by("finished_at", direction=firestore.Query.DESCENDING)
+            )
+            if after_id:
+                last = collection.document(after_id).get(**options)
+                if last.exists:
+                    query = query.start_after(last)
+            return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
 
     def rollups(
         self, *, template: str | None, start: datetime, end: datetime
     ) -> list[dict[str, Any]]:
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query: Any = self.client.collection(ROLLUPS)
-        if template:
-            query = query.where(filter=FieldFilter("template", "==", template))
-        query = query.where(filter=FieldFilter("hour", ">=", start)).where(
-            filter=FieldFilter("hour", "<", end)
-        )
-        if template:
-            query = query.order_by("hour")
-        return [s.to_dict() or {} for s in query.stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query: Any = self.client.collection(ROLLUPS)
+            if template:
+                query = query.where(filter=FieldFilter("template", "==", template))
+            query = query.where(filter=FieldFilter("hour", ">=", start)).where(
+                filter=FieldFilter("hour", "<", end)
+            )
+            if template:
+                query = query.order_by("hour")
+            return [s.to_dict() or {} for s in query.stream(**options)]
+
+        return self.read_with_deadline(fetch)
+
+
+def _data(snapshot: Any) -> dict[str, Any] | None:
+    return snapshot.to_dict() if snapshot.exists else None

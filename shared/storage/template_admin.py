@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from shared.audit.model import Actor, audit_entry
 from shared.errors import Conflict, TemplateNotFound, VersionNotFound
 from shared.storage.documents import check_if_match
-from shared.storage.firestore import FirestoreRepository
+from shared.storage.firestore import FirestoreRepository, call_options
 from shared.storage.queries import QueryShape, register
 from shared.storage.templates import VERSIONS, version_document
 from shared.templates.model import PromptTemplate
@@ -59,47 +59,56 @@ class TemplateAdminStore(FirestoreRepository):
     # Reads ------------------------------------------------------------------------------
 
     def head(self, name: str) -> dict[str, Any] | None:
-        snapshot = self._head_ref(name).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return self.read_with_deadline(lambda options: _data(self._head_ref(name).get(**options)))
 
     def heads(self, *, after: str | None, limit: int) -> list[dict[str, Any]]:
         from google.cloud.firestore_v1.field_path import FieldPath
 
-        query = self.client.collection(self._settings.prompts_collection).order_by(
-            FieldPath.document_id()
-        )
-        if after:
-            query = query.start_after({FieldPath.document_id(): self._head_ref(after)})
-        return [s.to_dict() or {} for s in query.limit(limit).stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = self.client.collection(self._settings.prompts_collection).order_by(
+                FieldPath.document_id()
+            )
+            if after:
+                query = query.start_after({FieldPath.document_id(): self._head_ref(after)})
+            return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
 
     def version(self, name: str, version: int) -> dict[str, Any] | None:
-        snapshot = self._version_ref(name, version).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return self.read_with_deadline(
+            lambda options: _data(self._version_ref(name, version).get(**options))
+        )
 
     def versions(self, name: str, *, before: int | None, limit: int) -> list[dict[str, Any]]:
         from google.cloud import firestore
 
-        query = (
-            self._head_ref(name)
-            .collection(VERSIONS)
-            .order_by("version", direction=firestore.Query.DESCENDING)
-        )
-        if before is not None:
-            query = query.start_after({"version": before})
-        return [s.to_dict() or {} for s in query.limit(limit).stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = (
+                self._head_ref(name)
+                .collection(VERSIONS)
+                .order_by("version", direction=firestore.Query.DESCENDING)
+            )
+            if before is not None:
+                query = query.start_after({"version": before})
+            return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
 
     def label_history(self, name: str, label: str, *, limit: int) -> list[dict[str, Any]]:
         from google.cloud import firestore
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (
-            self._head_ref(name)
-            .collection(LABEL_HISTORY)
-            .where(filter=FieldFilter("label", "==", label))
-            .order_by("revision", direction=firestore.Query.DESCENDING)
-            .limit(limit)
-        )
-        return [s.to_dict() or {} for s in query.stream()]
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = (
+                self._head_ref(name)
+                .collection(LABEL_HISTORY)
+                .where(filter=FieldFilter("label", "==", label))
+                .order_by("revision", direction=firestore.Query.DESCENDING)
+                .limit(limit)
+            )
+            return [s.to_dict() or {} for s in query.stream(**options)]
+
+        return self.read_with_deadline(fetch)
 
     # Writes -----------------------------------------------------------------------------
 
@@ -110,9 +119,8 @@ class TemplateAdminStore(FirestoreRepository):
 
         head_ref = self._head_ref(template.name)
 
-        @firestore.transactional
         def create(transaction: Transaction) -> PromptTemplate:
-            snapshot = head_ref.get(transaction=transaction)
+            snapshot = head_ref.get(transaction=transaction, **call_options())
             if snapshot.exists:
                 deleted = (snapshot.to_dict() or {}).get("deleted")
                 raise Conflict(
@@ -145,7 +153,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return stored
 
-        return self.transact(create)
+        return self.transact(create, key=head_ref.path)
 
     def add_version(
         self,
@@ -162,11 +170,16 @@ class TemplateAdminStore(FirestoreRepository):
 
         head_ref = self._head_ref(name)
 
-        @firestore.transactional
         def append(transaction: Transaction) -> PromptTemplate:
-            head = _live_head(head_ref.get(transaction=transaction), name, if_match)
+            head = _live_head(
+                head_ref.get(transaction=transaction, **call_options()), name, if_match
+            )
             latest = int(head["latest_version"])
-            latest_doc = self._version_ref(name, latest).get(transaction=transaction).to_dict()
+            latest_doc = (
+                self._version_ref(name, latest)
+                .get(transaction=transaction, **call_options())
+                .to_dict()
+            )
             template = build(_stored_template(latest_doc or {}))
             if (latest_doc or {}).get("content_hash") == template.content_hash:
                 raise Conflict(
@@ -205,7 +218,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return stored
 
-        return self.transact(append)
+        return self.transact(append, key=head_ref.path)
 
     def move_label(
         self,
@@ -223,15 +236,18 @@ class TemplateAdminStore(FirestoreRepository):
         head_ref = self._head_ref(name)
         history = head_ref.collection(LABEL_HISTORY)
 
-        @firestore.transactional
         def move(transaction: Transaction) -> tuple[int | None, int | None]:
-            head = _live_head(head_ref.get(transaction=transaction), name, if_match)
+            head = _live_head(
+                head_ref.get(transaction=transaction, **call_options()), name, if_match
+            )
             target = version
             if kind == "rollback":
                 target = self._previous_version(transaction, history, label, head)
             if (
                 target is not None
-                and not self._version_ref(name, target).get(transaction=transaction).exists
+                and not self._version_ref(name, target)
+                .get(transaction=transaction, **call_options())
+                .exists
             ):
                 raise VersionNotFound(name, target)
             current = (head.get("labels") or {}).get(label)
@@ -276,7 +292,7 @@ class TemplateAdminStore(FirestoreRepository):
             )
             return current, target
 
-        return self.transact(move)
+        return self.transact(move, key=head_ref.path)
 
     def _previous_version(
         self, transaction: Transaction, history: Any, label: str, head: dict[str, Any]
@@ -296,7 +312,7 @@ class TemplateAdminStore(FirestoreRepository):
             .order_by("revision", direction=firestore.Query.DESCENDING)
             .limit(1)
         )
-        entries = [s.to_dict() or {} for s in transaction.get(query)]
+        entries = [s.to_dict() or {} for s in transaction.get(query, **call_options())]
         previous = entries[0].get("from_version") if entries else None
         if previous is None:
             raise Conflict(
@@ -313,9 +329,8 @@ class TemplateAdminStore(FirestoreRepository):
 
         head_ref = self._head_ref(name)
 
-        @firestore.transactional
         def flip(transaction: Transaction) -> None:
-            snapshot = head_ref.get(transaction=transaction)
+            snapshot = head_ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 raise TemplateNotFound(name)
             head = snapshot.to_dict() or {}
@@ -347,7 +362,7 @@ class TemplateAdminStore(FirestoreRepository):
                 ),
             )
 
-        self.transact(flip)
+        self.transact(flip, key=head_ref.path)
 
 
 def _version_doc(template: PromptTemplate) -> dict[str, Any]:
@@ -366,3 +381,7 @@ def _live_head(snapshot: DocumentSnapshot, name: str, if_match: int | None) -> d
         raise TemplateNotFound(name)
     check_if_match(head, if_match)
     return head
+
+
+def _data(snapshot: DocumentSnapshot) -> dict[str, Any] | None:
+    return snapshot.to_dict() if snapshot.exists else None

@@ -5,25 +5,25 @@ held by at most one version by construction), `latest_version`, `update_count` (
 concurrency), `deleted`, timestamps. Version: the `PromptTemplate` fields plus `content_hash`
 and `created_at`; written once with `create()`, never updated.
 
-Reads take a deadline and raise `StoreUnavailable` on any store failure, so the resolver can
-fall back; they retry transient errors only within that deadline.
+Reads take a deadline (capped by the request's budget) and raise `StoreUnavailable` on any
+store failure, so the resolver can fall back; they retry transient errors only within it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from shared.config import Settings
 from shared.errors import StoreUnavailable
-from shared.storage.firestore import FirestoreRepository, store_errors
+from shared.storage.firestore import FirestoreRepository, call_options
 from shared.templates.model import PromptTemplate
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, Transaction
+    from google.cloud.firestore import DocumentReference, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ class TemplateHead:
 
 
 class FirestoreTemplateStore(FirestoreRepository):
-    def __init__(self, settings: Settings, client: Client | None = None) -> None:
-        super().__init__(settings, client)
-        self.reads = 0  # read attempts: the benchmark checks cache hits add none
-
     def _head_ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.prompts_collection).document(name)
 
@@ -54,7 +50,7 @@ class FirestoreTemplateStore(FirestoreRepository):
     # Reads on the resolution hot path -------------------------------------------------
 
     def read_head(self, name: str, *, timeout: float) -> TemplateHead | None:
-        data = self._read(lambda: self._head_ref(name), timeout)
+        data = self._read_document(lambda: self._head_ref(name), timeout)
         if data is None:
             return None
         return TemplateHead(
@@ -66,25 +62,17 @@ class FirestoreTemplateStore(FirestoreRepository):
         )
 
     def read_version(self, name: str, version: int, *, timeout: float) -> PromptTemplate | None:
-        data = self._read(lambda: self._version_ref(name, version), timeout)
+        data = self._read_document(lambda: self._version_ref(name, version), timeout)
         return None if data is None else _version_from_document(data)
 
-    def _read(self, ref: Any, timeout: float) -> dict[str, Any] | None:
-        from google.api_core import retry as retries
+    def _read_document(
+        self, ref: Callable[[], DocumentReference], timeout: float
+    ) -> dict[str, Any] | None:
+        def fetch(options: dict[str, Any]) -> dict[str, Any] | None:
+            snapshot = ref().get(**options)
+            return snapshot.to_dict() if snapshot.exists else None
 
-        retry = retries.Retry(
-            predicate=retries.if_transient_error,
-            initial=0.02,
-            maximum=0.1,
-            multiplier=2.0,
-            timeout=timeout,
-        )
-        try:
-            self.reads += 1
-            snapshot = ref().get(retry=retry, timeout=timeout)
-        except store_errors() as exc:
-            raise StoreUnavailable(f"Firestore read failed: {type(exc).__name__}") from exc
-        return snapshot.to_dict() if snapshot.exists else None
+        return self.read_with_deadline(fetch, timeout=timeout)
 
     # Writes (admin and seeding); transactional ----------------------------------------
 
@@ -106,9 +94,8 @@ class FirestoreTemplateStore(FirestoreRepository):
 
         head_ref = self._head_ref(template.name)
 
-        @firestore.transactional
         def append(transaction: Transaction) -> PromptTemplate | None:
-            snapshot = head_ref.get(transaction=transaction)
+            snapshot = head_ref.get(transaction=transaction, **call_options())
             head = snapshot.to_dict() if snapshot.exists else None
             if only_if_new and head is not None:
                 return None
@@ -138,31 +125,29 @@ class FirestoreTemplateStore(FirestoreRepository):
             transaction.set(head_ref, head_update, merge=True)
             return stored
 
-        return self.transact(append)
+        return self.transact(append, key=head_ref.path)
 
     def delete_if_untouched(self, name: str, *, author: str) -> str | None:
         """Remove a template that is exactly as `author` (a seeding migration) created it:
         one version, by that author, `production` on it, no other change. Returns None when
         removed, else why it was kept. Anything an admin touched is never deleted."""
-        from google.cloud import firestore
 
         head_ref = self._head_ref(name)
         version_ref = self._version_ref(name, 1)
 
-        @firestore.transactional
         def remove(transaction: Transaction) -> str | None:
-            head_snapshot = head_ref.get(transaction=transaction)
+            head_snapshot = head_ref.get(transaction=transaction, **call_options())
             if not head_snapshot.exists:
                 return "absent"
             head = head_snapshot.to_dict() or {}
-            version = version_ref.get(transaction=transaction).to_dict() or {}
+            version = version_ref.get(transaction=transaction, **call_options()).to_dict() or {}
             reason = _why_touched(head, version, author)
             if reason is None:
                 transaction.delete(version_ref)
                 transaction.delete(head_ref)
             return reason
 
-        return self.transact(remove)
+        return self.transact(remove, key=head_ref.path)
 
 
 def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> str | None:

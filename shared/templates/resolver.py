@@ -1,6 +1,7 @@
 """Template resolution: the fallback chain the seed promised, made explicit.
 
-    fresh cache -> Firestore (short deadline, circuit breaker) -> stale cache (on error)
+    fresh cache -> Firestore (short deadline within the request's budget, circuit breaker)
+        -> stale cache (on error)
         -> CUSTOM_TEMPLATES_JSON -> bundled DEFAULT_TEMPLATES -> 404
 
 The last two links stand for the `production` label only: they are what the seed served when
@@ -145,6 +146,7 @@ class Resolver:
         settings: Settings,
         clock: Callable[[], float] = time.monotonic,
         defaults: dict[str, PromptTemplate] | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._store = store
         self._settings = settings
@@ -155,7 +157,7 @@ class Resolver:
             clock=clock,
         )
         self._flight: SingleFlight[tuple[str, str, str]] = SingleFlight()
-        self._breaker = CircuitBreaker.for_firestore(settings, clock)
+        self._breaker = breaker or CircuitBreaker.for_firestore(settings, clock)
         self._overrides = parse_custom_templates(settings.custom_templates_json)
         self._defaults = DEFAULT_TEMPLATES if defaults is None else defaults
 
@@ -170,6 +172,11 @@ class Resolver:
     @property
     def breaker(self) -> CircuitBreaker:
         return self._breaker
+
+    @property
+    def budget_seconds(self) -> float:
+        """The most one request waits on Firestore in total, whatever it reads."""
+        return self._settings.firestore_cold_deadline_seconds
 
     def resolve(
         self, name: str, *, label: str | None = None, version: int | None = None

@@ -16,6 +16,7 @@ from shared.experiments.live import ExperimentLoader, choose
 from shared.guardrails.engine import Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
+from shared.resilience import CircuitBreaker, request_budget
 from shared.storage.templates import FirestoreTemplateStore
 from shared.templates.model import DEFAULT_LABEL, ChatMessage, PromptTemplate
 from shared.templates.resolver import Resolution, Resolver
@@ -69,10 +70,13 @@ class ResolutionService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionService:
+        # One breaker for every Firestore read of the resolve path: once templates found
+        # Firestore down, experiments and guardrails stop trying too (and vice versa).
+        breaker = CircuitBreaker.for_firestore(settings)
         return cls(
-            Resolver(store=FirestoreTemplateStore(settings), settings=settings),
-            GuardrailLoader.from_settings(settings),
-            ExperimentLoader.from_settings(settings),
+            Resolver(store=FirestoreTemplateStore(settings), settings=settings, breaker=breaker),
+            GuardrailLoader.from_settings(settings, breaker=breaker),
+            ExperimentLoader.from_settings(settings, breaker=breaker),
             max_rendered_bytes=settings.max_rendered_bytes,
         )
 
@@ -85,9 +89,20 @@ class ResolutionService:
         user_key: str | None = None,
     ) -> Resolution:
         """A pinned version is served as asked. A label with a running experiment serves the
-        user's variant (the control without a user key, or outside coverage); when the
-        variant's version cannot be read, the label as usual, and the answer says so."""
-        if version is not None or self.experiments is None:
+        user's variant (the control outside coverage); without a user key there is nothing
+        to assign, so experiments are not looked up and the label is served as usual; when
+        the variant's version cannot be read, the label as usual, and the answer says so.
+
+        Every Firestore read of one call shares one budget (FIRESTORE_COLD_DEADLINE_SECONDS),
+        so a cold instance facing an unreachable Firestore waits one deadline, not one per
+        read, before its fallback answer."""
+        with request_budget(self.resolver.budget_seconds):
+            return self._get(name, label=label, version=version, user_key=user_key)
+
+    def _get(
+        self, name: str, *, label: str | None, version: int | None, user_key: str | None
+    ) -> Resolution:
+        if version is not None or self.experiments is None or user_key is None:
             return self.resolver.resolve(name, label=label, version=version)
         label = label or DEFAULT_LABEL
         live = self.experiments.running(name, label)
@@ -118,7 +133,11 @@ class ResolutionService:
     ) -> Rendered:
         """Input guardrails run on the variables (a `redact` rewrites them before rendering),
         then on the rendered prompt; a firing `block` raises GuardrailBlocked (422)."""
-        resolution = self.get(name, label=label, version=version, user_key=user_key)
+        with request_budget(self.resolver.budget_seconds):  # guardrails share it too
+            resolution = self.get(name, label=label, version=version, user_key=user_key)
+            return self._render(resolution, name, variables)
+
+    def _render(self, resolution: Resolution, name: str, variables: Mapping[str, Any]) -> Rendered:
         report = Report()
         engine = self.guardrails.load().value if self.guardrails is not None else None
         if engine is not None:

@@ -1,5 +1,5 @@
 """A running experiment in the resolve path, over HTTP on the emulator: the user's variant,
-named in the answer; the control without a user key; no read per request; and the last
+named in the answer; the label as usual without a user key; no read per request; the last
 known experiments when Firestore goes away."""
 
 from __future__ import annotations
@@ -52,11 +52,13 @@ def test_users_get_their_growthbook_variant_and_the_answer_names_it(load_functio
     assert module.service.experiments.store_reads == reads  # cached: no read per request
 
 
-def test_render_assigns_too_and_no_user_key_is_the_control(load_function, running):
-    client, _ = load_function()
+def test_render_assigns_too_and_no_user_key_serves_the_label_without_a_lookup(
+    load_function, running
+):
+    client, module = load_function()
     body = client.get("/templates/exp_target").get_json()
-    assert body["experiment"]["reason"] == "no_user_key"
-    assert (body["experiment"]["variant"], body["version"]) == ("control", 1)
+    assert (body["experiment"], body["label"], body["version"]) == (None, "production", 1)
+    assert module.service.experiments.store_reads == 0  # nothing to assign: never looked up
     rendered = client.post(
         "/templates/exp_target/render",
         json={"variables": {"topic": "tides", "grade_level": "4"}, "user_key": "user-7"},

@@ -8,7 +8,6 @@ pytest-timeout guards against a hang.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -47,35 +46,6 @@ def private_emulator() -> Iterator[Emulator]:
     emulator = start_firestore(LOG_DIR)
     yield emulator
     emulator.stop()
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """Accepts TCP connections and never sends a byte: a black-holed Firestore."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join(5)
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 def _seed(store: FirestoreTemplateStore, name: str, text: str) -> None:
