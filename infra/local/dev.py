@@ -287,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Analytics roll up every {tick_seconds:g} s (DEV_ROLLUP_TICK_SECONDS).")
         print(f"\nIn a second shell: source {DEV_ENV.relative_to(ROOT)}   # it holds:")
         for name, value in values.items():
-            print(f"  {name}={value}")
+            if not name.endswith("_URL"):  # the URLs are listed above, as NAME_URL
+                print(f"  {name}={value}")
+        print("  and the URLs above as ADMIN_URL, RESOLVE_URL, ...")
         if args.check:
             check(served, keys)
             return 0
