@@ -1,1 +1,2 @@
-"""A/B experiments: definitions and lifecycle (assignment and statistics: their own issue)."""
+"""A/B experiments: definitions and lifecycle, GrowthBook-compatible assignment in the
+resolve path, and the statistics of their results."""

@@ -9,7 +9,7 @@ Per variant: users, executions, success rate (Wald CI), mean latency and mean co
 (t CIs), tokens per execution. Each treatment against the control (the first variant):
 
 - success rate: two-proportion z-test (pooled), difference CI (unpooled Wald), relative
-  lift with a delta-method CI. Executions, not users, are the unit here, as the issue asks;
+  lift with a delta-method CI. Executions, not users, are the unit here (the seed's success rate);
   when users repeat, executions are correlated and this test is optimistic. The per-user
   success rate is therefore also compared with Welch's t-test (`success_rate_per_user`),
   which is the one to trust when users run many executions each;

@@ -1,5 +1,5 @@
 """Executions and analytics read endpoints, over documents in the shape the audit pipeline
-writes (seeded directly here; the pipeline itself is its own issue)."""
+writes (seeded directly here; the pipeline is tested in test_audit_pipeline.py)."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def test_string_leaves_and_replace_leaves_round_trip_nested_variables():
     assert replaced == {"a": "x", "b": [1, "y", {"c": "<EMAIL>"}], "d": None}
 
 
-# --- the labelled evaluation set against the targets ----------------------------
+# --- the labelled evaluation set against the documented targets ----------------------------
 
 
 @pytest.fixture(scope="module")
