@@ -54,10 +54,13 @@ def _toxic(text: str, config: ToxicConfig) -> list[Finding]:
 
 
 def _injection(text: str, config: InjectionConfig) -> list[Finding]:
-    from shared.guardrails import injection
+    from shared.guardrails import injection, injection_model
 
     return injection.scan(
-        text, decode_payloads=config.decode_payloads, canaries=tuple(config.canary_tokens)
+        text,
+        decode_payloads=config.decode_payloads,
+        canaries=tuple(config.canary_tokens),
+        model=injection_model.load() if config.model else None,
     )
 
 

@@ -1,0 +1,136 @@
+"""The learned half of the injection guard: a linear model over word and character n-grams.
+
+Pure Python at serving time (no numpy, scipy or scikit-learn): the artifact
+`injection_model.json.gz` holds a vocabulary of weighted features, a bias and a Platt
+calibration, written by `python -m shared.guardrails train` (training.py, which alone
+needs scikit-learn). Scoring a window is a set of n-grams and one dictionary lookup each.
+
+Text is folded first (text.fold: NFKC, homoglyphs, case, invisible characters), then cut
+into windows of at most `WINDOW_CHARS` at sentence ends, so an instruction hidden in a long
+document is judged next to its own sentences rather than diluted by the whole page; cost
+stays linear in the length. A window's features: its words, word pairs, and character
+3- and 5-grams of the words joined by single spaces; each present feature counts once, and
+the vector is L2-normalised (every feature weighs 1/sqrt(number of features)).
+
+The score is calibrated: `probability` is the estimated probability that the window is an
+injection or jailbreak attempt when attacks and benign texts are equally likely a priori
+(Platt scaling on out-of-fold predictions, classes weighted equally). The text's score is
+its highest window's. The artifact loads on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from shared.guardrails.text import fold
+
+ARTIFACT = Path(__file__).with_name("injection_model.json.gz")
+WINDOW_CHARS = 600
+OVERLAP_CHARS = 100
+CHAR_NGRAMS = (3, 5)
+FINDING_TYPE = "INJECTION_MODEL"
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?。！？\n]+\s*")
+
+
+def features(folded: str) -> set[str]:
+    """The n-grams of one folded window (training calls this very function)."""
+    words = _WORD.findall(folded)
+    found = {"w " + word for word in words}
+    found.update("b " + a + " " + b for a, b in zip(words, words[1:], strict=False))
+    joined = " " + " ".join(words) + " "
+    for size in CHAR_NGRAMS:
+        found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
+    return found
+
+
+def windows(folded: str) -> list[tuple[int, int]]:
+    """[start, end) spans of the folded text: sentences packed up to WINDOW_CHARS each; a
+    longer sentence is cut into overlapping pieces so no phrase falls between two cuts."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(folded):
+        pieces.append((start, match.end()))
+        start = match.end()
+    if start < len(folded):
+        pieces.append((start, len(folded)))
+    spans: list[tuple[int, int]] = []
+    for start, end in pieces:
+        while end - start > WINDOW_CHARS:
+            spans.append((start, start + WINDOW_CHARS))
+            start += WINDOW_CHARS - OVERLAP_CHARS
+        if spans and spans[-1][1] >= start and end - spans[-1][0] <= WINDOW_CHARS:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return [(s, e) for s, e in spans if not folded[s:e].isspace()]
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, float]
+    bias: float
+    slope: float  # Platt: probability = 1 / (1 + exp(slope * margin + intercept))
+    intercept: float
+    load_seconds: float = 0.0
+
+    def margin_of(self, found: set[str] | frozenset[str], size: int) -> float:
+        """`size` is the window's number of features, in the vocabulary or not."""
+        if not size:
+            return self.bias
+        get = self.weights.get
+        return self.bias + sum(get(f, 0.0) for f in found) / math.sqrt(size)
+
+    def calibrated(self, margin: float) -> float:
+        z = self.slope * margin + self.intercept
+        return 1.0 / (1.0 + math.exp(z)) if z < 700 else 0.0
+
+    def probability(self, folded: str) -> float:
+        found = features(folded)
+        return self.calibrated(self.margin_of(found, len(found)))
+
+    def probability_of_windows(
+        self, found: list[frozenset[str]], sizes: list[int]
+    ) -> float:
+        margin = max(self.margin_of(f, n) for f, n in zip(found, sizes, strict=True))
+        return self.calibrated(margin)
+
+    def best_window(self, folded: str) -> tuple[float, int, int]:
+        """(probability, start, end) of the highest-scoring window of a folded text."""
+        best = (0.0, 0, 0)
+        for start, end in windows(folded):
+            p = self.probability(folded[start:end])
+            if p > best[0]:
+                best = (p, start, end)
+        return best
+
+
+def from_document(document: dict[str, object], load_seconds: float = 0.0) -> Model:
+    calibration = document["calibration"]
+    assert isinstance(calibration, dict)
+    return Model(
+        weights=dict(document["weights"]),  # type: ignore[call-overload]
+        bias=float(document["bias"]),  # type: ignore[arg-type]
+        slope=float(calibration["slope"]),
+        intercept=float(calibration["intercept"]),
+        load_seconds=load_seconds,
+    )
+
+
+@cache
+def load(path: Path = ARTIFACT) -> Model:
+    started = time.perf_counter()
+    document = json.loads(gzip.decompress(path.read_bytes()))
+    return from_document(document, time.perf_counter() - started)
+
+
+def probability(text: str) -> float:
+    """The calibrated score of a raw text (folded here), its best window's."""
+    return load().best_window(fold(text).text)[0]
