@@ -72,10 +72,11 @@ _ABOUT = re.compile(
     r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
 )
 
-# Words of someone discussing attacks; quoting alone must not be an escape hatch.
+# Words of someone discussing attacks; quoting alone must not be an escape hatch, and
+# neither is a host name ("attacker@example.com" discusses nothing).
 _DISCUSSION = re.compile(
-    r"\b(?:example|essay|quotes?|attacks?|injection|jailbreak|filter|detect\w*|block\w*|"
-    r"security|defen[cs]e|prevent\w*)\b"
+    r"(?<![@./\w])(?:example|essay|quotes?|attacks?|injection|jailbreak|filter|detect\w*|block\w*|"
+    r"security|defen[cs]e|prevent\w*)\b(?!\.\w)"
 )
 
 SCORES = {
@@ -162,6 +163,16 @@ def _model_finding(model: Model, folded: Folded) -> Finding | None:
     return Finding(MODEL_FINDING, start, end, round(probability, 4))
 
 
+def _damped_like_the_rules(learned: Finding, rules: list[Finding]) -> Finding:
+    """The model reads n-grams, not who is speaking: where the rules saw an attack phrase in
+    its window and judged every one of them discussed ("what is ..., e.g. ignore previous
+    instructions?"), its score is damped the same way."""
+    inside = [f for f in rules if f.start < learned.end and learned.start < f.end]
+    if inside and all(f.score < SCORES[f.type] for f in inside if f.type in SCORES):
+        return Finding(learned.type, learned.start, learned.end, round(learned.score * DAMPING, 4))
+    return learned
+
+
 def scan(
     text: str,
     *,
@@ -178,7 +189,7 @@ def scan(
     if model is not None and folded.text:
         found = _model_finding(model, folded)
         if found is not None:
-            findings.append(found)
+            findings.append(_damped_like_the_rules(found, findings))
     if folded.hidden:
         findings.append(
             Finding(

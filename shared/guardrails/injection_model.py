@@ -8,9 +8,11 @@ needs scikit-learn). Scoring a window is a set of n-grams and one dictionary loo
 Text is folded first (text.fold: NFKC, homoglyphs, case, invisible characters), then cut
 into windows of at most `WINDOW_CHARS` at sentence ends, so an instruction hidden in a long
 document is judged next to its own sentences rather than diluted by the whole page; cost
-stays linear in the length. A window's features: its words, word pairs, and character
-3- and 5-grams of the words joined by single spaces; each present feature counts once, and
-the vector is L2-normalised (every feature weighs 1/sqrt(number of features)).
+stays linear in the length. A window's features: its words, word pairs, character
+4-grams of the words joined by single spaces, and pairs of attack concepts (CONCEPTS, a
+small lexicon in the eight claimed languages) found in it; each present feature counts
+once, and the vector is L2-normalised (every feature weighs 1/sqrt(number of features), with at
+least NORM_FLOOR features counted).
 
 The score is calibrated: `probability` is the estimated probability that the window is an
 injection or jailbreak attempt when attacks and benign texts are equally likely a priori
@@ -34,9 +36,66 @@ from shared.guardrails.text import fold
 ARTIFACT = Path(__file__).with_name("injection_model.json.gz")
 WINDOW_CHARS = 600
 OVERLAP_CHARS = 100
-CHAR_NGRAMS = (3, 5)
+# A window with fewer features is normalised as if it had this many: five words are not
+# enough evidence for a confident verdict either way ("what is your favourite planet").
+NORM_FLOOR = 80
+CHAR_NGRAMS = (4,)
 FINDING_TYPE = "INJECTION_MODEL"
 
+# A small cross-lingual lexicon: the words attacks are made of, in the eight languages the
+# guard claims, mapped to one concept each, so that what the model learns from English
+# attacks also reaches "oubliez les consignes précédentes". Folded (lower-case) forms.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "IGNORE": (
+        "ignore", "ignoring", "disregard", "forget", "ignora", "ignorar", "ignores", "olvida",
+        "olvides", "olvidar", "ignorez", "oublie", "oubliez", "ignoriere", "ignorieren",
+        "vergiss", "vergessen", "missachte", "esqueça", "esqueca", "desconsidere", "ignorem",
+        "dimentica", "dimenticare", "忽略", "忘记", "忘掉", "无视", "無視", "忘れ",
+    ),
+    "PREVIOUS": (
+        "previous", "prior", "above", "earlier", "preceding", "anteriores", "anterior",
+        "previas", "précédentes", "précédents", "antérieures", "vorherigen", "vorherige",
+        "obigen", "bisherigen", "precedenti", "sopra", "acima", "之前", "以上", "上面", "先前",
+        "以前", "上記", "これまで",
+    ),
+    "INSTRUCTIONS": (
+        "instructions", "instruction", "rules", "guidelines", "directives", "directions",
+        "instrucciones", "reglas", "indicaciones", "normas", "consignes", "règles",
+        "anweisungen", "regeln", "vorgaben", "richtlinien", "instruções", "instrucoes",
+        "regras", "diretrizes", "orientações", "istruzioni", "regole", "indicazioni", "指令",
+        "指示", "规则", "命令", "ルール", "设定",
+    ),
+    "REVEAL": (
+        "reveal", "show", "print", "display", "output", "repeat", "disclose", "dump", "revela",
+        "muestra", "muéstrame", "repite", "révèle", "révélez", "affiche", "montre", "répète",
+        "zeige", "verrate", "wiederhole", "revele", "mostre", "repita", "rivela", "mostra",
+        "mostrami", "ripeti", "显示", "输出", "告诉", "重复", "表示", "出力", "教えて", "繰り返",
+    ),
+    "SYSTEM": ("system", "sistema", "système", "systemprompt", "systemnachricht", "系统", "システム"),
+    "PROMPT": ("prompt", "prompts", "提示词", "プロンプト"),
+    "HIDDEN": (
+        "hidden", "secret", "confidential", "initial", "original", "ocultas", "secretas",
+        "iniciales", "cachées", "secrètes", "initiales", "versteckten", "geheimen",
+        "ursprünglichen", "ocultas", "secretas", "iniciais", "nascoste", "segrete", "iniziali",
+        "隐藏", "秘密", "最初", "隠された",
+    ),
+    "UNRESTRICTED": (
+        "restrictions", "restriction", "filters", "censorship", "uncensored", "unfiltered",
+        "restricción", "restricciones", "filtros", "einschränkung", "einschränkungen",
+        "restrição", "restrições", "restrizione", "restrizioni", "限制", "制限", "フィルター", "过滤",
+    ),
+}  # fmt: skip
+_CONCEPT = {term: concept for concept, terms in CONCEPTS.items() for term in terms}
+# Chinese and Japanese have no spaces between words: their terms are searched for.
+_CJK_TERMS = re.compile(
+    "|".join(
+        sorted(
+            (t for t in _CONCEPT if any("\u3040" <= c <= "\u9fff" for c in t)),
+            key=len,
+            reverse=True,
+        )
+    )
+)
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?。！？\n]+\s*")
 
@@ -49,6 +108,13 @@ def features(folded: str) -> set[str]:
     joined = " " + " ".join(words) + " "
     for size in CHAR_NGRAMS:
         found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
+    concepts = [_CONCEPT[word] for word in words if word in _CONCEPT]
+    if not folded.isascii():
+        concepts += (_CONCEPT[m.group()] for m in _CJK_TERMS.finditer(folded))
+    # Pairs, not single concepts: "above" alone is everyday ("the above text"); "ignore"
+    # with "instructions" in one window is what attacks are made of.
+    distinct = sorted(set(concepts))
+    found.update("c " + a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :])
     return found
 
 
@@ -86,7 +152,7 @@ class Model:
         if not size:
             return self.bias
         get = self.weights.get
-        return self.bias + sum(get(f, 0.0) for f in found) / math.sqrt(size)
+        return self.bias + sum(get(f, 0.0) for f in found) / math.sqrt(max(size, NORM_FLOOR))
 
     def calibrated(self, margin: float) -> float:
         z = self.slope * margin + self.intercept
@@ -96,9 +162,7 @@ class Model:
         found = features(folded)
         return self.calibrated(self.margin_of(found, len(found)))
 
-    def probability_of_windows(
-        self, found: list[frozenset[str]], sizes: list[int]
-    ) -> float:
+    def probability_of_windows(self, found: list[frozenset[str]], sizes: list[int]) -> float:
         margin = max(self.margin_of(f, n) for f, n in zip(found, sizes, strict=True))
         return self.calibrated(margin)
 

@@ -41,11 +41,15 @@ from shared.guardrails.text import fold
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "injection" / "corpus.jsonl.gz"
 SEED = 20261202
-MIN_DOCS = 2
-C = 4.0
-CALIBRATION_FOLDS = 4
+MIN_DOCS = 3
+C = 0.5
+CALIBRATION_FOLDS = 3
 ROUND_DIGITS = 4
 DROP_BELOW = 0.002
+TOLERANCE = 0.001
+# The filler requests put into templates' `{{ prompt }}` slots live inside every attack
+# family too; held out alone they would only measure that overlap.
+ALWAYS_TRAINED = frozenset({"template_fillers"})
 Z95 = NormalDist().inv_cdf(0.975)
 
 
@@ -88,17 +92,22 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Text]:
 
 
 def _weights(texts: Sequence[Text]) -> list[float]:
-    """Per window: each class weighs the same, each family within it the same, and a text
-    counts once whatever its number of windows (a benign window always counts fully: any
-    one of them firing is a false positive)."""
+    """Per window: both classes weigh the same in total; within a class a family of n texts
+    weighs sqrt(n), so a big collection counts more than a small one but cannot drown it;
+    an attack counts once whatever its number of windows (every benign window counts
+    fully: any one of them firing is a false positive)."""
     families: dict[int, Counter[str]] = defaultdict(Counter)
     for text in texts:
         families[text.label][text.family] += 1
+    totals = {
+        label: sum(math.sqrt(n) for n in counts.values()) for label, counts in families.items()
+    }
     weights = []
     for text in texts:
-        per_family = 1.0 / (len(families[text.label]) * families[text.label][text.family])
-        share = 1.0 / len(text.windows) if text.label else 1.0
-        weights.extend([per_family * share * 1000.0] * len(text.windows))
+        n = families[text.label][text.family]
+        per_text = 1.0 / (math.sqrt(n) * totals[text.label])
+        share = 1.0 / len(text.windows) if text.label else 1.0 / len(text.windows) ** 0.5
+        weights.extend([per_text * share * 1000.0] * len(text.windows))
     return weights
 
 
@@ -116,7 +125,7 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
     row = 0
     for text in texts:
         for found, size in zip(text.windows, text.sizes, strict=True):
-            value = 1.0 / math.sqrt(size)
+            value = 1.0 / math.sqrt(max(size, injection_model.NORM_FLOOR))
             for f in sorted(found):
                 column = index.get(f)
                 if column is not None:
@@ -138,7 +147,7 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
 
 def _max_margin(weights: dict[str, float], bias: float, text: Text) -> float:
     return max(
-        bias + sum(weights.get(f, 0.0) for f in found) / math.sqrt(size)
+        bias + sum(weights.get(f, 0.0) for f in found) / math.sqrt(max(size, injection_model.NORM_FLOOR))
         for found, size in zip(text.windows, text.sizes, strict=True)
     )
 
@@ -232,14 +241,16 @@ def rates(labels: Sequence[int], scores: Sequence[float], threshold: float) -> d
     return answer
 
 
-def by_source(texts: Sequence[Text], threshold: float) -> dict[str, Any]:
+def by_source(
+    texts: Sequence[Text], threshold: float, always: Sequence[Text] = ()
+) -> dict[str, Any]:
     """Hold each family out in turn; pool the held-out verdicts by class and by language."""
     report: dict[str, Any] = {"families": {}}
     pooled_labels: list[int] = []
     pooled_scores: list[float] = []
     pooled_langs: list[str] = []
     for family in sorted({t.family for t in texts}):
-        train = [t for t in texts if t.family != family]
+        train = [t for t in texts if t.family != family] + list(always)
         held = [t for t in texts if t.family == family]
         scores = detector_scores(fit(train), held)
         labels = [t.label for t in held]
@@ -267,3 +278,54 @@ def random_split(texts: Sequence[Text], threshold: float) -> dict[str, Any]:
     model = fit([t for i, t in enumerate(texts) if i not in held])
     tested = [texts[i] for i in sorted(held)]
     return rates([t.label for t in tested], detector_scores(model, tested), threshold)
+
+
+# --- what the CLI runs ----------------------------------------------------------------------
+
+
+def train(corpus: Path = CORPUS, out: Path = injection_model.ARTIFACT) -> dict[str, Any]:
+    raw = corpus.read_bytes()
+    model = fit(prepare(load_corpus(corpus)))
+    payload = serialise(document(model, raw))
+    out.write_bytes(payload)
+    return {
+        "artifact": str(out),
+        "bytes": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "features": len(model.weights),
+    }
+
+
+def check(corpus: Path = CORPUS, artifact: Path = injection_model.ARTIFACT) -> dict[str, Any]:
+    """Rebuild in memory and compare with the committed artifact: identical bytes, or every
+    corpus text's probability within TOLERANCE (another library build's rounding)."""
+    raw = corpus.read_bytes()
+    texts = prepare(load_corpus(corpus))
+    rebuilt = fit(texts)
+    committed_bytes = artifact.read_bytes()
+    if serialise(document(rebuilt, raw)) == committed_bytes:
+        return {"identical": True, "max_probability_difference": 0.0, "within_tolerance": True}
+    committed = injection_model.from_document(json.loads(gzip.decompress(committed_bytes)))
+    difference = max(
+        abs(
+            rebuilt.probability_of_windows(t.windows, t.sizes)
+            - committed.probability_of_windows(t.windows, t.sizes)
+        )
+        for t in texts
+    )
+    return {
+        "identical": False,
+        "max_probability_difference": round(difference, 6),
+        "within_tolerance": difference <= TOLERANCE,
+    }
+
+
+def evaluation_report(corpus: Path = CORPUS, threshold: float = 0.8) -> dict[str, Any]:
+    texts = [t for t in prepare(load_corpus(corpus)) if t.family not in ALWAYS_TRAINED]
+    always = [t for t in prepare(load_corpus(corpus)) if t.family in ALWAYS_TRAINED]
+    return {
+        "threshold": threshold,
+        "corpus_sha256": hashlib.sha256(corpus.read_bytes()).hexdigest(),
+        "by_source": by_source(texts, threshold, always),
+        "random_split": random_split(texts + always, threshold),
+    }

@@ -7,6 +7,9 @@ Prints ratios against baselines measured in the same run, never absolute pass/fa
    constant JSON: same server (functions-framework + gunicorn), same client, alternating
    rounds so machine noise hits both alike. Target >= 0.85.
 2. Firestore reads during the cache-hit rounds (from /healthz). Target 0.
+   Beside them, POST /templates/{name}/render with a typical student request (~1.5 KB of
+   variables) and the default guardrails on (PII, toxic, injection with its model), in the
+   same alternating rounds: render requests/s vs GET requests/s. Target >= 0.70.
 3. Uncached resolve against the emulator, p50/p99, vs a bare Firestore document get.
 4. Import time of the resolve entry point vs importing functions-framework alone. Target < 0.5 s.
 """
@@ -48,10 +51,23 @@ def _serve(source: str, target: str, env: dict[str, str]) -> ServedFunction:
     return function
 
 
-def _rate(session: requests.Session, url: str) -> float:
+# A typical render's variables: a student's request of about 1.5 KB.
+RENDER_BODY = {
+    "variables": {
+        "grade_level": "8",
+        "student_query": (
+            "Hi! For my science project I need a short video that explains how plants turn "
+            "sunlight into food, what chlorophyll does, and why leaves change colour in autumn. "
+        )
+        * 9,
+    }
+}
+
+
+def _rate(session: requests.Session, url: str, body: dict | None = None) -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < ROUND_SECONDS:
-        response = session.get(url)
+        response = session.get(url) if body is None else session.post(url, json=body)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
         count += 1
@@ -82,10 +98,15 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
                 {**settings_env, "BARE_BODY_PATH": str(body_file)},
             )
             reads_before = session.get(f"{resolve.url}/healthz").json()["cache"]["firestore_reads"]
-            bare_rates, resolve_rates = [], []
+            rendered = session.post(f"{template_url}/render", json=RENDER_BODY)
+            assert rendered.status_code == 200, rendered.text
+            ran = rendered.json()["guardrails"]["ran"]
+            assert "prompt_injection_guard" in ran, ran
+            bare_rates, resolve_rates, render_rates = [], [], []
             for _ in range(ROUNDS):
                 bare_rates.append(_rate(session, f"{bare.url}/"))
                 resolve_rates.append(_rate(session, template_url))
+                render_rates.append(_rate(session, f"{template_url}/render", RENDER_BODY))
             health = session.get(f"{resolve.url}/healthz").json()["cache"]
         served = int(sum(resolve_rates) * ROUND_SECONDS)
         return {
@@ -94,6 +115,11 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
             "ratio": statistics.median(
                 r / b for r, b in zip(resolve_rates, bare_rates, strict=True)
             ),
+            "render_rps": statistics.median(render_rates),
+            "render_vs_get_ratio": statistics.median(
+                r / g for r, g in zip(render_rates, resolve_rates, strict=True)
+            ),
+            "render_variables_bytes": len(json.dumps(RENDER_BODY["variables"]).encode()),
             "cache_hit_requests": served,
             "firestore_reads_during_hits": health["firestore_reads"] - reads_before,
             "body_bytes": len(body.content),
@@ -214,6 +240,10 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     http = results["http_cache_vs_bare"]
     print(f"\ncache-hit throughput ratio vs bare endpoint: {http['ratio']:.3f} (target >= 0.85)")
+    print(
+        f"render (default guardrails on) vs GET throughput: {http['render_vs_get_ratio']:.3f} "
+        "(target >= 0.70)"
+    )
     print(
         f"Firestore reads during {http['cache_hit_requests']} cache hits: "
         f"{http['firestore_reads_during_hits']} (target 0)"

@@ -20,6 +20,10 @@ by-source evaluation (docs/guardrails.md, "Injection model"). Sources:
   carrying one of AgentDojo's own injection wrappers and goals in its injection slots.
 - Django 6.1.3 (BSD-3-Clause): its user-interface messages in English, Spanish, French,
   German, Portuguese, Italian, Chinese and Japanese (gettext catalogues).
+- Sphinx 9.2.0 (BSD-2-Clause): its messages in the same languages, a second multilingual
+  benign source so that either catalogue can be held out.
+- LangChain 0.3.27 (MIT): the prompt templates it ships, instructions written for models
+  that are not attacks.
 - The Python standard library this runs on (PSF-2.0): the language reference
   (`pydoc_data.topics`), module docstrings, and source code.
 - authored.py (this repository's licence): multilingual attacks, indirect injections in
@@ -53,14 +57,18 @@ from tests.data.injection import authored
 
 OUT = Path(__file__).with_name("corpus.jsonl.gz")
 MAX_CHARS = 6000
+AUTHORED_SEED = 7
 WHEELS = {"pyrit": "1.1.0", "promptsource": "0.2.3", "django": "6.1.3", "agentdojo": "0.1.35"}
-DJANGO_LANGS = {"es": "es", "fr": "fr", "de": "de", "pt": "pt", "it": "it", "zh_Hans": "zh"}
-DJANGO_LANGS["ja"] = "ja"
+WHEELS |= {"sphinx": "9.2.0", "langchain": "0.3.27"}
+CATALOGUE_LANGS = {"es": "es", "fr": "fr", "de": "de", "pt": "pt", "pt_BR": "pt", "it": "it"}
+CATALOGUE_LANGS |= {"zh_Hans": "zh", "zh_CN": "zh", "ja": "ja"}
 
 Row = dict[str, Any]
 
 
-def row(text: str, label: int, source: str, family: str, origin: str, licence: str, lang: str = "en") -> Row:
+def row(
+    text: str, label: int, source: str, family: str, origin: str, licence: str, lang: str = "en"
+) -> Row:
     return {
         "text": text.strip()[:MAX_CHARS],
         "label": label,
@@ -167,18 +175,34 @@ def _po_strings(path: Path) -> Iterator[tuple[str, str]]:
             current, key = {}, None
 
 
-def django_rows(root: Path) -> Iterator[Row]:
+def catalogue_rows(root: Path, package: str, version: str, licence: str) -> Iterator[Row]:
+    """A package's gettext catalogues: each translated message and its English original."""
     seen_english: set[str] = set()
-    for folder, lang in DJANGO_LANGS.items():
-        for path in sorted((root / "django").rglob(f"locale/{folder}/LC_MESSAGES/django.po")):
-            origin = f"django==6.1.3:{path.relative_to(root)}"
+    source = f"{package}_locale"
+    for folder, lang in CATALOGUE_LANGS.items():
+        for path in sorted((root / package).rglob(f"locale/{folder}/LC_MESSAGES/*.po")):
+            origin = f"{package}=={version}:{path.relative_to(root)}"
             for english, translated in _po_strings(path):
                 for text, language in ((translated, lang), (english, "en")):
                     text = text.replace("\\n", "\n").replace('\\"', '"')
                     if len(text) < 12 or (language == "en" and text in seen_english):
                         continue
-                    seen_english.add(text) if language == "en" else None
-                    yield row(text, 0, "django_locale", "django_locale", origin, "BSD-3-Clause", language)
+                    if language == "en":
+                        seen_english.add(text)
+                    yield row(text, 0, source, source, origin, licence, language)
+
+
+def langchain_rows(root: Path, rng: random.Random) -> Iterator[Row]:
+    """The prompt templates LangChain ships (`*prompt*.py`): benign instructions written for
+    models ("Use the following pieces of context to answer the question...")."""
+    for path in sorted((root / "langchain").rglob("*prompt*.py")):
+        origin = f"langchain==0.3.27:{path.relative_to(root)}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if len(node.value) > 100 and " " in node.value:
+                    words = authored.PLACEHOLDER_WORDS
+                    text = re.sub(r"\{\w*\}", lambda _: rng.choice(words), node.value)
+                    yield row(text, 0, "langchain_prompts", "langchain_prompts", origin, "MIT")
 
 
 def stdlib_rows(rng: random.Random) -> Iterator[Row]:
@@ -214,7 +238,9 @@ def project_eval_rows() -> Iterator[Row]:
         expected = line["expect"].get("prompt_injection_guard")
         if expected is not None:
             origin = "tests/data/build_guardrail_eval.py"
-            yield row(line["text"], int(expected), "project_eval", "project_eval", origin, "project")
+            yield row(
+                line["text"], int(expected), "project_eval", "project_eval", origin, "project"
+            )
 
 
 def _agentdojo_attacks(root: Path) -> tuple[list[str], list[str]]:
@@ -252,7 +278,9 @@ def agentdojo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
                 slot = rng.choice(slots)
                 poisoned = re.sub(
                     r"\{(injection_\w+)\}",
-                    lambda m, a=attack, s=slot: a if m.group(1) == s else defaults.get(m.group(1), ""),
+                    lambda m, a=attack, s=slot: (
+                        a if m.group(1) == s else defaults.get(m.group(1), "")
+                    ),
                     chunk,
                 )
                 where = f"{origin}/{suite.name}#{variant}"
@@ -264,10 +292,12 @@ def build(paths: dict[str, Path]) -> list[Row]:
     rows: list[Row] = []
     rows += pyrit_rows(paths["pyrit"], rng)
     rows += promptsource_rows(paths["promptsource"], rng)
-    rows += django_rows(paths["django"])
+    rows += catalogue_rows(paths["django"], "django", "6.1.3", "BSD-3-Clause")
+    rows += catalogue_rows(paths["sphinx"], "sphinx", "9.2.0", "BSD-2-Clause")
     rows += agentdojo_rows(paths["agentdojo"], rng)
+    rows += langchain_rows(paths["langchain"], rng)
     rows += stdlib_rows(rng)
-    rows += authored.rows(rng)
+    rows += authored.rows(random.Random(AUTHORED_SEED))  # its own seed: testable alone
     rows += project_eval_rows()
     unique: dict[str, Row] = {}
     for item in rows:
