@@ -200,22 +200,38 @@ class GuardrailEngine:
                 check = run_guardrail(guardrail, text)
                 if check.triggered:
                     fired_alone = True
-                    self._fired(guardrail, surface, where, check, report, blocked, current)
+                    self._fired(
+                        guardrail,
+                        surface=surface,
+                        where=where,
+                        check=check,
+                        report=report,
+                        blocked=blocked,
+                        current=current,
+                    )
             joins = surface == "input_variables" and guardrail.type in JOINED_TYPES
             if joins and len(current) > 1 and not fired_alone:
                 joined, offsets = _join(current)
                 check = run_guardrail(guardrail, joined)
                 if check.triggered:
                     check = _spread(check, offsets, current)
-                    self._fired(guardrail, surface, JOINED, check, report, blocked, current)
+                    self._fired(
+                        guardrail,
+                        surface=surface,
+                        where=JOINED,
+                        check=check,
+                        report=report,
+                        blocked=blocked,
+                        current=current,
+                    )
         if blocked:
             raise GuardrailBlocked(blocked)
         return current
 
-
     @staticmethod
     def _fired(
         guardrail: Guardrail,
+        *,
         surface: Surface,
         where: str,
         check: Check,

@@ -15,9 +15,10 @@ once, and the vector is L2-normalised (every feature weighs 1/sqrt(number of fea
 least NORM_FLOOR features counted).
 
 The score is calibrated: `probability` is the estimated probability that the window is an
-injection or jailbreak attempt when attacks and benign texts are equally likely a priori
-(Platt scaling on out-of-fold predictions, classes weighted equally). The text's score is
-its highest window's. The artifact loads on first use, never at import.
+injection or jailbreak attempt in a stream where one text in ten is one (Platt scaling on
+out-of-fold predictions, classes weighted to that prior; at another base rate r the odds
+scale by r/(1-r) / (1/9)). The text's score is its highest window's. The artifact loads
+on first use, never at import.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from shared.guardrails.text import fold
@@ -71,7 +73,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "zeige", "verrate", "wiederhole", "revele", "mostre", "repita", "rivela", "mostra",
         "mostrami", "ripeti", "显示", "输出", "告诉", "重复", "表示", "出力", "教えて", "繰り返",
     ),
-    "SYSTEM": ("system", "sistema", "système", "systemprompt", "systemnachricht", "系统", "システム"),
+    "SYSTEM": (
+        "system", "sistema", "système", "systemprompt", "systemnachricht", "系统", "システム",
+    ),
     "PROMPT": ("prompt", "prompts", "提示词", "プロンプト"),
     "HIDDEN": (
         "hidden", "secret", "confidential", "initial", "original", "ocultas", "secretas",
@@ -82,7 +86,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "UNRESTRICTED": (
         "restrictions", "restriction", "filters", "censorship", "uncensored", "unfiltered",
         "restricción", "restricciones", "filtros", "einschränkung", "einschränkungen",
-        "restrição", "restrições", "restrizione", "restrizioni", "限制", "制限", "フィルター", "过滤",
+        "restrição", "restrições", "restrizione", "restrizioni", "限制", "制限", "フィルター",
+        "过滤",
     ),
 }  # fmt: skip
 _CONCEPT = {term: concept for concept, terms in CONCEPTS.items() for term in terms}
@@ -96,15 +101,26 @@ _CJK_TERMS = re.compile(
         )
     )
 )
+# Pronouns of address are left out: nearly every attack says "you", and so does every
+# question a student asks an assistant ("what is your favourite planet?"); kept, they made
+# any short request to the assistant look like an attack.
+PRONOUNS = frozenset(
+    (
+        "you", "your", "yours", "yourself", "yourselves", "u", "ur", "me", "my", "mine", "i",
+        "tu", "te", "ti", "toi", "vous", "votre", "vos", "ton", "ta", "tes", "tuo", "tua",
+        "tuoi", "tue", "du", "dich", "dir", "dein", "deine", "deinen", "deiner", "você",
+        "voce", "seu", "sua",
+    )
+)  # fmt: skip
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?。！？\n]+\s*")
 
 
 def features(folded: str) -> set[str]:
     """The n-grams of one folded window (training calls this very function)."""
-    words = _WORD.findall(folded)
+    words = [word for word in _WORD.findall(folded) if word not in PRONOUNS]
     found = {"w " + word for word in words}
-    found.update("b " + a + " " + b for a, b in zip(words, words[1:], strict=False))
+    found.update("b " + a + " " + b for a, b in pairwise(words))
     joined = " " + " ".join(words) + " "
     for size in CHAR_NGRAMS:
         found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
@@ -128,7 +144,8 @@ def windows(folded: str) -> list[tuple[int, int]]:
     if start < len(folded):
         pieces.append((start, len(folded)))
     spans: list[tuple[int, int]] = []
-    for start, end in pieces:
+    for piece_start, end in pieces:
+        start = piece_start
         while end - start > WINDOW_CHARS:
             spans.append((start, start + WINDOW_CHARS))
             start += WINDOW_CHARS - OVERLAP_CHARS

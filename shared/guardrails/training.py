@@ -8,7 +8,8 @@ serving path never imports (injection_model.py scores with plain Python).
       -> vocabulary: features seen in at least MIN_DOCS training texts
       -> L2-regularised logistic regression (liblinear, deterministic), sample weights so
          each class and each source family weigh the same, long attacks counting once
-      -> Platt calibration of the text score (its best window) on out-of-fold margins
+      -> Platt calibration of the text score (its best window) on out-of-fold margins,
+         for a stream where PRIOR (one in ten) of the texts are attacks
       -> weights rounded to ROUND_DIGITS, tiny ones dropped, JSON + gzip (mtime 0)
 
 Reproducibility: the corpus and SEED fix every step; with the pinned scikit-learn, numpy
@@ -47,6 +48,7 @@ CALIBRATION_FOLDS = 3
 ROUND_DIGITS = 4
 DROP_BELOW = 0.002
 TOLERANCE = 0.001
+PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
 # family too; held out alone they would only measure that overlap.
 ALWAYS_TRAINED = frozenset({"template_fillers"})
@@ -147,17 +149,27 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
 
 def _max_margin(weights: dict[str, float], bias: float, text: Text) -> float:
     return max(
-        bias + sum(weights.get(f, 0.0) for f in found) / math.sqrt(max(size, injection_model.NORM_FLOOR))
+        bias
+        + sum(weights.get(f, 0.0) for f in found) / math.sqrt(max(size, injection_model.NORM_FLOOR))
         for found, size in zip(text.windows, text.sizes, strict=True)
     )
 
 
 def _platt(margins: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+    """Sigmoid fitted with the classes weighted to PRIOR: the probability is stated for a
+    stream where one text in ten is an attack (docs/guardrails.md converts to others)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=1e6, class_weight="balanced", solver="lbfgs")
-    model.fit(np.array(margins).reshape(-1, 1), np.array(labels))
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    weights = [PRIOR / positives if y else (1 - PRIOR) / negatives for y in labels]
+    model = LogisticRegression(C=1e6, solver="lbfgs")
+    model.fit(
+        np.array(margins).reshape(-1, 1),
+        np.array(labels),
+        sample_weight=np.array(weights) * len(labels),
+    )
     return round(-float(model.coef_[0][0]), 6), round(-float(model.intercept_[0]), 6)
 
 
@@ -165,7 +177,7 @@ def fit(texts: Sequence[Text]) -> injection_model.Model:
     """Linear weights on every text; calibration on out-of-fold margins (grouped by text)."""
     weights, bias = _fit_linear(texts)
     order = list(range(len(texts)))
-    random.Random(SEED).shuffle(order)
+    random.Random(SEED).shuffle(order)  # noqa: S311 - a seeded split, not crypto
     margins, labels = [0.0] * len(texts), [t.label for t in texts]
     for fold_number in range(CALIBRATION_FOLDS):
         held = {i for k, i in enumerate(order) if k % CALIBRATION_FOLDS == fold_number}
@@ -188,7 +200,7 @@ def document(model: injection_model.Model, corpus: bytes) -> dict[str, Any]:
             "word_pairs": True,
         },
         "training": {"seed": SEED, "C": C, "min_docs": MIN_DOCS, "drop_below": DROP_BELOW},
-        "calibration": {"slope": model.slope, "intercept": model.intercept},
+        "calibration": {"slope": model.slope, "intercept": model.intercept, "prior": PRIOR},
         "bias": model.bias,
         "weights": dict(sorted(model.weights.items())),
     }
@@ -273,7 +285,7 @@ def by_source(
 
 def random_split(texts: Sequence[Text], threshold: float) -> dict[str, Any]:
     order = list(range(len(texts)))
-    random.Random(SEED).shuffle(order)
+    random.Random(SEED).shuffle(order)  # noqa: S311 - a seeded split, not crypto
     held = set(order[: len(order) // 5])
     model = fit([t for i, t in enumerate(texts) if i not in held])
     tested = [texts[i] for i in sorted(held)]

@@ -34,11 +34,11 @@ from typing import Any
 
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine, Report, run_guardrail, string_leaves
+from shared.guardrails.evaluation import Counts, LabelledLine
 from shared.guardrails.model import Guardrail
+from shared.guardrails.pii import detect
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.service import render
-from shared.guardrails.evaluation import Counts, LabelledLine
-from shared.guardrails.pii import detect
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_SET = ROOT / "tests" / "data" / "guardrail_eval.jsonl"
@@ -176,9 +176,7 @@ def ms_per_kb(elapsed: float, texts: list[str]) -> float:
     return round(elapsed * 1000 / (sum(len(t.encode()) for t in texts) / 1024), 4)
 
 
-_LOAD_PROBE = (
-    "from shared.guardrails import injection_model as m; print(m.load().load_seconds)"
-)
+_LOAD_PROBE = "from shared.guardrails import injection_model as m; print(m.load().load_seconds)"
 STUDENT_QUERY = (
     "Hi! For my science project I need a short video that explains how plants turn sunlight "
     "into food, what chlorophyll does, and why leaves change colour in autumn. "

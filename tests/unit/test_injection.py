@@ -56,5 +56,7 @@ def test_canary_token_in_a_response_is_a_leak():
     ],
 )
 def test_adversarial_inputs_scan_without_backtracking_blowups(hostile):
-    findings = scan(hostile, model=injection_model.load())  # pytest-timeout guards; the answer must be well-formed
+    findings = scan(
+        hostile, model=injection_model.load()
+    )  # pytest-timeout guards; the answer must be well-formed
     assert all(0 <= f.start < f.end <= len(hostile) for f in findings)

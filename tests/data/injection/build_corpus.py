@@ -24,6 +24,8 @@ by-source evaluation (docs/guardrails.md, "Injection model"). Sources:
   benign source so that either catalogue can be held out.
 - LangChain 0.3.27 (MIT): the prompt templates it ships, instructions written for models
   that are not attacks.
+- chatterbot-corpus 1.3.3 (BSD-3-Clause): small-talk conversations in the eight
+  languages, benign text that addresses the assistant as "you".
 - The Python standard library this runs on (PSF-2.0): the language reference
   (`pydoc_data.topics`), module docstrings, and source code.
 - authored.py (this repository's licence): multilingual attacks, indirect injections in
@@ -59,7 +61,9 @@ OUT = Path(__file__).with_name("corpus.jsonl.gz")
 MAX_CHARS = 6000
 AUTHORED_SEED = 7
 WHEELS = {"pyrit": "1.1.0", "promptsource": "0.2.3", "django": "6.1.3", "agentdojo": "0.1.35"}
-WHEELS |= {"sphinx": "9.2.0", "langchain": "0.3.27"}
+WHEELS |= {"sphinx": "9.2.0", "langchain": "0.3.27", "chatterbot-corpus": "1.3.3"}
+CHATTERBOT_LANGS = {"english": "en", "spanish": "es", "french": "fr", "german": "de"}
+CHATTERBOT_LANGS |= {"portuguese": "pt", "italian": "it", "chinese": "zh", "japanese": "ja"}
 CATALOGUE_LANGS = {"es": "es", "fr": "fr", "de": "de", "pt": "pt", "pt_BR": "pt", "it": "it"}
 CATALOGUE_LANGS |= {"zh_Hans": "zh", "zh_CN": "zh", "ja": "ja"}
 
@@ -105,7 +109,7 @@ def _fill(template: str, rng: random.Random) -> str:
     return re.sub(r"\{\{\s*\w+\s*\}\}", lambda _: rng.choice(authored.FILLERS), template)
 
 
-def pyrit_rows(root: Path, rng: random.Random) -> Iterator[Row]:
+def pyrit_rows(root: Path, rng: random.Random) -> Iterator[Row]:  # noqa: PLR0912 - one pass per kind
     datasets = root / "pyrit" / "datasets"
     templates = datasets / "jailbreak" / "templates"
     groups = {
@@ -153,7 +157,7 @@ def promptsource_rows(root: Path, rng: random.Random) -> Iterator[Row]:
             jinja = str(template.get("jinja", "")).split("|||")[0]
             jinja = re.sub(r"\{%.*?%\}", "", jinja, flags=re.S)
             words = authored.PLACEHOLDER_WORDS
-            jinja = re.sub(r"\{\{.*?\}\}", lambda _: rng.choice(words), jinja, flags=re.S)
+            jinja = re.sub(r"\{\{.*?\}\}", lambda _, w=words: rng.choice(w), jinja, flags=re.S)
             if len(jinja.strip()) > 20:
                 origin = f"promptsource==0.2.3:{path.relative_to(root)}"
                 yield row(jinja, 0, "promptsource", "promptsource", origin, "Apache-2.0")
@@ -162,7 +166,7 @@ def promptsource_rows(root: Path, rng: random.Random) -> Iterator[Row]:
 def _po_strings(path: Path) -> Iterator[tuple[str, str]]:
     current: dict[str, str] = {}
     key = None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         match = re.match(r'^(msgid|msgstr)\s+"(.*)"$', line)
         if match:
             key = match.group(1)
@@ -183,8 +187,8 @@ def catalogue_rows(root: Path, package: str, version: str, licence: str) -> Iter
         for path in sorted((root / package).rglob(f"locale/{folder}/LC_MESSAGES/*.po")):
             origin = f"{package}=={version}:{path.relative_to(root)}"
             for english, translated in _po_strings(path):
-                for text, language in ((translated, lang), (english, "en")):
-                    text = text.replace("\\n", "\n").replace('\\"', '"')
+                for message, language in ((translated, lang), (english, "en")):
+                    text = message.replace("\\n", "\n").replace('\\"', '"')
                     if len(text) < 12 or (language == "en" and text in seen_english):
                         continue
                     if language == "en":
@@ -198,11 +202,27 @@ def langchain_rows(root: Path, rng: random.Random) -> Iterator[Row]:
     for path in sorted((root / "langchain").rglob("*prompt*.py")):
         origin = f"langchain==0.3.27:{path.relative_to(root)}"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if len(node.value) > 100 and " " in node.value:
-                    words = authored.PLACEHOLDER_WORDS
-                    text = re.sub(r"\{\w*\}", lambda _: rng.choice(words), node.value)
-                    yield row(text, 0, "langchain_prompts", "langchain_prompts", origin, "MIT")
+            value = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(value, str) and len(value) > 100 and " " in value:
+                words = authored.PLACEHOLDER_WORDS
+                text = re.sub(r"\{\w*\}", lambda _, w=words: rng.choice(w), value)
+                yield row(text, 0, "langchain_prompts", "langchain_prompts", origin, "MIT")
+
+
+def chatterbot_rows(root: Path) -> Iterator[Row]:
+    """Small talk in eight languages ("What is your favourite book?"): benign text that
+    addresses the assistant as "you", as attacks do."""
+    data = root / "chatterbot_corpus" / "data"
+    for folder, lang in CHATTERBOT_LANGS.items():
+        for path in sorted((data / folder).glob("*.yml")):
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            origin = f"chatterbot-corpus==1.3.3:{path.relative_to(root)}"
+            for conversation in document.get("conversations") or []:
+                for utterance in conversation:
+                    if isinstance(utterance, str) and len(utterance) >= 8:
+                        yield row(
+                            utterance, 0, "chatterbot", "chatterbot", origin, "BSD-3-Clause", lang
+                        )
 
 
 def stdlib_rows(rng: random.Random) -> Iterator[Row]:
@@ -248,9 +268,9 @@ def _agentdojo_attacks(root: Path) -> tuple[list[str], list[str]]:
     wrappers: set[str] = set()
     for path in sorted((root / "agentdojo" / "attacks").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if "{goal}" in node.value and "`" not in node.value:
-                    wrappers.add(node.value)
+            value = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(value, str) and "{goal}" in value and "`" not in value:
+                wrappers.add(value)
     goals: set[str] = set()
     for path in sorted((root / "agentdojo" / "default_suites" / "v1").rglob("injection_tasks.py")):
         for match in re.finditer(r'GOAL = f?"(.+?)"\n', path.read_text(encoding="utf-8")):
@@ -270,7 +290,9 @@ def agentdojo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
         chunks = [c for c in re.split(r"\n(?=\s{0,4}- )", text) if 80 <= len(c) <= 3000]
         for chunk in chunks:
             slots = re.findall(r"\{(injection_\w+)\}", chunk)
-            benign = re.sub(r"\{(injection_\w+)\}", lambda m: defaults.get(m.group(1), ""), chunk)
+            benign = re.sub(
+                r"\{(injection_\w+)\}", lambda m, d=defaults: d.get(m.group(1), ""), chunk
+            )
             yield row(benign, 0, "agentdojo_env", "agentdojo_env", f"{origin}/{suite.name}", "MIT")
             for variant in range(4 if slots else 0):
                 values = {"goal": rng.choice(goals), "user": "Emma Johnson", "model": "GPT-4"}
@@ -278,8 +300,8 @@ def agentdojo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
                 slot = rng.choice(slots)
                 poisoned = re.sub(
                     r"\{(injection_\w+)\}",
-                    lambda m, a=attack, s=slot: (
-                        a if m.group(1) == s else defaults.get(m.group(1), "")
+                    lambda m, a=attack, s=slot, d=defaults: (
+                        a if m.group(1) == s else d.get(m.group(1), "")
                     ),
                     chunk,
                 )
@@ -296,6 +318,7 @@ def build(paths: dict[str, Path]) -> list[Row]:
     rows += catalogue_rows(paths["sphinx"], "sphinx", "9.2.0", "BSD-2-Clause")
     rows += agentdojo_rows(paths["agentdojo"], rng)
     rows += langchain_rows(paths["langchain"], rng)
+    rows += chatterbot_rows(paths["chatterbot_corpus"])
     rows += stdlib_rows(rng)
     rows += authored.rows(random.Random(AUTHORED_SEED))  # its own seed: testable alone
     rows += project_eval_rows()
