@@ -110,7 +110,9 @@ def run_train(args: argparse.Namespace) -> int:
         json.dumps(training.train(corpus, args.out or training.injection_model.ARTIFACT)) + "\n"
     )
     if args.evaluate is not None:
-        report = training.evaluation_report(corpus)
+        report = training.evaluation_report(
+            corpus, artifact=args.out or training.injection_model.ARTIFACT
+        )
         args.evaluate.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         sys.stdout.write(json.dumps(report["by_source"]["pooled"]) + "\n")
     return EXIT_OK
