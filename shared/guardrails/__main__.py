@@ -1,4 +1,4 @@
-"""`python -m shared.guardrails {scan,eval}`: run the guardrails on your own traffic.
+"""`python -m shared.guardrails {scan,eval,train}`: run the guardrails on your own traffic.
 
     scan   JSON lines in (`{"text": ...}`), one JSON line out per input line, in order:
            `{"line": n, "results": [{"guardrail", "type", "triggered", "score", "action",
@@ -6,7 +6,13 @@
            active guardrail, or `{"line": n, "error": {...}}` for a line that is not valid.
     eval   labelled JSON lines in (`{"text", "expect": {type-or-name: bool}, "entities":
            [{"type", "start", "end"}]}`), one JSON line out per guardrail and per finding
-           type: tp, fp, fn, precision, recall, f1 (and tn, false_positive_rate).
+           type: tp, fp, fn, precision, recall, f1 (and tn, false_positive_rate); then,
+           per guardrail, the precision/recall trade-off at each `--thresholds` value.
+    train  rebuild the injection model from its corpus (needs requirements-dev.txt):
+           writes shared/guardrails/injection_model.json.gz; `--check` rebuilds in memory
+           and compares with the committed artifact (exit 1 if outside the tolerance);
+           `--evaluate FILE` also writes the by-source evaluation report (slow: one model
+           per held-out family).
 
 Guardrails: the bundled defaults, or `--guardrails FILE` (a JSON list of guardrail
 documents, as the admin API takes them, to try thresholds before changing production), or
@@ -30,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from shared.errors import AppError
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
-from shared.guardrails.evaluation import LabelledLine, evaluate
+from shared.guardrails.evaluation import DEFAULT_THRESHOLDS, LabelledLine, evaluate
 from shared.guardrails.model import Guardrail
 from shared.validation import field_errors
 
@@ -49,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="rebuild the injection model")
+    train.add_argument("--corpus", type=Path, default=None, help="corpus .jsonl.gz")
+    train.add_argument("--out", type=Path, default=None, help="artifact to write")
+    train.add_argument("--check", action="store_true", help="compare, do not write")
+    train.add_argument("--evaluate", type=Path, metavar="FILE", help="by-source report")
     for name, text in (("scan", "scan JSON lines"), ("eval", "score labelled JSON lines")):
         command = commands.add_parser(name, help=text)
         command.add_argument("input", nargs="?", type=Path, help="JSON lines file (default stdin)")
@@ -62,7 +73,49 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--show-errors", action="store_true", help="list misclassified lines on stderr"
             )
+            command.add_argument(
+                "--thresholds",
+                type=_thresholds,
+                default=DEFAULT_THRESHOLDS,
+                help="comma-separated scores for the trade-off rows (default %(default)s)",
+            )
     return parser
+
+
+def _thresholds(raw: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {raw!r}") from exc
+    if not values or any(not 0.0 <= v <= 1.0 for v in values):
+        raise argparse.ArgumentTypeError("thresholds must lie in 0..1")
+    return values
+
+
+def run_train(args: argparse.Namespace) -> int:
+    try:
+        from shared.guardrails import training
+    except ImportError as exc:  # scikit-learn is a development dependency only
+        sys.stderr.write(f"error: train needs requirements-dev.txt installed ({exc})\n")
+        return EXIT_USAGE
+    corpus = args.corpus or training.CORPUS
+    if not corpus.is_file():
+        sys.stderr.write(f"error: --corpus: no such file {corpus}\n")
+        return EXIT_USAGE
+    if args.check:
+        result = training.check(corpus, args.out or training.injection_model.ARTIFACT)
+        sys.stdout.write(json.dumps(result) + "\n")
+        return EXIT_OK if result["within_tolerance"] else EXIT_BAD_LINES
+    sys.stdout.write(
+        json.dumps(training.train(corpus, args.out or training.injection_model.ARTIFACT)) + "\n"
+    )
+    if args.evaluate is not None:
+        report = training.evaluation_report(
+            corpus, artifact=args.out or training.injection_model.ARTIFACT
+        )
+        args.evaluate.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(report["by_source"]["pooled"]) + "\n")
+    return EXIT_OK
 
 
 def load_guardrails(args: argparse.Namespace) -> list[Guardrail]:
@@ -117,7 +170,14 @@ def scan(engine: GuardrailEngine, stream: IO[str], out: IO[str]) -> int:
     return status
 
 
-def run_eval(engine: GuardrailEngine, stream: IO[str], out: IO[str], *, show_errors: bool) -> int:
+def run_eval(
+    engine: GuardrailEngine,
+    stream: IO[str],
+    out: IO[str],
+    *,
+    show_errors: bool,
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
+) -> int:
     labelled: list[LabelledLine] = []
     status = EXIT_OK
     for number, raw in _lines(stream):
@@ -127,7 +187,7 @@ def run_eval(engine: GuardrailEngine, stream: IO[str], out: IO[str], *, show_err
             sys.stderr.write(json.dumps({"line": number, "error": problem}) + "\n")
         else:
             labelled.append(line)
-    result = evaluate(engine, labelled)
+    result = evaluate(engine, labelled, thresholds)
     for row in result.rows():
         out.write(json.dumps(row) + "\n")
     if show_errors:
@@ -138,6 +198,8 @@ def run_eval(engine: GuardrailEngine, stream: IO[str], out: IO[str], *, show_err
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "train":
+        return run_train(args)
     try:
         engine = GuardrailEngine(load_guardrails(args))
     except (OSError, ValueError) as exc:  # unreadable file, bad JSON, invalid guardrail
@@ -151,7 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         with stream:
             if args.command == "scan":
                 return scan(engine, stream, sys.stdout)
-            return run_eval(engine, stream, sys.stdout, show_errors=args.show_errors)
+            return run_eval(
+                engine,
+                stream,
+                sys.stdout,
+                show_errors=args.show_errors,
+                thresholds=args.thresholds,
+            )
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as Unix tools do, not with a
         # traceback; point stdout at /dev/null so the interpreter's final flush is silent.

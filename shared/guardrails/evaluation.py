@@ -6,6 +6,11 @@ each optional. Guardrail-level scores count lines (fired vs expected); per-findi
 scores count spans: a finding matches a labelled entity of the same type that it overlaps
 (partial credit is common practice, e.g. presidio-evaluator's token-level matching; the
 span report shows exact-boundary agreement separately).
+
+The trade-off rows come last: for each guardrail and each of `thresholds`, what precision,
+recall and false-positive rate the same lines would give if the guardrail fired at that
+score (`{"guardrail", "threshold", "precision", "recall", "false_positive_rate", ...}`),
+so an operator picks a threshold on their own labelled traffic before changing it.
 """
 
 from __future__ import annotations
@@ -60,24 +65,61 @@ class Counts:
         return answer
 
 
+DEFAULT_THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
+
+
 @dataclass
 class Evaluation:
     guardrails: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     finding_types: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     misses: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+
+    def tradeoff(self, guardrail: str) -> list[dict[str, Any]]:
+        answer = []
+        for threshold in self.thresholds:
+            counts = Counts()
+            for score, expected in self.scores[guardrail]:
+                fired = score >= threshold
+                counts.tp += fired and expected
+                counts.fp += fired and not expected
+                counts.fn += expected and not fired
+                counts.tn += not (expected or fired)
+            row = counts.as_dict()
+            answer.append(
+                {
+                    "guardrail": guardrail,
+                    "threshold": threshold,
+                    "precision": row["precision"],
+                    "recall": row["recall"],
+                    "false_positive_rate": row.get("false_positive_rate", 0.0),
+                    "tp": counts.tp,
+                    "fp": counts.fp,
+                }
+            )
+        return answer
 
     def rows(self) -> list[dict[str, Any]]:
-        return [
-            {"guardrail": name, **counts.as_dict()}
-            for name, counts in sorted(self.guardrails.items())
-        ] + [
-            {"finding_type": kind, **counts.as_dict(), "exact_spans": counts.exact}
-            for kind, counts in sorted(self.finding_types.items())
-        ]
+        return (
+            [
+                {"guardrail": name, **counts.as_dict()}
+                for name, counts in sorted(self.guardrails.items())
+            ]
+            + [
+                {"finding_type": kind, **counts.as_dict(), "exact_spans": counts.exact}
+                for kind, counts in sorted(self.finding_types.items())
+            ]
+            + [row for name in sorted(self.scores) for row in self.tradeoff(name)]
+        )
 
 
-def evaluate(engine: GuardrailEngine, lines: Iterable[LabelledLine]) -> Evaluation:
-    result = Evaluation()
+def evaluate(
+    engine: GuardrailEngine,
+    lines: Iterable[LabelledLine],
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
+) -> Evaluation:
+    result = Evaluation(thresholds=thresholds)
     for number, line in enumerate(lines, 1):
         checks = engine.scan(line.text)
         for check in checks:
@@ -85,6 +127,7 @@ def evaluate(engine: GuardrailEngine, lines: Iterable[LabelledLine]) -> Evaluati
             if expected is None:
                 continue
             counts = result.guardrails[check.guardrail]
+            result.scores[check.guardrail].append((check.score, expected))
             if check.triggered and expected:
                 counts.tp += 1
             elif check.triggered:

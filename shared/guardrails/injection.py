@@ -21,8 +21,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import TYPE_CHECKING
 
 from shared.guardrails.text import Finding, Folded, fold
+
+if TYPE_CHECKING:
+    from shared.guardrails.injection_model import Model
 
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
@@ -68,10 +72,11 @@ _ABOUT = re.compile(
     r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
 )
 
-# Words of someone discussing attacks; quoting alone must not be an escape hatch.
+# Words of someone discussing attacks; quoting alone must not be an escape hatch, and
+# neither is a host name ("attacker@example.com" discusses nothing).
 _DISCUSSION = re.compile(
-    r"\b(?:example|essay|quotes?|attacks?|injection|jailbreak|filter|detect\w*|block\w*|"
-    r"security|defen[cs]e|prevent\w*)\b"
+    r"(?<![@./\w])(?:example|essay|quotes?|attacks?|injection|jailbreak|filter|detect\w*|block\w*|"
+    r"security|defen[cs]e|prevent\w*)\b(?!\.\w)"
 )
 
 SCORES = {
@@ -84,6 +89,8 @@ SCORES = {
     "INVISIBLE_UNICODE": 0.5,
 }
 DAMPING = 0.5
+MODEL_FINDING = "INJECTION_MODEL"
+MODEL_REPORT_FLOOR = 0.2  # below this the model's opinion is not worth a finding
 
 
 def _quoted(text: str, start: int) -> bool:
@@ -148,12 +155,41 @@ def _hex(raw: str) -> str | None:
         return None
 
 
+def _model_finding(model: Model, folded: Folded) -> Finding | None:
+    probability, start, end = model.best_window(folded.text)
+    if probability < MODEL_REPORT_FLOOR:
+        return None
+    start, end = folded.span(start, end)
+    return Finding(MODEL_FINDING, start, end, round(probability, 4))
+
+
+def _damped_like_the_rules(learned: Finding, rules: list[Finding]) -> Finding:
+    """The model reads n-grams, not who is speaking: where the rules saw an attack phrase in
+    its window and judged every one of them discussed ("what is ..., e.g. ignore previous
+    instructions?"), its score is damped the same way."""
+    inside = [f for f in rules if f.start < learned.end and learned.start < f.end]
+    if inside and all(f.score < SCORES[f.type] for f in inside if f.type in SCORES):
+        return Finding(learned.type, learned.start, learned.end, round(learned.score * DAMPING, 4))
+    return learned
+
+
 def scan(
-    text: str, *, decode_payloads: bool = True, canaries: tuple[str, ...] = ()
+    text: str,
+    *,
+    decode_payloads: bool = True,
+    canaries: tuple[str, ...] = (),
+    model: Model | None = None,
 ) -> list[Finding]:
-    """Findings in the original text's coordinates, highest score first per span."""
+    """Findings in the original text's coordinates, highest score first per span.
+
+    With `model`, the learned score of the text's most suspicious window (and of each
+    decoded payload) joins the rules' findings as `INJECTION_MODEL`."""
     folded = fold(text)
     findings = _phrase_findings(folded)
+    if model is not None and folded.text:
+        found = _model_finding(model, folded)
+        if found is not None:
+            findings.append(_damped_like_the_rules(found, findings))
     if folded.hidden:
         findings.append(
             Finding(
@@ -165,7 +201,11 @@ def scan(
         )
     if decode_payloads:
         for start, end, decoded in _decoded_payloads(text):
-            inner = _phrase_findings(fold(decoded))
+            inner_folded = fold(decoded)
+            inner = _phrase_findings(inner_folded)
+            if model is not None:
+                learned = _model_finding(model, inner_folded)
+                inner += [learned] if learned is not None else []
             if inner:
                 findings.append(Finding("ENCODED_PAYLOAD", start, end, max(f.score for f in inner)))
     for canary in canaries:

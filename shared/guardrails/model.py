@@ -40,6 +40,8 @@ class InjectionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     canary_tokens: list[str] = Field(default_factory=list, max_length=20)
     decode_payloads: bool = True
+    # The learned score (injection_model.py) beside the rules; off leaves the rules alone.
+    model: bool = True
 
 
 CONFIG_MODELS: dict[str, type[BaseModel]] = {

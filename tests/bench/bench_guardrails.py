@@ -12,6 +12,10 @@ Prints ratios against baselines measured in the same run, never pass/fail:
    AnalyzerEngine defaults.
 2. Precision and recall of both on the same labelled spans (overlap matching).
 3. ms per KB of every guardrail for short texts and for 1 MB inputs.
+4. The injection guard's learned model: its cold load in fresh processes; its cost per KB
+   (rules alone vs rules and model) at 1 KB, 64 KB and 1 MB (linear means flat ms/KB);
+   and a typical render (~1.5 KB of variables) with the default input guardrails, and with
+   the injection guard alone, as a ratio to the same render without guardrails.
 Without presidio installed (the test suite's smoke run) it reports our side only.
 """
 
@@ -21,15 +25,20 @@ import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from shared.guardrails.defaults import DEFAULT_GUARDRAILS
-from shared.guardrails.engine import run_guardrail
+from shared.guardrails.engine import GuardrailEngine, Report, run_guardrail, string_leaves
 from shared.guardrails.evaluation import Counts, LabelledLine
+from shared.guardrails.model import Guardrail
 from shared.guardrails.pii import detect
+from shared.templates.defaults import DEFAULT_TEMPLATES
+from shared.templates.service import render
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_SET = ROOT / "tests" / "data" / "guardrail_eval.jsonl"
@@ -167,6 +176,78 @@ def ms_per_kb(elapsed: float, texts: list[str]) -> float:
     return round(elapsed * 1000 / (sum(len(t.encode()) for t in texts) / 1024), 4)
 
 
+_LOAD_PROBE = "from shared.guardrails import injection_model as m; print(m.load().load_seconds)"
+STUDENT_QUERY = (
+    "Hi! For my science project I need a short video that explains how plants turn sunlight "
+    "into food, what chlorophyll does, and why leaves change colour in autumn. "
+) * 9
+
+
+def bench_injection_model(rng: random.Random) -> dict[str, Any]:
+    guard = DEFAULT_GUARDRAILS["prompt_injection_guard"]
+    rules = Guardrail(**{**guard.model_dump(), "config": {"model": False}})
+    loads = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", _LOAD_PROBE],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    run_guardrail(guard, "warm up")
+    per_size: dict[str, Any] = {}
+    for size in (1024, 64 * 1024, 1024 * 1024):
+        texts = [long_prose(rng, size) for _ in range(max(1, 32 * 1024 // size))]
+        timing = compare(
+            {
+                "rules": lambda t: run_guardrail(rules, t),
+                "rules_and_model": lambda t: run_guardrail(guard, t),
+            },
+            texts,
+        )
+        per_size[f"{size // 1024}_kb"] = {
+            f"{name}_ms_per_kb": ms_per_kb(t, texts) for name, t in timing.items()
+        }
+    template = DEFAULT_TEMPLATES["nlu_extraction_gemini_25"]
+    variables = {"grade_level": "8", "student_query": STUDENT_QUERY}
+    leaves: dict[str, str] = {}
+    string_leaves(variables, "variables", leaves)
+    defaults = GuardrailEngine(DEFAULT_GUARDRAILS.values())
+    alone = GuardrailEngine([guard])
+    calls = 200
+
+    def renders(engine: GuardrailEngine | None) -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            if engine is not None:
+                engine.apply(leaves, "input_variables", Report())
+            render(template, variables)
+        return (time.perf_counter() - started) / calls
+
+    rounds = {"bare": [], "defaults": [], "injection": []}
+    for _ in range(ROUNDS):
+        rounds["bare"].append(renders(None))
+        rounds["defaults"].append(renders(defaults))
+        rounds["injection"].append(renders(alone))
+    bare, with_defaults, with_injection = (statistics.median(v) for v in rounds.values())
+    return {
+        "cold_load_seconds": [round(x, 3) for x in loads],
+        "ms_per_kb": per_size,
+        "typical_render": {
+            "variables_bytes": sum(len(v.encode()) for v in leaves.values()),
+            "render_ms": round(bare * 1000, 4),
+            "render_with_default_input_guardrails_ms": round(with_defaults * 1000, 4),
+            "render_with_injection_guard_ms": round(with_injection * 1000, 4),
+            "throughput_ratio_default_guardrails_vs_none": round(bare / with_defaults, 3),
+            "throughput_ratio_injection_guard_vs_none": round(bare / with_injection, 3),
+        },
+    }
+
+
 def main() -> None:
     rng = random.Random(7)
     lines = [LabelledLine.model_validate_json(raw) for raw in EVAL_SET.read_text().splitlines()]
@@ -210,6 +291,7 @@ def main() -> None:
             "one_mb_seconds": round(mb_time / len(megabyte), 3),
         }
     report["guardrails_ms_per_kb"] = per_guardrail
+    report["injection_model"] = bench_injection_model(rng)
     print(json.dumps(report, indent=2))
     if presidio is not None:
         print(

@@ -10,6 +10,9 @@ Prints ratios against baselines measured in the same run, never absolute pass/fa
    fails if they are missing, and measures the same requests on a third server at
    LOG_LEVEL=WARNING (no line) to price the line.
 2. Firestore reads during the cache-hit rounds (from /healthz). Target 0.
+   Beside them, POST /templates/{name}/render with a typical student request (~1.5 KB of
+   variables) and the default guardrails on (PII, toxic, injection with its model), in the
+   same alternating rounds: render requests/s vs GET requests/s. Target >= 0.70.
 3. Uncached resolve against the emulator, p50/p99, vs a bare Firestore document get.
 4. Import time of the resolve entry point vs importing functions-framework alone. Target < 0.5 s.
 """
@@ -52,10 +55,28 @@ def _serve(source: str, target: str, env: dict[str, str], logs: Path = LOGS) -> 
     return function
 
 
-def _rate(session: requests.Session, url: str, counted: list[int] | None = None) -> float:
+# A typical render's variables: a student's request of about 1.5 KB.
+RENDER_BODY = {
+    "variables": {
+        "grade_level": "8",
+        "student_query": (
+            "Hi! For my science project I need a short video that explains how plants turn "
+            "sunlight into food, what chlorophyll does, and why leaves change colour in autumn. "
+        )
+        * 9,
+    }
+}
+
+
+def _rate(
+    session: requests.Session,
+    url: str,
+    counted: list[int] | None = None,
+    body: dict | None = None,
+) -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < ROUND_SECONDS:
-        response = session.get(url)
+        response = session.get(url) if body is None else session.post(url, json=body)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
         count += 1
@@ -117,11 +138,16 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
             assert session.get(quiet_url).status_code == 200
             lines_before = _cache_hit_lines(resolve, 1)
             reads_before = session.get(f"{resolve.url}/healthz").json()["cache"]["firestore_reads"]
-            bare_rates, resolve_rates, quiet_rates, served = [], [], [], []
+            rendered = session.post(f"{template_url}/render", json=RENDER_BODY)
+            assert rendered.status_code == 200, rendered.text
+            ran = rendered.json()["guardrails"]["ran"]
+            assert "prompt_injection_guard" in ran, ran
+            bare_rates, resolve_rates, quiet_rates, render_rates, served = [], [], [], [], []
             for _ in range(ROUNDS):
                 bare_rates.append(_rate(session, f"{bare.url}/"))
                 resolve_rates.append(_rate(session, template_url, served))
                 quiet_rates.append(_rate(session, quiet_url))
+                render_rates.append(_rate(session, f"{template_url}/render", body=RENDER_BODY))
             health = session.get(f"{resolve.url}/healthz").json()["cache"]
         lines = _cache_hit_lines(resolve, lines_before + sum(served)) - lines_before
         if lines < sum(served):
@@ -146,6 +172,11 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
             "logged_vs_quiet_ratio": statistics.median(
                 r / q for r, q in zip(resolve_rates, quiet_rates, strict=True)
             ),
+            "render_rps": statistics.median(render_rates),
+            "render_vs_get_ratio": statistics.median(
+                r / g for r, g in zip(render_rates, resolve_rates, strict=True)
+            ),
+            "render_variables_bytes": len(json.dumps(RENDER_BODY["variables"]).encode()),
         }
     finally:
         for function in (resolve, bare, quiet):
@@ -263,6 +294,10 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     http = results["http_cache_vs_bare"]
     print(f"\ncache-hit throughput ratio vs bare endpoint: {http['ratio']:.3f} (target >= 0.85)")
+    print(
+        f"render (default guardrails on) vs GET throughput: {http['render_vs_get_ratio']:.3f} "
+        "(target >= 0.70)"
+    )
     print(
         f"with one INFO line per hit vs the same server at LOG_LEVEL=WARNING: "
         f"{http['logged_vs_quiet_ratio']:.3f} ({http['cache_hit_log_lines_written']} lines "

@@ -39,6 +39,8 @@ def test_bench_resolve_runs_and_cache_hits_read_nothing():
     assert http["cache_hit_log_lines_written"] == http["cache_hit_requests"]
     assert report["uncached_vs_firestore_get"]["label_resolve_p50_ms"] > 0
     assert "target >= 0.85" in result.stdout
+    assert http["render_vs_get_ratio"] > 0
+    assert "target >= 0.70" in result.stdout
 
 
 def test_bench_guardrails_runs_and_reports_every_guardrail():
@@ -53,6 +55,10 @@ def test_bench_guardrails_runs_and_reports_every_guardrail():
     assert ours["tp"] > 300
     assert ours["precision"] >= 0.99
     assert report["pii_short"]["ours_ms_per_text"] > 0
+    injection = report["injection_model"]
+    assert len(injection["cold_load_seconds"]) == 3
+    assert set(injection["ms_per_kb"]) == {"1_kb", "64_kb", "1024_kb"}
+    assert injection["typical_render"]["throughput_ratio_default_guardrails_vs_none"] > 0
 
 
 def test_bench_audit_runs_the_pipeline_and_the_rollup():

@@ -56,7 +56,7 @@ def test_block_raises_with_guardrail_and_types_but_never_the_text():
         "guardrail": "prompt_injection_guard",
         "surface": "input_variables",
         "where": "variables.q",
-        "types": ["INSTRUCTION_OVERRIDE"],
+        "types": ["INJECTION_MODEL", "INSTRUCTION_OVERRIDE"],
     }
     assert "Ignore" not in json.dumps(raised.value.extra) + raised.value.detail
 

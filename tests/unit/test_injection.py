@@ -1,17 +1,19 @@
 """Prompt injection: the case file (attacks in eight languages and their disguises, and
-benign look-alikes), spans in original coordinates, canaries, and adversarial inputs."""
+benign look-alikes, scored as served: rules and model), spans in original coordinates,
+canaries, and adversarial inputs."""
 
 from __future__ import annotations
 
 import pytest
 
+from shared.guardrails import injection_model
 from shared.guardrails.injection import scan, score
 
 THRESHOLD = 0.8  # the seeded prompt_injection_guard's threshold
 
 
 def test_injection_case(injection_case):
-    findings = scan(injection_case["text"])
+    findings = scan(injection_case["text"], model=injection_model.load())
     fired = score(findings) >= THRESHOLD
     assert fired == injection_case["fires"], [(f.type, f.score) for f in findings]
     if injection_case["fires"]:
@@ -54,5 +56,7 @@ def test_canary_token_in_a_response_is_a_leak():
     ],
 )
 def test_adversarial_inputs_scan_without_backtracking_blowups(hostile):
-    findings = scan(hostile)  # pytest-timeout guards; the answer must be well-formed
+    findings = scan(
+        hostile, model=injection_model.load()
+    )  # pytest-timeout guards; the answer must be well-formed
     assert all(0 <= f.start < f.end <= len(hostile) for f in findings)
