@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from flask import Response
 
@@ -15,12 +16,42 @@ from shared.experiments.model import ExperimentOut
 from shared.guardrails.admin import GuardrailAdminService, GuardrailOut
 from shared.http.api import Call, QueryParam, Route, json_answer
 from shared.http.parsing import positive_int
-from shared.storage.audit import AuditLogStore
 from shared.storage.documents import etag_for
-from shared.storage.observations import ObservationStore
 from shared.storage.template_admin import TemplateAdminStore
 from shared.templates.admin import TemplateAdminService
 from shared.templates.admin_models import TemplateOut
+
+
+class ObservationReader(Protocol):
+    """What the admin API reads of the audit pipeline's output (ObservationStore in
+    production; tests may pass an in-memory fake)."""
+
+    def executions(
+        self,
+        *,
+        template: str | None,
+        version: int | None,
+        start: datetime,
+        end: datetime,
+        after_id: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]: ...
+
+    def execution(self, execution_id: str) -> dict[str, Any] | None: ...
+
+    def rollups(
+        self, *, template: str | None, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]: ...
+
+    def experiment_summary(self, experiment_id: str) -> dict[str, Any] | None: ...
+
+
+class AuditLogReader(Protocol):
+    """The admin change log, newest first (AuditLogStore in production)."""
+
+    def entries(
+        self, *, actor: str | None, target: str | None, after_id: str | None, limit: int
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -31,8 +62,8 @@ class AdminServices:
     template_store: TemplateAdminStore
     guardrails: GuardrailAdminService
     experiments: ExperimentAdminService
-    observations: ObservationStore
-    audit_log: AuditLogStore
+    observations: ObservationReader
+    audit_log: AuditLogReader
     document: Callable[[], dict[str, Any]]  # the OpenAPI document this API serves
 
 

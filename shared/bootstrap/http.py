@@ -8,9 +8,8 @@ from typing import Generic, TypeVar
 
 from flask import Request, Response
 
-from shared.auth.authenticator import Authenticator
 from shared.config import Settings
-from shared.http.api import Api
+from shared.http.api import Api, Gatekeeper
 from shared.resilience import request_budget
 
 C = TypeVar("C")
@@ -19,7 +18,7 @@ C = TypeVar("C")
 @dataclass(frozen=True)
 class HttpApp(Generic[C]):
     settings: Settings
-    authenticator: Authenticator
+    authenticator: Gatekeeper
     api: Api[C]
     # One budget shared by every Firestore call of a request; None when the services
     # budget their own calls (resolution does, per lookup).

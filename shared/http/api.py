@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Request, Response
 from pydantic import BaseModel
@@ -22,7 +22,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Map, Rule
 
 from shared.audit.model import Actor
-from shared.auth.authenticator import API_KEY_HEADER, Authenticator
+from shared.auth.authenticator import API_KEY_HEADER
 from shared.auth.principals import Principal, Role
 from shared.errors import BadRequest, FieldError, PreconditionFailed, ValidationFailed
 from shared.experiments.model import EXPERIMENT_ID_PATTERN
@@ -95,6 +95,12 @@ class Call:
 Handler = Callable[[Call, C], Response]
 
 
+class Gatekeeper(Protocol):
+    """Who is calling and whether their role suffices (shared.auth.Authenticator)."""
+
+    def require(self, headers: Mapping[str, str], minimum: Role) -> Principal: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class Route(Generic[C]):
     method: str
@@ -152,20 +158,21 @@ class Api(Generic[C]):
         ]
         self._map = Map(rules, strict_slashes=strict_slashes).bind("")
 
-    def dispatch(self, request: Request, authenticator: Authenticator) -> Response:
+    def dispatch(self, request: Request, authenticator: Gatekeeper) -> Response:
         endpoint, args = self._map.match(path_info=request.path, method=request.method)
         route = self._by_endpoint[endpoint]
         principal = None
         if route.role is not None:
             principal = authenticator.require(request.headers, route.role)
-        _check_path(args, self._path_patterns)
+        if self._path_patterns:
+            _check_path(args, self._path_patterns)
         query = {} if route.ignores_query else query_params(request, allowed=route.query_names)
         call = Call(request, principal, args, query)
         if route.body is not None:
             call.body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
         elif route.raw_json:
             call.json = read_json_body(request, max_bytes=self.max_body)
-        elif request.content_length and not route.ignores_body:
+        elif not route.ignores_body and request.content_length:
             raise BadRequest("this operation takes no request body")
         return route.handler(call, self.context)
 
