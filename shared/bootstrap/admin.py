@@ -9,7 +9,7 @@ from shared.auth.authenticator import Authenticator
 from shared.bootstrap.http import HttpApp
 from shared.config import Settings
 from shared.experiments.admin import ExperimentAdminService
-from shared.guardrails.admin import GuardrailAdminService
+from shared.guardrails.admin import GuardrailAdminService, guardrail_documents
 from shared.http.api import Api
 from shared.storage.audit import AuditLogStore
 from shared.storage.observations import ObservationStore
@@ -23,7 +23,7 @@ def admin_services(settings: Settings) -> AdminServices:
     return AdminServices(
         templates=TemplateAdminService(template_store, delete_blocker=experiments.running_blocker),
         template_store=template_store,
-        guardrails=GuardrailAdminService(settings),
+        guardrails=GuardrailAdminService(guardrail_documents(settings)),
         experiments=experiments,
         observations=ObservationStore(settings),
         audit_log=AuditLogStore(settings),

@@ -7,6 +7,7 @@ from shared import resolve_api
 from shared.auth.authenticator import Authenticator
 from shared.bootstrap.http import HttpApp
 from shared.config import Settings
+from shared.executions.publisher import ExecutionPublisher
 from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
@@ -16,7 +17,7 @@ from shared.templates.service import ResolutionService
 def resolve_services(settings: Settings) -> ResolveServices:
     return ResolveServices(
         service=ResolutionService.from_settings(settings),
-        reporting=ExecutionReporting(settings),
+        reporting=ExecutionReporting(settings, publisher=ExecutionPublisher(settings)),
         http_max_age_seconds=settings.http_max_age_seconds,
     )
 

@@ -64,11 +64,16 @@ def _validated(name: str, fields: dict[str, Any]) -> Guardrail:
         ) from exc
 
 
+def guardrail_documents(settings: Settings) -> AuditedDocuments:
+    """The `guardrails` collection, every write audited (what the service is given)."""
+    return AuditedDocuments(
+        settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
+    )
+
+
 class GuardrailAdminService:
-    def __init__(self, settings: Settings) -> None:
-        self._docs = AuditedDocuments(
-            settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
-        )
+    def __init__(self, documents: AuditedDocuments) -> None:
+        self._docs = documents
 
     def list(self, *, cursor: str | None, limit: int) -> GuardrailPage:
         items, next_cursor = paginate(
