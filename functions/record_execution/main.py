@@ -16,13 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from shared.bootstrap.events import execution_recorder
 from shared.config import get_settings
-from shared.executions.recorder import ExecutionRecorder, handle_message
+from shared.executions.recorder import handle_message
 from shared.observability import configure_logging, request_context
 
 settings = get_settings()
 configure_logging(settings.log_level)
-recorder = ExecutionRecorder(settings)
+recorder = execution_recorder(settings)
 
 
 @functions_framework.cloud_event

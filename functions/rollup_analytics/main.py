@@ -15,13 +15,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared.analytics.rollup import RollupJob, handle_tick
+from shared.analytics.rollup import handle_tick
+from shared.bootstrap.events import rollup_job
 from shared.config import get_settings
 from shared.observability import configure_logging, request_context
 
 settings = get_settings()
 configure_logging(settings.log_level)
-job = RollupJob.from_settings(settings)
+job = rollup_job(settings)
 
 
 @functions_framework.cloud_event

@@ -19,7 +19,7 @@ from shared.audit.model import Actor
 from shared.config import Settings
 from shared.errors import GuardrailNotFound, ValidationFailed
 from shared.guardrails.model import Guardrail, GuardrailFields
-from shared.http.pagination import decode_cursor, encode_cursor
+from shared.http.pagination import paginate
 from shared.storage.documents import AuditedDocuments
 from shared.templates.model import check_template_name
 from shared.validation import field_errors
@@ -64,18 +64,26 @@ def _validated(name: str, fields: dict[str, Any]) -> Guardrail:
         ) from exc
 
 
+def guardrail_documents(settings: Settings) -> AuditedDocuments:
+    """The `guardrails` collection, every write audited (what the service is given)."""
+    return AuditedDocuments(
+        settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
+    )
+
+
 class GuardrailAdminService:
-    def __init__(self, settings: Settings) -> None:
-        self._docs = AuditedDocuments(
-            settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
-        )
+    def __init__(self, documents: AuditedDocuments) -> None:
+        self._docs = documents
 
     def list(self, *, cursor: str | None, limit: int) -> GuardrailPage:
-        rows = self._docs.list(after=decode_cursor(cursor), limit=limit + 1)
-        items = [_out(r) for r in rows[:limit]]
-        return GuardrailPage(
-            items=items, next_cursor=encode_cursor(items[-1].name) if len(rows) > limit else None
+        items, next_cursor = paginate(
+            lambda after, n: self._docs.list(after=after, limit=n),
+            cursor=cursor,
+            limit=limit,
+            shape=_out,
+            key=lambda g: g.name,
         )
+        return GuardrailPage(items=items, next_cursor=next_cursor)
 
     def get(self, name: str) -> GuardrailOut:
         document = self._docs.get(check_template_name(name))

@@ -1,14 +1,20 @@
-"""A declarative route table for JSON APIs: routing, role checks, body validation, and the
-OpenAPI 3.1 document, all generated from the same pydantic models that validate requests.
+"""A declarative route table for every HTTP function: routing, role checks, body validation,
+and the OpenAPI 3.1 document, all generated from the same pydantic models that validate
+requests.
+
+Routes are declared next to their handlers (see `shared/admin_api/`); a handler receives the
+parsed `Call` and the function's context (its services), so a route table is importable
+without settings or clients and tests can hand an `Api` in-memory fakes.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Request, Response
 from pydantic import BaseModel
@@ -16,7 +22,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Map, Rule
 
 from shared.audit.model import Actor
-from shared.auth.authenticator import API_KEY_HEADER, Authenticator
+from shared.auth.authenticator import API_KEY_HEADER
 from shared.auth.principals import Principal, Role
 from shared.errors import BadRequest, FieldError, PreconditionFailed, ValidationFailed
 from shared.experiments.model import EXPERIMENT_ID_PATTERN
@@ -41,19 +47,32 @@ class QueryParam:
     schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
 
 
+M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C")
+
+
 @dataclass
 class Call:
     """Everything a handler needs about the request, already parsed and authorized."""
 
     request: Request
-    principal: Principal
+    principal: Principal | None  # None only on an open route (role=None)
     args: dict[str, Any]
     query: dict[str, str]
-    body: BaseModel | None
+    body: BaseModel | None = None
+    json: Any = None  # the raw JSON body of a route declared with raw_json=True
 
     @property
     def actor(self) -> Actor:
+        if self.principal is None:
+            raise RuntimeError("an open route has no actor")
         return Actor(self.principal.id, current_request_id())
+
+    def body_as(self, model: type[M]) -> M:
+        """The validated body, typed as the model its route declared."""
+        if not isinstance(self.body, model):
+            raise TypeError(f"route declares no {model.__name__} body")
+        return self.body
 
     def if_match(self) -> int | None:
         """The revision named by `If-Match: "r<n>"`; absent or `*` means unconditional."""
@@ -73,145 +92,188 @@ class Call:
         )
 
 
-Handler = Callable[[Call], Response]
+Handler = Callable[[Call, C], Response]
 
 
-@dataclass(frozen=True)
-class Route:
+class Gatekeeper(Protocol):
+    """Who is calling and whether their role suffices (shared.auth.Authenticator)."""
+
+    def require(self, headers: Mapping[str, str], minimum: Role) -> Principal: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Route(Generic[C]):
     method: str
-    path: str  # werkzeug syntax: /v1/templates/<name>
-    role: Role
-    handler: Handler
+    path: str  # OpenAPI syntax, as documented: /v1/templates/{name}
+    role: Role | None  # the minimum role; None: open (health checks carry no credentials)
+    handler: Handler[C]
     summary: str
     body: type[BaseModel] | None = None
+    raw_json: bool = False  # the handler validates the JSON body itself (call.json)
     response: type[BaseModel] | None = None
     status: int = 200
     query: tuple[QueryParam, ...] = ()
+    # Most operations refuse what they do not read: an unknown query key or a stray body is
+    # a 400. Health checks and resolve's GET predate that rule; their callers may send extras.
+    ignores_query: bool = False
+    ignores_body: bool = False
 
     @property
-    def openapi_path(self) -> str:
-        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
+    def rule(self) -> str:
+        """The path in werkzeug's routing syntax."""
+        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+
+    @functools.cached_property  # read on every request of the hot path
+    def query_names(self) -> frozenset[str]:
+        return frozenset(q.name for q in self.query)
 
     @property
     def path_params(self) -> list[str]:
-        return re.findall(r"<(?:\w+:)?(\w+)>", self.path)
+        return re.findall(r"\{(\w+)\}", self.path)
 
 
-class Api:
-    def __init__(self, routes: list[Route], *, title: str, version: str, max_body: int) -> None:
-        self.routes = routes
+class Api(Generic[C]):
+    """One function's routes bound to its context (the services its handlers call)."""
+
+    def __init__(
+        self,
+        routes: Sequence[Route[C]],
+        *,
+        context: C,
+        max_body: int,
+        title: str = "",
+        version: str = "",
+        strict_slashes: bool = False,
+        path_patterns: Mapping[str, str] = PATH_PARAMETER_PATTERNS,
+    ) -> None:
+        self.routes = list(routes)
+        self.context = context
         self.max_body = max_body
         self.title = title
         self.version = version
-        self._by_endpoint = {f"{r.method} {r.path}": r for r in routes}
-        rules = [Rule(r.path, endpoint=f"{r.method} {r.path}", methods=[r.method]) for r in routes]
-        self._map = Map(rules, strict_slashes=False).bind("")
+        self._path_patterns = path_patterns
+        self._by_endpoint = {f"{r.method} {r.path}": r for r in self.routes}
+        rules = [
+            Rule(r.rule, endpoint=f"{r.method} {r.path}", methods=[r.method]) for r in self.routes
+        ]
+        self._map = Map(rules, strict_slashes=strict_slashes).bind("")
 
-    def dispatch(self, request: Request, authenticator: Authenticator) -> Response:
+    def dispatch(self, request: Request, authenticator: Gatekeeper) -> Response:
         endpoint, args = self._map.match(path_info=request.path, method=request.method)
         route = self._by_endpoint[endpoint]
-        principal = authenticator.require(request.headers, route.role)
-        _check_path(args)
-        query = query_params(request, allowed=[q.name for q in route.query])
-        body = None
+        principal = None
+        if route.role is not None:
+            principal = authenticator.require(request.headers, route.role)
+        if self._path_patterns:
+            _check_path(args, self._path_patterns)
+        query = {} if route.ignores_query else query_params(request, allowed=route.query_names)
+        call = Call(request, principal, args, query)
         if route.body is not None:
-            body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
-        elif request.content_length:
+            call.body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
+        elif route.raw_json:
+            call.json = read_json_body(request, max_bytes=self.max_body)
+        elif not route.ignores_body and request.content_length:
             raise BadRequest("this operation takes no request body")
-        return route.handler(Call(request, principal, args, query, body))
+        return route.handler(call, self.context)
 
     def openapi(self) -> dict[str, Any]:
-        models: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
-        for route in self.routes:
-            if route.body is not None:
-                models.append((route.body, "validation"))
-            if route.response is not None:
-                models.append((route.response, "serialization"))
-        keys, definitions = models_json_schema(
-            list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
-        )
-        paths: dict[str, dict[str, Any]] = {}
-        for route in self.routes:
-            operation = self._operation(route, keys)
-            paths.setdefault(route.openapi_path, {})[route.method.lower()] = operation
-        return {
-            "openapi": "3.1.0",
-            "info": {"title": self.title, "version": self.version},
-            "paths": paths,
-            "components": {
-                "schemas": definitions.get("$defs", {}),
-                "securitySchemes": {
-                    "apiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
-                    "googleIdToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                },
-            },
-            "security": [{"apiKey": []}, {"googleIdToken": []}],
-        }
+        return openapi_document(self.routes, title=self.title, version=self.version)
 
-    def _operation(self, route: Route, keys: Mapping[Any, dict[str, Any]]) -> dict[str, Any]:
-        problem = {"application/problem+json": {"schema": keys[(Problem, "serialization")]}}
-        responses: dict[str, Any] = {
-            str(status): {"description": text, "content": problem}
-            for status, text in _ERRORS.items()
-        }
-        if route.status == 204:
-            responses["204"] = {"description": "done"}
-        else:
-            schema = keys[(route.response, "serialization")] if route.response else {}
-            responses[str(route.status)] = {
-                "description": route.summary,
-                "content": {"application/json": {"schema": schema}},
-            }
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": _path_schema(name),
-            }
-            for name in route.path_params
-        ]
-        parameters += [
-            {
-                "name": q.name,
-                "in": "query",
-                "required": False,
-                "description": q.description,
-                "schema": q.schema,
-            }
-            for q in route.query
-        ]
-        if route.method in {"PUT", "POST", "DELETE"} and route.role != "viewer":
-            parameters.append(
-                {
-                    "name": "If-Match",
-                    "in": "header",
-                    "required": False,
-                    "description": 'optimistic concurrency: the ETag read earlier, e.g. "r3"',
-                    "schema": {"type": "string"},
-                }
-            )
-        operation: dict[str, Any] = {
-            "operationId": route.handler.__name__,
-            "summary": route.summary,
-            "x-required-role": route.role,
-            "parameters": parameters,
-            "responses": responses,
-        }
+
+def openapi_document(routes: Sequence[Route[Any]], *, title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of a route table; needs no context, so generators and tests
+    read it from the table alone."""
+    models: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
+    for route in routes:
         if route.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": keys[(route.body, "validation")]}},
+            models.append((route.body, "validation"))
+        if route.response is not None:
+            models.append((route.response, "serialization"))
+    keys, definitions = models_json_schema(
+        list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, keys)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+                "googleIdToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+        "security": [{"apiKey": []}, {"googleIdToken": []}],
+    }
+
+
+def _operation(route: Route[Any], keys: Mapping[Any, dict[str, Any]]) -> dict[str, Any]:
+    problem = {"application/problem+json": {"schema": keys[(Problem, "serialization")]}}
+    responses: dict[str, Any] = {
+        str(status): {"description": text, "content": problem} for status, text in _ERRORS.items()
+    }
+    if route.status == 204:
+        responses["204"] = {"description": "done"}
+    else:
+        schema = keys[(route.response, "serialization")] if route.response else {}
+        responses[str(route.status)] = {
+            "description": route.summary,
+            "content": {"application/json": {"schema": schema}},
+        }
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _path_schema(name),
+        }
+        for name in route.path_params
+    ]
+    parameters += [
+        {
+            "name": q.name,
+            "in": "query",
+            "required": False,
+            "description": q.description,
+            "schema": q.schema,
+        }
+        for q in route.query
+    ]
+    if route.method in {"PUT", "POST", "DELETE"} and route.role != "viewer":
+        parameters.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": 'optimistic concurrency: the ETag read earlier, e.g. "r3"',
+                "schema": {"type": "string"},
             }
-        return operation
+        )
+    operation: dict[str, Any] = {
+        "operationId": route.handler.__name__,
+        "summary": route.summary,
+        "x-required-role": route.role,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": keys[(route.body, "validation")]}},
+        }
+    return operation
 
 
-def _check_path(args: dict[str, Any]) -> None:
-    """Path parameters first, so a malformed one is a 422 whatever else is wrong."""
+def _check_path(args: dict[str, Any], patterns: Mapping[str, str]) -> None:
+    """Path parameters first, so a malformed one is a 422 whatever else is wrong. A name
+    without a pattern is left to the handler's own check (resolve validates names itself)."""
     errors = [
-        FieldError(f"path.{name}", f"must match {PATH_PARAMETER_PATTERNS[name]}")
+        FieldError(f"path.{name}", f"must match {patterns[name]}")
         for name, value in args.items()
-        if not re.fullmatch(PATH_PARAMETER_PATTERNS[name], str(value))
+        if name in patterns and not re.fullmatch(patterns[name], str(value))
     ]
     if errors:
         raise ValidationFailed("invalid path: " + ", ".join(e.field for e in errors), errors=errors)

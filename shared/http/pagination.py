@@ -6,14 +6,17 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import overload
+from typing import Any, TypeVar, overload
 
 from shared import strict_json
 from shared.errors import BadRequest, FieldError
 from shared.http.parsing import positive_int
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 # What a cursor may point after: a document id (names, execution and audit ids) or a
@@ -94,3 +97,21 @@ def _instant(raw: str, name: str) -> datetime:
             f"invalid {name}", errors=[FieldError(f"query.{name}", "give a zone, e.g. Z or +00:00")]
         )
     return value
+
+
+def paginate(
+    fetch: Callable[[Any, int], Sequence[R]],
+    *,
+    cursor: str | None,
+    limit: int,
+    shape: Callable[[R], T],
+    key: Callable[[T], str | int],
+    kind: type[str] | type[int] = str,
+) -> tuple[list[T], str | None]:
+    """One page of a listing and the cursor of the next: `fetch(after, n)` reads up to `n`
+    rows after the decoded cursor; one row more than the page tells whether another follows
+    without a second query."""
+    after = decode_cursor(cursor, kind=int) if kind is int else decode_cursor(cursor)
+    rows = fetch(after, limit + 1)
+    items = [shape(row) for row in rows[:limit]]
+    return items, encode_cursor(key(items[-1])) if len(rows) > limit else None

@@ -83,7 +83,9 @@ def test_a_writer_whose_turn_never_comes_gets_409_in_time_and_writes_nothing(loa
     client.post("/v1/templates", json={"name": "held", "template": "v1"})
     client.put("/v1/templates/held", json={"template": "v2"})
     before = client.get("/v1/templates/held").get_json()
-    queue = module.template_store._queue_for(module.template_store._head_ref("held").path)
+    queue = module.app.services.template_store._queue_for(
+        module.app.services.template_store._head_ref("held").path
+    )
     assert queue.acquire(timeout=5)  # another writer of this instance holds the turn
     try:
         started = time.monotonic()

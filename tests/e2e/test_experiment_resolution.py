@@ -46,10 +46,12 @@ def test_users_get_their_growthbook_variant_and_the_answer_names_it(load_functio
         again = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
         assert again["experiment"]["variant"] == experiment["variant"]
     assert seen == {"control", "short"}
-    reads = module.service.experiments.store_reads
+    reads = module.app.services.service.experiments.store_reads
     for index in range(20):
         client.get("/templates/exp_target", query_string={"user_key": f"more-{index}"})
-    assert module.service.experiments.store_reads == reads  # cached: no read per request
+    assert (
+        module.app.services.service.experiments.store_reads == reads
+    )  # cached: no read per request
 
 
 def test_render_assigns_too_and_no_user_key_serves_the_label_without_a_lookup(
@@ -58,7 +60,9 @@ def test_render_assigns_too_and_no_user_key_serves_the_label_without_a_lookup(
     client, module = load_function()
     body = client.get("/templates/exp_target").get_json()
     assert (body["experiment"], body["label"], body["version"]) == (None, "production", 1)
-    assert module.service.experiments.store_reads == 0  # nothing to assign: never looked up
+    assert (
+        module.app.services.service.experiments.store_reads == 0
+    )  # nothing to assign: never looked up
     rendered = client.post(
         "/templates/exp_target/render",
         json={"variables": {"topic": "tides", "grade_level": "4"}, "user_key": "user-7"},
@@ -72,15 +76,16 @@ def test_last_known_experiments_keep_running_when_firestore_fails(load_function,
     client, module = load_function()
     key = "user-3"
     before = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
-    store = module.service.experiments._store
+    experiments = module.app.services.service.experiments
+    store = experiments._store
     mocker.patch.object(store, "running", side_effect=StoreUnavailable("injected"))
-    module.service.experiments._snapshot.forget()  # as on a cold start
+    experiments._snapshot.forget()  # as on a cold start
     cold = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
     assert cold["experiment"] is None  # nothing known yet: no experiment, the label as usual
 
     mocker.stopall()
     client.get("/templates/exp_target", query_string={"user_key": key})  # learns them again
     mocker.patch.object(store, "running", side_effect=StoreUnavailable("injected"))
-    module.service.experiments._snapshot.expire()  # the next request tries Firestore, fails
+    experiments._snapshot.expire()  # the next request tries Firestore, fails
     after = client.get("/templates/exp_target", query_string={"user_key": key}).get_json()
     assert after["experiment"]["variant"] == before["experiment"]["variant"]

@@ -223,8 +223,8 @@ def test_healthz_never_touches_firestore(load_function):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["status"] == "ok"
-    assert module.service.resolver.cache.stats.misses == 0
-    assert module.service.resolver.breaker.state == "closed"
+    assert module.app.services.service.resolver.cache.stats.misses == 0
+    assert module.app.services.service.resolver.breaker.state == "closed"
 
 
 def test_logs_name_the_phase_carry_the_trace_and_never_the_variables(load_function, json_logs):
@@ -249,7 +249,9 @@ def test_logs_name_the_phase_carry_the_trace_and_never_the_variables(load_functi
 
 def test_unexpected_errors_are_a_500_problem_without_internals(load_function, mocker, json_logs):
     client, module = load_function()
-    mocker.patch.object(module.service, "get", side_effect=RuntimeError("secret internals"))
+    mocker.patch.object(
+        module.app.services.service, "get", side_effect=RuntimeError("secret internals")
+    )
     response = client.get(f"/templates/{NLU}")
     body = assert_problem(response, 500, "internal")
     assert "secret internals" not in response.get_data(as_text=True)

@@ -1,0 +1,47 @@
+"""The admin function's graph: template, guardrail and experiment services over their
+stores, the observation and audit-log readers, and the `/v1/` route table."""
+
+from __future__ import annotations
+
+from shared import admin_api
+from shared.admin_api import AdminServices
+from shared.auth.authenticator import Authenticator
+from shared.bootstrap.http import HttpApp
+from shared.config import Settings
+from shared.experiments.admin import ExperimentAdminService
+from shared.guardrails.admin import GuardrailAdminService, guardrail_documents
+from shared.http.api import Api
+from shared.storage.audit import AuditLogStore
+from shared.storage.observations import ObservationStore
+from shared.storage.template_admin import TemplateAdminStore
+from shared.templates.admin import TemplateAdminService
+
+
+def admin_services(settings: Settings) -> AdminServices:
+    template_store = TemplateAdminStore(settings)
+    experiments = ExperimentAdminService(settings, template_store)
+    return AdminServices(
+        templates=TemplateAdminService(template_store, delete_blocker=experiments.running_blocker),
+        template_store=template_store,
+        guardrails=GuardrailAdminService(guardrail_documents(settings)),
+        experiments=experiments,
+        observations=ObservationStore(settings),
+        audit_log=AuditLogStore(settings),
+        document=admin_api.document,
+    )
+
+
+def admin_app(settings: Settings, services: AdminServices | None = None) -> HttpApp[AdminServices]:
+    api = Api(
+        admin_api.ROUTES,
+        context=services or admin_services(settings),
+        title=admin_api.TITLE,
+        version=admin_api.VERSION,
+        max_body=settings.max_request_bytes,
+    )
+    return HttpApp(
+        settings=settings,
+        authenticator=Authenticator.from_settings(settings),
+        api=api,
+        deadline_seconds=settings.admin_deadline_seconds,
+    )

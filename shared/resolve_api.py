@@ -1,0 +1,213 @@
+"""The resolve function's routes, declared like the admin API's (`shared.http.api`):
+
+    GET  /templates/{name}?label=|version=&user_key=
+    POST /templates/{name}/render   {"variables": {...}, "label"?, "version"?, "user_key"?}
+    POST /executions                one execution report, published to Pub/Sub (202)
+    GET  /healthz                   (never touches Firestore; needs no credentials)
+
+Every other path needs a caller identity with role `service` or higher (API key or Google
+ID token, see shared/auth). The cache-hit GET is the hot path: nothing here may read more
+than the resolver's cache on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import BadRequest, FieldError
+from shared.executions.reporting import ExecutionReporting
+from shared.http.api import Call, QueryParam, Route
+from shared.http.parsing import positive_int
+from shared.http.responses import (
+    is_not_modified,
+    json_response,
+    json_response_with_members,
+    not_modified_response,
+    weak_etag,
+)
+from shared.templates.resolver import Resolution
+from shared.templates.service import Rendered, ResolutionService
+
+USER_KEY_MAX = 256
+
+
+@dataclass(frozen=True)
+class ResolveServices:
+    """The resolve function's object graph, built once per instance by `shared.bootstrap`."""
+
+    service: ResolutionService
+    reporting: ExecutionReporting
+    http_max_age_seconds: int
+
+
+class RenderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as sent: "1" is no int
+
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=200)
+    label: str | None = None
+    version: int | None = Field(None, ge=1)
+    user_key: str | None = Field(None, min_length=1, max_length=USER_KEY_MAX)
+
+
+def healthz(call: Call, app: ResolveServices) -> Response:
+    resolver = app.service.resolver
+    stats = resolver.cache.stats
+    return json_response(
+        {
+            "status": "ok",
+            "cache": {
+                "entries": len(resolver.cache),
+                "fresh_hits": stats.fresh_hits,
+                "stale_hits": stats.stale_hits,
+                "misses": stats.misses,
+                "firestore_reads": resolver.store_reads,
+            },
+            "firestore_breaker": resolver.breaker.state,
+            "executions_published": app.reporting.publisher.stats.published,
+            "executions_publish_failures": app.reporting.publisher.stats.failed,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def get_template(call: Call, app: ResolveServices) -> Response:
+    name = call.args["name"]
+    label, version = _selector(call.query.get("label"), call.query.get("version"), where="query")
+    user_key = _check_user_key(call.query.get("user_key"))
+    resolution = app.service.get(name, label=label, version=version, user_key=user_key)
+    template = resolution.template
+    etag = weak_etag(name, resolution.version, template.content_hash, resolution.label)
+    headers = {"ETag": etag, "Cache-Control": _cache_control(resolution, app)}
+    if is_not_modified(call.request, etag):
+        return not_modified_response(etag, headers)
+    return json_response_with_members(
+        _answer_fields(resolution), template.public_json_members, headers=headers
+    )
+
+
+def render(call: Call, app: ResolveServices) -> Response:
+    body = call.body_as(RenderRequest)
+    label, version = _selector(body.label, body.version, where="body")
+    rendered = app.service.render(
+        call.args["name"], body.variables, label=label, version=version, user_key=body.user_key
+    )
+    return json_response_with_members(
+        _render_fields(rendered),
+        rendered.resolution.template.public_json_members,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def report_execution(call: Call, app: ResolveServices) -> Response:
+    event, message_id = app.reporting.report(call.json)
+    return json_response(
+        {"execution_id": event.execution_id, "message_id": message_id, "status": "accepted"},
+        status=202,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _selector(label: str | None, version: Any, *, where: str) -> tuple[str | None, int | None]:
+    if label is not None and version is not None:
+        raise BadRequest(
+            "give either a label or a version, not both",
+            errors=[FieldError(f"{where}.version", "conflicts with label")],
+        )
+    if version is None or isinstance(version, int):
+        return label, version
+    number = positive_int(version)
+    if number is None:
+        raise BadRequest(
+            "version must be a positive integer",
+            errors=[FieldError(f"{where}.version", "must be a positive integer")],
+        )
+    return label, number
+
+
+def _check_user_key(user_key: str | None) -> str | None:
+    if user_key is not None and not 0 < len(user_key) <= USER_KEY_MAX:
+        raise BadRequest(
+            "user_key is empty or too long",
+            errors=[FieldError("query.user_key", f"1 to {USER_KEY_MAX} characters")],
+        )
+    return user_key
+
+
+def _cache_control(resolution: Resolution, app: ResolveServices) -> str:
+    if resolution.degraded:
+        return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
+    return f"private, max-age={app.http_max_age_seconds}"
+
+
+def _answer_fields(resolution: Resolution) -> dict[str, Any]:
+    """What this answer adds to the template's own (cached) representation."""
+    return {
+        "name": resolution.template.name,
+        "version": resolution.version,
+        "label": resolution.label,
+        "source": resolution.source,
+        "stale": resolution.stale,
+        "fallback_reason": resolution.fallback_reason,
+        "experiment": resolution.experiment.as_dict() if resolution.experiment else None,
+        "guardrails": {"ran": [], "fired": []},
+    }
+
+
+def _render_fields(rendered: Rendered) -> dict[str, Any]:
+    fields = _answer_fields(rendered.resolution)
+    if rendered.text is not None:
+        fields["rendered"] = rendered.text
+    else:
+        fields["rendered"] = [m.model_dump() for m in rendered.messages or []]
+    fields["unused_variables"] = rendered.unused_variables
+    fields["guardrails"] = rendered.guardrails.as_dict()
+    return fields
+
+
+ResolveRoute = Route[ResolveServices]
+
+ROUTES: tuple[ResolveRoute, ...] = (
+    # open: health checks carry no credentials; it reveals counters only
+    ResolveRoute(
+        method="GET",
+        path="/healthz",
+        role=None,
+        handler=healthz,
+        summary="Health and cache counters",
+        ignores_query=True,
+        ignores_body=True,
+    ),
+    ResolveRoute(
+        method="GET",
+        path="/templates/{name}",
+        role="service",
+        handler=get_template,
+        summary="Resolve a template by label or version",
+        query=(
+            QueryParam("label", "label to serve (default production)"),
+            QueryParam("version", "explicit version", {"type": "integer", "minimum": 1}),
+            QueryParam("user_key", "pseudonymous key for experiment assignment"),
+        ),
+        ignores_body=True,  # a body on a GET carries no meaning; services' clients may send one
+    ),
+    ResolveRoute(
+        method="POST",
+        path="/templates/{name}/render",
+        role="service",
+        handler=render,
+        summary="Resolve and render a template",
+        body=RenderRequest,
+    ),
+    ResolveRoute(
+        method="POST",
+        path="/executions",
+        role="service",
+        handler=report_execution,
+        summary="Report one execution (published to Pub/Sub)",
+        raw_json=True,
+    ),
+)
