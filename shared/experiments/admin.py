@@ -20,7 +20,7 @@ from shared.experiments.model import (
 )
 from shared.http.pagination import decode_cursor, encode_cursor
 from shared.storage.experiments import ExperimentStore
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 
 _out = experiment_from_document
 
@@ -35,7 +35,7 @@ def _check_id(experiment_id: str) -> str:
 
 
 class ExperimentAdminService:
-    def __init__(self, settings: Settings, templates: TemplateAdminStore) -> None:
+    def __init__(self, settings: Settings, templates: TemplateRepository) -> None:
         self._store = ExperimentStore(settings)
         self._templates = templates
 
