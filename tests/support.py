@@ -1,14 +1,30 @@
-"""Small test helpers: a hand-moved clock and seeding through the real repository."""
+"""Small test helpers: a hand-moved clock, seeding through the real repository, and the
+check that a rule refuses a case with the error the case names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from shared import errors
 from shared.audit.model import Actor
 from shared.config import Settings
 from shared.errors import Conflict
 from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
+
+
+def refused(run: Callable[[dict[str, Any]], object], case: dict[str, Any]) -> bool:
+    """For a case that names an error: the rule raises exactly it (type, status, message)."""
+    if "error" not in case:
+        return False
+    with pytest.raises(getattr(errors, case["error"]["type"])) as raised:
+        run(case)
+    assert raised.value.status == case["error"]["status"]
+    assert case["error"]["contains"] in str(raised.value)
+    return True
 
 
 class FakeClock:

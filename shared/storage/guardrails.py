@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared.guardrails import rules
 from shared.guardrails.model import Guardrail
 from shared.storage.firestore import FirestoreRepository, call_options
 
@@ -64,12 +65,9 @@ class FirestoreGuardrailStore(FirestoreRepository):
             snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 return "absent"
-            data = snapshot.to_dict() or {}
-            if data.get("created_by") != actor:
-                return f"not created by {actor}"
-            if int(data.get("update_count", 0)) != 1:
-                return "modified after seeding"
-            transaction.delete(ref)
-            return None
+            reason = rules.why_seed_touched(snapshot.to_dict() or {}, actor)
+            if reason is None:
+                transaction.delete(ref)
+            return reason
 
         return self.transact(remove, key=ref.path)
