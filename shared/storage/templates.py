@@ -232,36 +232,32 @@ class TemplateRepository(FirestoreRepository):
     ) -> tuple[int | None, int | None]:
         """Point `label` at `version`; returns (from, to)."""
 
-        def plan(transaction: Transaction) -> rules.LabelChange:
-            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+        def plan(transaction: Transaction, head: dict[str, Any]) -> rules.LabelChange:
             exists = self._version_in(transaction, name, version) is not None
             return rules.move_label(head, label, version, target_exists=exists)
 
-        return self._write_label(name, plan, actor)
+        return self._write_label(name, if_match, plan, actor)
 
     def remove_label(
         self, name: str, label: str, *, actor: Actor, if_match: int | None
     ) -> tuple[int | None, int | None]:
-        def plan(transaction: Transaction) -> rules.LabelChange:
-            head = rules.live_head(self._head_in(transaction, name), name, if_match)
-            return rules.remove_label(head, label)
-
-        return self._write_label(name, plan, actor)
+        return self._write_label(
+            name, if_match, lambda _transaction, head: rules.remove_label(head, label), actor
+        )
 
     def rollback(
         self, name: str, label: str, *, actor: Actor, if_match: int | None
     ) -> tuple[int | None, int | None]:
         """Move `label` back to where the move that set its current version found it."""
 
-        def plan(transaction: Transaction) -> rules.LabelChange:
-            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+        def plan(transaction: Transaction, head: dict[str, Any]) -> rules.LabelChange:
             current = (head.get("labels") or {}).get(label)
             moves = [] if current is None else self._moves_to(transaction, name, label, current)
             target = rules.rollback_target(head, label, moves)
             exists = self._version_in(transaction, name, target) is not None
             return rules.rollback(head, label, target, target_exists=exists)
 
-        return self._write_label(name, plan, actor)
+        return self._write_label(name, if_match, plan, actor)
 
     def delete(self, name: str, *, actor: Actor, if_match: int | None, blocker: str | None) -> None:
         """Soft delete. `blocker` is why deletion must be refused (a running experiment),
@@ -305,12 +301,18 @@ class TemplateRepository(FirestoreRepository):
     # Applying a change ------------------------------------------------------------------
 
     def _write_label(
-        self, name: str, plan: Callable[[Transaction], rules.LabelChange], actor: Actor
+        self,
+        name: str,
+        if_match: int | None,
+        plan: Callable[[Transaction, dict[str, Any]], rules.LabelChange],
+        actor: Actor,
     ) -> tuple[int | None, int | None]:
+        """A label change of the live head (`plan` gets it), answered as (from, to)."""
         moved: list[rules.LabelChange] = []
 
         def plan_write(transaction: Transaction) -> rules.TemplateChange:
-            label_change = plan(transaction)
+            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+            label_change = plan(transaction, head)
             moved[:] = [label_change]  # a retried transaction replans: keep the committed one
             return label_change.write(actor.id, actor.request_id)
 
