@@ -214,6 +214,23 @@ def test_seeding_writes_the_admin_head_and_an_audit_entry_naming_the_migration(s
     }
 
 
+def test_guardrail_seeding_has_the_audit_entries_an_admin_create_has(settings):
+    from shared.storage.firestore import firestore_client
+
+    _runner(settings).up(target="0003_seed_guardrails")
+    entries = [
+        s.to_dict()
+        for s in firestore_client(settings).collection(settings.audit_collection).stream()
+    ]
+    seeded = [e for e in entries if e["actor"] == "migration:0003_seed_guardrails"]
+    assert {e["action"] for e in seeded} == {"guardrail.create"}
+    assert sorted(e["target"] for e in seeded) == [
+        "guardrails/pii_detection",
+        "guardrails/prompt_injection_guard",
+        "guardrails/toxic_content_filter",
+    ]
+
+
 def test_an_edited_applied_migration_is_refused_with_a_clear_message(settings):
     runner = _runner(settings)
     runner.up()
