@@ -8,7 +8,8 @@ from typing import Any
 
 from shared.audit.model import Actor
 from shared.config import Settings
-from shared.errors import Conflict, ExperimentNotFound, FieldError, ValidationFailed
+from shared.errors import ExperimentNotFound, FieldError, ValidationFailed
+from shared.experiments import rules
 from shared.experiments.model import (
     EXPERIMENT_ID_PATTERN,
     ExperimentCreate,
@@ -20,7 +21,7 @@ from shared.experiments.model import (
 )
 from shared.http.pagination import decode_cursor, encode_cursor
 from shared.storage.experiments import ExperimentStore
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 
 _out = experiment_from_document
 
@@ -35,7 +36,7 @@ def _check_id(experiment_id: str) -> str:
 
 
 class ExperimentAdminService:
-    def __init__(self, settings: Settings, templates: TemplateAdminStore) -> None:
+    def __init__(self, settings: Settings, templates: TemplateRepository) -> None:
         self._store = ExperimentStore(settings)
         self._templates = templates
 
@@ -88,10 +89,7 @@ class ExperimentAdminService:
         self._check_versions(spec)
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
-            if current["status"] != "draft":
-                raise Conflict(
-                    f"experiment '{experiment_id}' is {current['status']}: only drafts can change"
-                )
+            rules.check_editable(current, experiment_id)
             return spec.model_dump(mode="json")
 
         return _out(
@@ -103,37 +101,29 @@ class ExperimentAdminService:
     def start(self, experiment_id: str, *, actor: Actor, if_match: int | None) -> ExperimentOut:
         experiment = self.get(experiment_id)
         self._check_versions(experiment)
-        return _out(
-            self._store.transition(experiment_id, "running", actor=actor, if_match=if_match)
-        )
+        return _out(self._store.start(experiment_id, actor=actor, if_match=if_match))
 
     def stop(
         self, experiment_id: str, body: StopRequest, *, actor: Actor, if_match: int | None
     ) -> ExperimentOut:
         experiment = self.get(experiment_id)
-        winner = None
-        if body.winner is not None:
-            winner = next((v for v in experiment.variants if v.name == body.winner), None)
-            if winner is None:
-                raise ValidationFailed(
-                    f"'{body.winner}' is not a variant of '{experiment_id}'",
-                    errors=[FieldError("body.winner", "not a variant name")],
-                )
-        decision = {"winner": body.winner, "note": body.note}
-        stopped = self._store.transition(
-            experiment_id, "stopped", actor=actor, if_match=if_match, decision=decision
+        version = rules.winner_version(
+            ({"name": v.name, "version": v.version} for v in experiment.variants),
+            body.winner,
+            experiment_id,
         )
-        if (
-            winner is not None
-        ):  # the decision is recorded first; the label move is its own audit entry
+        decision = {"winner": body.winner, "note": body.note}
+        stopped = self._store.stop(experiment_id, actor=actor, if_match=if_match, decision=decision)
+        if version is not None:  # the decision is recorded first; the label move is its own entry
             self._templates.move_label(
-                experiment.template, experiment.label, winner.version, actor=actor, if_match=None
+                experiment.template, experiment.label, version, actor=actor, if_match=None
             )
         return _out(stopped)
 
     def delete(self, experiment_id: str, *, actor: Actor, if_match: int | None) -> None:
-        def guard(current: dict[str, Any]) -> None:
-            if current["status"] == "running":
-                raise Conflict(f"experiment '{experiment_id}' is running; stop it first")
-
-        self._store.delete(_check_id(experiment_id), actor=actor, if_match=if_match, guard=guard)
+        self._store.delete(
+            _check_id(experiment_id),
+            actor=actor,
+            if_match=if_match,
+            guard=lambda current: rules.check_deletable(current, experiment_id),
+        )

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shared.audit.model import Actor
 from shared.config import Settings
 from shared.errors import GuardrailNotFound, ValidationFailed
+from shared.guardrails import rules
 from shared.guardrails.model import Guardrail, GuardrailFields
 from shared.http.pagination import paginate
 from shared.storage.documents import AuditedDocuments
@@ -114,7 +115,11 @@ class GuardrailAdminService:
         action = "activate" if active else "deactivate"
         return _out(
             self._docs.update(
-                name, lambda _c: {"active": active}, actor=actor, if_match=if_match, action=action
+                name,
+                lambda current: rules.activation(current, active),
+                actor=actor,
+                if_match=if_match,
+                action=action,
             )
         )
 

@@ -24,9 +24,10 @@ from shared.errors import AppError
 from shared.migrations import versions
 from shared.migrations.backup import export_collections
 from shared.migrations.lock import LOCK_DOCUMENT, LeaseLock
+from shared.migrations.seeding import SeedingTemplates
 from shared.storage.firestore import firestore_client
 from shared.storage.guardrails import FirestoreGuardrailStore
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -51,7 +52,7 @@ class Migration:
 class MigrationContext:
     settings: Settings
     client: Client
-    templates: FirestoreTemplateStore
+    templates: SeedingTemplates
     guardrails: FirestoreGuardrailStore
     migration_id: str
     dry_run: bool
@@ -126,7 +127,7 @@ class MigrationRunner:
         self.actor = actor
         self.client = client or firestore_client(settings)
         self.migrations = discover() if migrations is None else migrations
-        self.templates = FirestoreTemplateStore(settings, self.client)
+        self.templates = TemplateRepository(settings, self.client)
         self.guardrails = FirestoreGuardrailStore(settings, self.client)
         self.lock = LeaseLock(
             self.client,
@@ -255,7 +256,12 @@ class MigrationRunner:
 
     def _run(self, migration: Migration, direction: str, *, dry_run: bool) -> Step:
         context = MigrationContext(
-            self.settings, self.client, self.templates, self.guardrails, migration.id, dry_run
+            self.settings,
+            self.client,
+            SeedingTemplates(self.templates, migration.id),
+            self.guardrails,
+            migration.id,
+            dry_run,
         )
         getattr(migration, direction)(context)
         return Step(migration, context.notes)

@@ -6,10 +6,26 @@ A target filter matches the object and its parts (`templates/x` finds the label 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from shared.config import Settings
 from shared.storage.firestore import FirestoreRepository
 from shared.storage.queries import QueryShape, register
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, Transaction
+
+
+def record(
+    client: Client, settings: Settings, transaction: Transaction, entry: dict[str, Any]
+) -> None:
+    """Add `entry` (see `shared.audit.model.audit_entry`) to the change log inside the
+    write's own transaction, stamped with the commit time: the one way every store audits."""
+    from google.cloud import firestore
+
+    ref = client.collection(settings.audit_collection).document()
+    transaction.create(ref, {**entry, "at": firestore.SERVER_TIMESTAMP})
+
 
 AUDIT_NEWEST = register(
     QueryShape("audit log, newest first", "audit_log", order_by=(("at", "DESCENDING"),))

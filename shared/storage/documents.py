@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
 from shared.config import Settings
-from shared.errors import AppError, Conflict, PreconditionFailed
+from shared.errors import AppError, Conflict
+from shared.revision import check_if_match, etag_for, next_revision
+from shared.storage import audit as audit_log
 from shared.storage.firestore import FirestoreRepository, call_options
 from shared.storage.queries import QueryShape, register
 
@@ -21,18 +23,7 @@ register(QueryShape("configuration documents by id", "*", order_by=(("__name__",
 Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def etag_for(update_count: int) -> str:
-    return f'"r{update_count}"'
-
-
-def check_if_match(current: dict[str, Any], if_match: int | None) -> None:
-    revision = int(current.get("update_count", 0))
-    if if_match is not None and if_match != revision:
-        raise PreconditionFailed(
-            f"If-Match names revision {if_match} but the stored revision is {revision}; "
-            "re-read and retry",
-            extra={"current_etag": etag_for(revision)},
-        )
+__all__ = ["AuditedDocuments", "Change", "check_if_match", "etag_for"]
 
 
 class AuditedDocuments(FirestoreRepository):
@@ -53,10 +44,7 @@ class AuditedDocuments(FirestoreRepository):
         return self.client.collection(self._collection).document(doc_id)
 
     def audit(self, transaction: Transaction, entry: dict[str, Any]) -> None:
-        from google.cloud import firestore
-
-        ref = self.client.collection(self._settings.audit_collection).document()
-        transaction.create(ref, {**entry, "at": firestore.SERVER_TIMESTAMP})
+        audit_log.record(self.client, self._settings, transaction, entry)
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         snapshot = self.read_with_deadline(lambda options: self.ref(doc_id).get(**options))
@@ -120,7 +108,7 @@ class AuditedDocuments(FirestoreRepository):
                 ref,
                 {
                     **fields,
-                    "update_count": int(current.get("update_count", 0)) + 1,
+                    "update_count": next_revision(current),
                     "updated_at": firestore.SERVER_TIMESTAMP,
                 },
             )

@@ -3,12 +3,14 @@ the document that makes "one running experiment per template and label" a transa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
 from shared.config import Settings
-from shared.errors import Conflict, ExperimentNotFound
-from shared.storage.documents import AuditedDocuments, check_if_match
+from shared.errors import ExperimentNotFound
+from shared.experiments import rules
+from shared.storage.documents import AuditedDocuments
 from shared.storage.firestore import call_options
 from shared.storage.queries import QueryShape, register
 
@@ -57,16 +59,44 @@ class ExperimentStore(AuditedDocuments):
 
         return self.read_with_deadline(fetch)
 
-    def transition(
+    def start(self, experiment_id: str, *, actor: Actor, if_match: int | None) -> dict[str, Any]:
+        """draft -> running, taking the template/label lock (see `rules.start`)."""
+        return self._transition(
+            experiment_id,
+            lambda current, holder: rules.start(
+                current, experiment_id, if_match=if_match, lock_holder=holder
+            ),
+            actor,
+        )
+
+    def stop(
         self,
         experiment_id: str,
-        to: str,
         *,
         actor: Actor,
         if_match: int | None,
-        decision: dict[str, Any] | None = None,
+        decision: dict[str, Any],
     ) -> dict[str, Any]:
-        """draft -> running (taking the template/label lock) or running -> stopped (freeing it)."""
+        """running -> stopped, freeing the lock (see `rules.stop`)."""
+        return self._transition(
+            experiment_id,
+            lambda current, holder: rules.stop(
+                current,
+                experiment_id,
+                if_match=if_match,
+                lock_holder=holder,
+                decision=decision,
+                by=actor.id,
+            ),
+            actor,
+        )
+
+    def _transition(
+        self,
+        experiment_id: str,
+        plan: Callable[[dict[str, Any] | None, str | None], rules.Transition],
+        actor: Actor,
+    ) -> dict[str, Any]:
         from google.cloud import firestore
 
         ref = self.ref(experiment_id)
@@ -74,46 +104,27 @@ class ExperimentStore(AuditedDocuments):
 
         def move(transaction: Transaction) -> None:
             snapshot = ref.get(transaction=transaction, **call_options())
-            if not snapshot.exists:
-                raise ExperimentNotFound(experiment_id)
-            current = snapshot.to_dict() or {}
-            check_if_match(current, if_match)
-            expected = {"running": "draft", "stopped": "running"}[to]
-            if current["status"] != expected:
-                raise Conflict(
-                    f"experiment '{experiment_id}' is {current['status']}; "
-                    f"only a {expected} one can become {to}"
-                )
-            lock_ref = locks.document(lock_id(current["template"], current["label"]))
-            holder = (lock_ref.get(transaction=transaction, **call_options()).to_dict() or {}).get(
-                "experiment"
-            )
-            fields: dict[str, Any] = {
-                "status": to,
-                "update_count": int(current["update_count"]) + 1,
-            }
-            if to == "running":
-                if holder and holder != experiment_id:
-                    raise Conflict(
-                        f"experiment '{holder}' is already running on {current['template']} "
-                        f"label {current['label']}; stop it first"
-                    )
+            current = (snapshot.to_dict() or {}) if snapshot.exists else None
+            lock_ref, holder = None, None
+            if current is not None:
+                lock_ref = locks.document(lock_id(current["template"], current["label"]))
+                lock = lock_ref.get(transaction=transaction, **call_options()).to_dict() or {}
+                holder = lock.get("experiment")
+            change = plan(current, holder)
+            if lock_ref is not None and change.take_lock:
                 transaction.set(lock_ref, {"experiment": experiment_id})
-                fields["started_at"] = firestore.SERVER_TIMESTAMP
-            else:
-                if holder == experiment_id:
-                    transaction.delete(lock_ref)
-                fields["stopped_at"] = firestore.SERVER_TIMESTAMP
-                fields["decision"] = {**(decision or {}), "by": actor.id}
-            transaction.update(ref, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+            if lock_ref is not None and change.release_lock:
+                transaction.delete(lock_ref)
+            now = firestore.SERVER_TIMESTAMP
+            transaction.update(ref, {**change.fields, change.stamp: now, "updated_at": now})
             self.audit(
                 transaction,
                 audit_entry(
                     actor,
-                    "experiment.start" if to == "running" else "experiment.stop",
+                    change.action,
                     f"experiments/{experiment_id}",
-                    before={"status": current["status"]},
-                    after={"status": to, "decision": decision},
+                    before=change.before,
+                    after=change.after,
                 ),
             )
 

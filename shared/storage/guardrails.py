@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared.audit.model import Actor, audit_entry
+from shared.guardrails import rules
 from shared.guardrails.model import Guardrail
+from shared.storage import audit as audit_log
 from shared.storage.firestore import FirestoreRepository, call_options
 
 if TYPE_CHECKING:
@@ -33,7 +36,8 @@ class FirestoreGuardrailStore(FirestoreRepository):
         return snapshot.to_dict() if snapshot.exists else None
 
     def create_if_absent(self, guardrail: Guardrail, *, actor: str) -> bool:
-        """Create it unless a guardrail of that name exists; never overwrites. True if created."""
+        """Create it unless a guardrail of that name exists; never overwrites. True if created,
+        with the same audit entry an admin's create has, naming `actor` (the migration)."""
         from google.cloud import firestore
 
         ref = self._ref(guardrail.name)
@@ -41,16 +45,21 @@ class FirestoreGuardrailStore(FirestoreRepository):
         def create(transaction: Transaction) -> bool:
             if ref.get(transaction=transaction, **call_options()).exists:
                 return False
+            data = guardrail.model_dump(mode="json")
             transaction.create(
                 ref,
                 {
-                    **guardrail.model_dump(mode="json"),
+                    **data,
                     "created_by": actor,
                     "created_at": firestore.SERVER_TIMESTAMP,
                     "updated_at": firestore.SERVER_TIMESTAMP,
                     "update_count": 1,
                 },
             )
+            entry = audit_entry(
+                Actor(actor, actor), "guardrail.create", f"guardrails/{guardrail.name}", after=data
+            )
+            audit_log.record(self.client, self._settings, transaction, entry)
             return True
 
         return self.transact(create, key=ref.path)
@@ -64,12 +73,9 @@ class FirestoreGuardrailStore(FirestoreRepository):
             snapshot = ref.get(transaction=transaction, **call_options())
             if not snapshot.exists:
                 return "absent"
-            data = snapshot.to_dict() or {}
-            if data.get("created_by") != actor:
-                return f"not created by {actor}"
-            if int(data.get("update_count", 0)) != 1:
-                return "modified after seeding"
-            transaction.delete(ref)
-            return None
+            reason = rules.why_seed_touched(snapshot.to_dict() or {}, actor)
+            if reason is None:
+                transaction.delete(ref)
+            return reason
 
         return self.transact(remove, key=ref.path)

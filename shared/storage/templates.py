@@ -1,12 +1,17 @@
-"""Templates in Firestore: `prompts/{name}` head documents and immutable `versions/{n}`.
+"""Templates in Firestore: the one repository of `prompts/{name}`, its immutable
+`versions/{n}` and its `label_history/{id}`, for every reader and writer (resolution, admin,
+seeding).
 
 Head: `name`, `description`, `labels` (label -> version; a map in one document, so a label is
-held by at most one version by construction), `latest_version`, `update_count` (optimistic
-concurrency), `deleted`, timestamps. Version: the `PromptTemplate` fields plus `content_hash`
-and `created_at`; written once with `create()`, never updated.
+held by at most one version by construction), `latest_version`, `update_count` (the revision
+behind ETags), `deleted`, `created_by`, timestamps. Version: the `PromptTemplate` fields plus
+`content_hash` and `created_at`; written once with `create()`, never updated. Label history:
+label, from, to, kind, revision, actor, request id, time.
 
-Reads take a deadline (capped by the request's budget) and raise `StoreUnavailable` on any
-store failure, so the resolver can fall back; they retry transient errors only within it.
+Every write is: load what the rule needs, ask the rule (`shared.templates.rules`, pure), apply
+the change it returns and its audit entry in the same transaction (`_apply`). Reads go through
+`read_with_deadline` (capped by the request's budget; every store failure is
+`StoreUnavailable`, so the resolver can fall back).
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from shared.audit.model import Actor, audit_entry
 from shared.errors import StoreUnavailable
+from shared.storage import audit as audit_log
 from shared.storage.firestore import FirestoreRepository, call_options
+from shared.storage.queries import QueryShape, register
+from shared.templates import rules
 from shared.templates.model import PromptTemplate
 
 if TYPE_CHECKING:
@@ -28,7 +37,27 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 VERSIONS = "versions"
+LABEL_HISTORY = "label_history"
 _STORED_ONLY = ("content_hash",)
+
+LAST_MOVE_TO = register(
+    QueryShape(
+        "label history: latest move of a label to a version",
+        LABEL_HISTORY,
+        equality=("label", "to_version", "kind"),
+        order_by=(("revision", "DESCENDING"),),
+    )
+)
+LABEL_HISTORY_BY_LABEL = register(
+    QueryShape(
+        "label history of one label, newest first",
+        LABEL_HISTORY,
+        equality=("label",),
+        order_by=(("revision", "DESCENDING"),),
+    )
+)
+register(QueryShape("templates by name", "prompts", order_by=(("__name__", "ASCENDING"),)))
+register(QueryShape("versions, newest first", VERSIONS, order_by=(("version", "DESCENDING"),)))
 
 
 @dataclass(frozen=True)
@@ -40,17 +69,26 @@ class TemplateHead:
     deleted: bool = False
 
 
-class FirestoreTemplateStore(FirestoreRepository):
+class TemplateRepository(FirestoreRepository):
     def _head_ref(self, name: str) -> DocumentReference:
         return self.client.collection(self._settings.prompts_collection).document(name)
 
     def _version_ref(self, name: str, version: int) -> DocumentReference:
         return self._head_ref(name).collection(VERSIONS).document(str(version))
 
-    # Reads on the resolution hot path -------------------------------------------------
+    # Reads ------------------------------------------------------------------------------
+
+    def head(self, name: str, *, timeout: float | None = None) -> dict[str, Any] | None:
+        return self._document(self._head_ref, name, timeout=timeout)
+
+    def version(
+        self, name: str, version: int, *, timeout: float | None = None
+    ) -> dict[str, Any] | None:
+        return self._document(lambda n: self._version_ref(n, version), name, timeout=timeout)
 
     def read_head(self, name: str, *, timeout: float) -> TemplateHead | None:
-        data = self._read_document(lambda: self._head_ref(name), timeout)
+        """The resolution hot path's view of the head."""
+        data = self.head(name, timeout=timeout)
         if data is None:
             return None
         return TemplateHead(
@@ -62,104 +100,287 @@ class FirestoreTemplateStore(FirestoreRepository):
         )
 
     def read_version(self, name: str, version: int, *, timeout: float) -> PromptTemplate | None:
-        data = self._read_document(lambda: self._version_ref(name, version), timeout)
+        data = self.version(name, version, timeout=timeout)
         return None if data is None else _version_from_document(data)
 
-    def _read_document(
-        self, ref: Callable[[], DocumentReference], timeout: float
+    def _document(
+        self,
+        ref: Callable[[str], DocumentReference],
+        name: str,
+        *,
+        timeout: float | None,
     ) -> dict[str, Any] | None:
         def fetch(options: dict[str, Any]) -> dict[str, Any] | None:
-            snapshot = ref().get(**options)
+            snapshot = ref(name).get(**options)
             return snapshot.to_dict() if snapshot.exists else None
 
         return self.read_with_deadline(fetch, timeout=timeout)
 
-    # Writes (admin and seeding); transactional ----------------------------------------
+    def heads(self, *, after: str | None, limit: int) -> list[dict[str, Any]]:
+        from google.cloud.firestore_v1.field_path import FieldPath
 
-    def create_version(
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = self.client.collection(self._settings.prompts_collection).order_by(
+                FieldPath.document_id()
+            )
+            if after:
+                query = query.start_after({FieldPath.document_id(): self._head_ref(after)})
+            return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
+
+    def versions(self, name: str, *, before: int | None, limit: int) -> list[dict[str, Any]]:
+        from google.cloud import firestore
+
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = (
+                self._head_ref(name)
+                .collection(VERSIONS)
+                .order_by("version", direction=firestore.Query.DESCENDING)
+            )
+            if before is not None:
+                query = query.start_after({"version": before})
+            return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
+
+    def label_history(self, name: str, label: str, *, limit: int) -> list[dict[str, Any]]:
+        from google.cloud import firestore
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = (
+                self._head_ref(name)
+                .collection(LABEL_HISTORY)
+                .where(filter=FieldFilter("label", "==", label))
+                .order_by("revision", direction=firestore.Query.DESCENDING)
+                .limit(limit)
+            )
+            return [s.to_dict() or {} for s in query.stream(**options)]
+
+        return self.read_with_deadline(fetch)
+
+    # Writes: load, ask the rule, apply ----------------------------------------------------
+
+    def create(
+        self, template: PromptTemplate, *, actor: Actor, commit_message: str
+    ) -> PromptTemplate:
+        def plan(transaction: Transaction) -> rules.TemplateChange:
+            return rules.create_template(
+                self._head_in(transaction, template.name),
+                template,
+                author=actor.id,
+                commit_message=commit_message,
+            )
+
+        change = self._write(template.name, plan, actor)
+        assert change.version is not None
+        return change.version
+
+    def seed(
         self,
         template: PromptTemplate,
         *,
-        author: str,
-        commit_message: str = "",
-        labels: tuple[str, ...] = (),
-        only_if_new: bool = False,
+        actor: Actor,
+        commit_message: str,
+        labels: tuple[str, ...],
     ) -> PromptTemplate | None:
-        """Append version n+1 (version 1 creates the head) and point `labels` at it.
+        """Create version 1 with `labels` on it only if the template does not exist (decided
+        in the transaction); None, writing nothing, when it does."""
 
-        `only_if_new` (seeding): create version 1 only if the template does not exist yet,
-        atomically; returns None, writing nothing, when it does.
-        """
-        from google.cloud import firestore
-
-        head_ref = self._head_ref(template.name)
-
-        def append(transaction: Transaction) -> PromptTemplate | None:
-            snapshot = head_ref.get(transaction=transaction, **call_options())
-            head = snapshot.to_dict() if snapshot.exists else None
-            if only_if_new and head is not None:
-                return None
-            number = int(head["latest_version"]) + 1 if head else 1
-            stored = template.model_copy(
-                update={
-                    "version": number,
-                    "author": author,
-                    "commit_message": commit_message,
-                    "parent_version": number - 1 if number > 1 else None,
-                }
+        def plan(transaction: Transaction) -> rules.TemplateChange | None:
+            return rules.seed_template(
+                self._head_in(transaction, template.name),
+                template,
+                author=actor.id,
+                commit_message=commit_message,
+                labels=labels,
             )
-            document = version_document(stored)
-            document["created_at"] = firestore.SERVER_TIMESTAMP
-            transaction.create(self._version_ref(template.name, number), document)
-            head_update: dict[str, Any] = {
-                "name": template.name,
-                "description": template.description,
-                "latest_version": number,
-                "update_count": (int(head["update_count"]) if head else 0) + 1,
-                "updated_at": firestore.SERVER_TIMESTAMP,
-                "deleted": False,
-                "labels": {**((head or {}).get("labels") or {}), **dict.fromkeys(labels, number)},
-            }
-            if head is None:
-                head_update["created_at"] = firestore.SERVER_TIMESTAMP
-            transaction.set(head_ref, head_update, merge=True)
-            return stored
 
-        return self.transact(append, key=head_ref.path)
+        change = self._write(template.name, plan, actor)
+        return None if change is None else change.version
+
+    def add_version(
+        self,
+        name: str,
+        build: Callable[[PromptTemplate], PromptTemplate],
+        *,
+        actor: Actor,
+        commit_message: str,
+        if_match: int | None,
+    ) -> PromptTemplate:
+        """Append version n+1 built from version n (its parent), read in the same
+        transaction, so what it inherits is exactly the version it records as its parent."""
+
+        def plan(transaction: Transaction) -> rules.TemplateChange:
+            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+            latest = self._version_in(transaction, name, int(head["latest_version"])) or {}
+            return rules.add_version(
+                head,
+                latest.get("content_hash"),
+                build(_stored_template(latest)),
+                author=actor.id,
+                commit_message=commit_message,
+            )
+
+        change = self._write(name, plan, actor)
+        assert change.version is not None
+        return change.version
+
+    def move_label(
+        self, name: str, label: str, version: int, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]:
+        """Point `label` at `version`; returns (from, to)."""
+
+        def plan(transaction: Transaction, head: dict[str, Any]) -> rules.LabelChange:
+            exists = self._version_in(transaction, name, version) is not None
+            return rules.move_label(head, label, version, target_exists=exists)
+
+        return self._write_label(name, if_match, plan, actor)
+
+    def remove_label(
+        self, name: str, label: str, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]:
+        return self._write_label(
+            name, if_match, lambda _transaction, head: rules.remove_label(head, label), actor
+        )
+
+    def rollback(
+        self, name: str, label: str, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]:
+        """Move `label` back to where the move that set its current version found it."""
+
+        def plan(transaction: Transaction, head: dict[str, Any]) -> rules.LabelChange:
+            current = (head.get("labels") or {}).get(label)
+            moves = [] if current is None else self._moves_to(transaction, name, label, current)
+            target = rules.rollback_target(head, label, moves)
+            exists = self._version_in(transaction, name, target) is not None
+            return rules.rollback(head, label, target, target_exists=exists)
+
+        return self._write_label(name, if_match, plan, actor)
+
+    def delete(self, name: str, *, actor: Actor, if_match: int | None, blocker: str | None) -> None:
+        """Soft delete. `blocker` is why deletion must be refused (a running experiment),
+        decided by the caller; held labels are checked here, atomically."""
+
+        def plan(transaction: Transaction) -> rules.TemplateChange:
+            return rules.delete_template(
+                self._head_in(transaction, name),
+                name,
+                if_match=if_match,
+                blocker=blocker,
+                by=actor.id,
+            )
+
+        self._write(name, plan, actor)
+
+    def restore(self, name: str, *, actor: Actor) -> None:
+        def plan(transaction: Transaction) -> rules.TemplateChange:
+            return rules.restore_template(self._head_in(transaction, name), name)
+
+        self._write(name, plan, actor)
 
     def delete_if_untouched(self, name: str, *, author: str) -> str | None:
-        """Remove a template that is exactly as `author` (a seeding migration) created it:
-        one version, by that author, `production` on it, no other change. Returns None when
-        removed, else why it was kept. Anything an admin touched is never deleted."""
-
+        """Revert seeding: remove a template exactly as `author` created it (see
+        `rules.why_seed_touched`). Returns None when removed, else why it was kept."""
         head_ref = self._head_ref(name)
-        version_ref = self._version_ref(name, 1)
 
         def remove(transaction: Transaction) -> str | None:
-            head_snapshot = head_ref.get(transaction=transaction, **call_options())
-            if not head_snapshot.exists:
+            head = self._head_in(transaction, name)
+            if head is None:
                 return "absent"
-            head = head_snapshot.to_dict() or {}
-            version = version_ref.get(transaction=transaction, **call_options()).to_dict() or {}
-            reason = _why_touched(head, version, author)
+            version = self._version_in(transaction, name, 1) or {}
+            reason = rules.why_seed_touched(head, version, author)
             if reason is None:
-                transaction.delete(version_ref)
+                transaction.delete(self._version_ref(name, 1))
                 transaction.delete(head_ref)
             return reason
 
         return self.transact(remove, key=head_ref.path)
 
+    # Applying a change ------------------------------------------------------------------
 
-def _why_touched(head: dict[str, Any], version: dict[str, Any], author: str) -> str | None:
-    if version.get("author") != author:
-        return f"version 1 was not created by {author}"
-    if int(head.get("latest_version", 0)) != 1:
-        return f"an admin added versions (latest is {head.get('latest_version')})"
-    if (head.get("labels") or {}) != {"production": 1}:
-        return f"labels were changed ({head.get('labels')})"
-    if int(head.get("update_count", 0)) != 1 or head.get("deleted"):
-        return "the template was modified after seeding"
-    return None
+    def _write_label(
+        self,
+        name: str,
+        if_match: int | None,
+        plan: Callable[[Transaction, dict[str, Any]], rules.LabelChange],
+        actor: Actor,
+    ) -> tuple[int | None, int | None]:
+        """A label change of the live head (`plan` gets it), answered as (from, to)."""
+        moved: list[rules.LabelChange] = []
+
+        def plan_write(transaction: Transaction) -> rules.TemplateChange:
+            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+            label_change = plan(transaction, head)
+            moved[:] = [label_change]  # a retried transaction replans: keep the committed one
+            return label_change.write(actor.id, actor.request_id)
+
+        self._write(name, plan_write, actor)
+        return moved[0].from_version, moved[0].to_version
+
+    def _write(self, name: str, plan: Callable[[Transaction], Any], actor: Actor) -> Any:
+        """Run `plan` (reads, then a rule) and apply the change it returns, if any, in the
+        same transaction as its audit entry."""
+        head_ref = self._head_ref(name)
+
+        def body(transaction: Transaction) -> Any:
+            change = plan(transaction)
+            if change is not None:
+                self._apply(transaction, change, actor)
+            return change
+
+        return self.transact(body, key=head_ref.path)
+
+    def _apply(self, transaction: Transaction, change: rules.TemplateChange, actor: Actor) -> None:
+        from google.cloud import firestore
+
+        now = firestore.SERVER_TIMESTAMP
+        head_ref = self._head_ref(change.name)
+        if change.version is not None:
+            document = {**version_document(change.version), "created_at": now}
+            transaction.create(
+                self._version_ref(change.name, change.version.version or 0), document
+            )
+        if change.new_head:
+            transaction.create(head_ref, {**change.head, "created_at": now, "updated_at": now})
+        else:
+            transaction.update(head_ref, {**change.head, "updated_at": now})
+        if change.history is not None:
+            history = head_ref.collection(LABEL_HISTORY).document()
+            transaction.create(history, {**change.history, "at": now})
+        entry = audit_entry(
+            actor, change.action, change.target, before=change.before, after=change.after
+        )
+        audit_log.record(self.client, self._settings, transaction, entry)
+
+    def _head_in(self, transaction: Transaction, name: str) -> dict[str, Any] | None:
+        snapshot = self._head_ref(name).get(transaction=transaction, **call_options())
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def _version_in(
+        self, transaction: Transaction, name: str, version: int
+    ) -> dict[str, Any] | None:
+        snapshot = self._version_ref(name, version).get(transaction=transaction, **call_options())
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def _moves_to(
+        self, transaction: Transaction, name: str, label: str, version: int
+    ) -> list[dict[str, Any]]:
+        """The latest move of `label` to `version` (what `rules.rollback_target` needs)."""
+        from google.cloud import firestore
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = (
+            self._head_ref(name)
+            .collection(LABEL_HISTORY)
+            .where(filter=FieldFilter("label", "==", label))
+            .where(filter=FieldFilter("to_version", "==", version))
+            .where(filter=FieldFilter("kind", "==", "move"))
+            .order_by("revision", direction=firestore.Query.DESCENDING)
+            .limit(1)
+        )
+        return [s.to_dict() or {} for s in transaction.get(query, **call_options())]
 
 
 def version_document(template: PromptTemplate) -> dict[str, Any]:
@@ -168,12 +389,16 @@ def version_document(template: PromptTemplate) -> dict[str, Any]:
     return document
 
 
+def _stored_template(document: dict[str, Any]) -> PromptTemplate:
+    return PromptTemplate.model_validate(
+        {k: v for k, v in document.items() if k not in _STORED_ONLY}
+    )
+
+
 def _version_from_document(data: dict[str, Any]) -> PromptTemplate:
     stored_hash = data.get("content_hash")
     try:
-        template = PromptTemplate.model_validate(
-            {k: v for k, v in data.items() if k not in _STORED_ONLY}
-        )
+        template = _stored_template(data)
     except ValidationError as exc:
         # A stored version that no longer validates is a data problem, not a caller's:
         # treat it like an unavailable store so resolution falls back instead of failing.

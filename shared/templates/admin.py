@@ -12,7 +12,7 @@ from typing import Any
 from shared.audit.model import Actor
 from shared.errors import TemplateNotFound, VersionNotFound
 from shared.http.pagination import decode_cursor, encode_cursor
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.admin_models import (
     DiffOut,
     LabelMove,
@@ -41,7 +41,7 @@ def _template_out(head: dict[str, Any]) -> TemplateOut:
 
 class TemplateAdminService:
     def __init__(
-        self, store: TemplateAdminStore, *, delete_blocker: DeleteBlocker | None = None
+        self, store: TemplateRepository, *, delete_blocker: DeleteBlocker | None = None
     ) -> None:
         self._store = store
         self._delete_blocker = delete_blocker or (lambda _name: None)
@@ -145,7 +145,7 @@ class TemplateAdminService:
     ) -> LabelMoved:
         check_template_name(name)
         check_label(label)
-        old, new = self._store.move_label(name, label, None, actor=actor, if_match=if_match)
+        old, new = self._store.remove_label(name, label, actor=actor, if_match=if_match)
         return LabelMoved(name=name, label=label, from_version=old, to_version=new)
 
     def activate(
@@ -159,18 +159,14 @@ class TemplateAdminService:
     ) -> LabelMoved:
         check_template_name(name)
         check_label(body.label)
-        old, new = self._store.move_label(
-            name, body.label, None, actor=actor, if_match=if_match, kind="rollback"
-        )
+        old, new = self._store.rollback(name, body.label, actor=actor, if_match=if_match)
         return LabelMoved(name=name, label=body.label, from_version=old, to_version=new)
 
     def delete(self, name: str, *, actor: Actor, if_match: int | None) -> None:
         check_template_name(name)
-        self._store.set_deleted(
-            name, True, actor=actor, if_match=if_match, blocker=self._delete_blocker(name)
-        )
+        self._store.delete(name, actor=actor, if_match=if_match, blocker=self._delete_blocker(name))
 
     def restore(self, name: str, *, actor: Actor) -> TemplateOut:
         check_template_name(name)
-        self._store.set_deleted(name, False, actor=actor, if_match=None, blocker=None)
+        self._store.restore(name, actor=actor)
         return self.get(name)

@@ -17,7 +17,7 @@ from shared.guardrails.engine import Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
 from shared.resilience import CircuitBreaker, request_budget
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import DEFAULT_LABEL, ChatMessage, PromptTemplate
 from shared.templates.resolver import Resolution, Resolver
 
@@ -74,7 +74,7 @@ class ResolutionService:
         # Firestore down, experiments and guardrails stop trying too (and vice versa).
         breaker = CircuitBreaker.for_firestore(settings)
         return cls(
-            Resolver(store=FirestoreTemplateStore(settings), settings=settings, breaker=breaker),
+            Resolver(store=TemplateRepository(settings), settings=settings, breaker=breaker),
             GuardrailLoader.from_settings(settings, breaker=breaker),
             ExperimentLoader.from_settings(settings, breaker=breaker),
             max_rendered_bytes=settings.max_rendered_bytes,

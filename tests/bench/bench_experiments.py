@@ -26,7 +26,7 @@ from infra.local.emulators import start_firestore, stop_process_group
 from shared.config import Settings
 from shared.experiments.assignment import Assigner
 from shared.storage.firestore import firestore_client
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from tests.bench.bench_resolve import (
     LOGS,
@@ -36,6 +36,7 @@ from tests.bench.bench_resolve import (
     _serve,
     bench_environment,
 )
+from tests.support import put_version
 
 PROJECT = "demo-bench-experiments"
 KEYS = [uuid.uuid4().hex for _ in range(int(os.environ.get("BENCH_KEYS", "50000")))]
@@ -83,12 +84,15 @@ def _rate(session: requests.Session, url: str) -> float:
 
 
 def bench_http(env: dict[str, str], settings: Settings) -> dict[str, float]:
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     for name in (NAME, "nlu_experiment"):
         base = DEFAULT_TEMPLATES[NAME].model_copy(update={"name": name})
-        store.create_version(base, author="bench", labels=("production",))
-        store.create_version(
-            base.model_copy(update={"description": "variant"}), author="bench", commit_message="b"
+        put_version(store, base, author="bench", labels=("production",))
+        put_version(
+            store,
+            base.model_copy(update={"description": "variant"}),
+            author="bench",
+            commit_message="b",
         )
     firestore_client(settings).collection("experiments").document("bench-exp").set(
         {

@@ -35,9 +35,10 @@ from infra.local.emulators import free_port, start_firestore, stop_process_group
 from shared.auth.credentials import new_api_key
 from shared.config import Settings
 from shared.storage.firestore import firestore_client
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.resolver import Resolver
+from tests.support import put_version
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / ".local" / "bench-logs"
@@ -189,7 +190,7 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
 
 
 def bench_uncached(settings: Settings) -> dict[str, float]:
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     client = firestore_client(settings)
     raw, label_resolve, cold_resolve = [], [], []
     head = client.collection(settings.prompts_collection).document(NAME)
@@ -285,8 +286,11 @@ def main() -> int:
     try:
         env = bench_environment(emulator.host, PROJECT)
         settings = Settings.from_env(env)
-        FirestoreTemplateStore(settings).create_version(
-            DEFAULT_TEMPLATES[NAME], author="bench", labels=("production",)
+        put_version(
+            TemplateRepository(settings),
+            DEFAULT_TEMPLATES[NAME],
+            author="bench",
+            labels=("production",),
         )
         results = {
             "http_cache_vs_bare": bench_http(env),

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 from tests.e2e.conftest import ADMIN_SOURCE, assert_problem
 
 pytestmark = pytest.mark.emulator
@@ -61,7 +61,7 @@ def test_parallel_label_moves_answer_within_the_deadline_and_record_only_winners
     print(f"\n{len(winners)} applied, {len(losers)} refused; slowest answer {slowest:.2f} s")
     assert slowest < DEADLINE + MARGIN
 
-    store = TemplateAdminStore(make_settings())
+    store = TemplateRepository(make_settings())
     head = store.head("hot")
     assert head["labels"]["production"] in {i % 3 + 1 for i in winners}
     history = store.label_history("hot", "production", limit=100)

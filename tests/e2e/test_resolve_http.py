@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from tests.e2e.conftest import assert_problem
+from tests.support import put_version
 
 pytestmark = pytest.mark.emulator
 
@@ -18,8 +19,8 @@ NLU = "nlu_extraction_gemini_25"
 
 
 def _seed(module, name: str, text: str, labels=("production",)) -> None:
-    store = FirestoreTemplateStore(module.settings)
-    store.create_version(PromptTemplate(name=name, template=text), author="t", labels=labels)
+    store = TemplateRepository(module.settings)
+    put_version(store, PromptTemplate(name=name, template=text), author="t", labels=labels)
 
 
 def test_before_migration_the_default_is_served_with_cache_headers(load_function):
@@ -85,7 +86,8 @@ def test_render_returns_the_rendered_prompt_and_unused_variables(load_function):
 
 def test_render_chat_messages(load_function):
     client, module = load_function()
-    FirestoreTemplateStore(module.settings).create_version(
+    put_version(
+        TemplateRepository(module.settings),
         PromptTemplate(
             name="chat",
             messages=[

@@ -18,7 +18,7 @@ import pytest
 from shared.audit.model import Actor
 from shared.errors import WriteContention
 from shared.resilience import request_budget
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 
 pytestmark = pytest.mark.emulator
@@ -28,7 +28,7 @@ INSTANCES = 4
 MARGIN = 5.0  # thread scheduling on a loaded 2-core machine; the old answers took 20-60 s
 
 
-def _run_all(work, stores: list[TemplateAdminStore], deadline: float) -> list[tuple[int, Any]]:
+def _run_all(work, stores: list[TemplateRepository], deadline: float) -> list[tuple[int, Any]]:
     """Each writer's answer (a result or the WriteContention it got), checked to arrive
     within the deadline, in writer order."""
 
@@ -56,7 +56,7 @@ def _run_all(work, stores: list[TemplateAdminStore], deadline: float) -> list[tu
     return [(index, outcome) for index, outcome, _ in answers]
 
 
-def _audit_request_ids(store: TemplateAdminStore, action: str, target: str) -> list[str]:
+def _audit_request_ids(store: TemplateRepository, action: str, target: str) -> list[str]:
     return sorted(
         entry["request_id"]
         for entry in (s.to_dict() or {} for s in store.client.collection("audit_log").stream())
@@ -64,8 +64,8 @@ def _audit_request_ids(store: TemplateAdminStore, action: str, target: str) -> l
     )
 
 
-def _stores(settings) -> list[TemplateAdminStore]:
-    return [TemplateAdminStore(settings) for _ in range(INSTANCES)]
+def _stores(settings) -> list[TemplateRepository]:
+    return [TemplateRepository(settings) for _ in range(INSTANCES)]
 
 
 def test_parallel_label_moves_answer_in_time_and_record_exactly_the_winners(

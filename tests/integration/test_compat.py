@@ -15,7 +15,7 @@ from shared.templates.compat import (
 )
 from shared.templates.model import PromptTemplate
 from shared.templates.service import ResolutionService
-from tests.support import seed_versions
+from tests.support import put_version, seed_versions
 
 pytestmark = pytest.mark.emulator
 
@@ -84,9 +84,10 @@ def test_unknown_template_is_both_a_404_error_and_the_seeds_key_error(
 def test_chat_templates_come_back_as_format_ready_messages(make_settings, clean_firestore):
     settings = make_settings()
     service = ResolutionService.from_settings(settings)
-    from shared.storage.templates import FirestoreTemplateStore
+    from shared.storage.templates import TemplateRepository
 
-    FirestoreTemplateStore(settings).create_version(
+    put_version(
+        TemplateRepository(settings),
         PromptTemplate(name="chat", messages=[{"role": "user", "content": "{{q}} {json}"}]),
         author="t",
         labels=("production",),
@@ -133,12 +134,12 @@ def test_a_chat_template_is_a_named_error_not_a_missing_key(make_settings, clean
 
 def test_a_deleted_template_is_unknown_even_with_a_bundled_default(make_settings, clean_firestore):
     from shared.audit.model import Actor
-    from shared.storage.template_admin import TemplateAdminStore
+    from shared.storage.templates import TemplateRepository
 
     settings = make_settings()
     seed_versions(settings, [{"name": "nlu_extraction_gemini_25", "template": "v1 {{x}}"}])
-    TemplateAdminStore(settings).set_deleted(
-        "nlu_extraction_gemini_25", True, actor=Actor("t", "r"), if_match=None, blocker=None
+    TemplateRepository(settings).delete(
+        "nlu_extraction_gemini_25", actor=Actor("t", "r"), if_match=None, blocker=None
     )
     with pytest.raises(UnknownTemplate) as raised:
         get_template("nlu_extraction_gemini_25", service=ResolutionService.from_settings(settings))

@@ -16,16 +16,16 @@ import pytest
 
 from infra.local.emulators import Emulator, free_port, start_firestore
 from shared.errors import ServiceUnavailable
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
 from tests.conftest import LOG_DIR
-from tests.support import FakeClock
+from tests.support import FakeClock, put_version
 
 pytestmark = pytest.mark.emulator
 
 
-class RecordingStore(FirestoreTemplateStore):
+class RecordingStore(TemplateRepository):
     """The real store, remembering the timeout of every read it was asked to make."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -48,10 +48,8 @@ def private_emulator() -> Iterator[Emulator]:
     emulator.stop()
 
 
-def _seed(store: FirestoreTemplateStore, name: str, text: str) -> None:
-    store.create_version(
-        PromptTemplate(name=name, template=text), author="t", labels=("production",)
-    )
+def _seed(store: TemplateRepository, name: str, text: str) -> None:
+    put_version(store, PromptTemplate(name=name, template=text), author="t", labels=("production",))
 
 
 def test_outage_serves_stale_then_env_then_default_and_recovers(private_emulator, make_settings):
@@ -106,8 +104,11 @@ def test_outage_serves_stale_then_env_then_default_and_recovers(private_emulator
     restarted = start_firestore(LOG_DIR, port=private_emulator.port)
     try:
         _seed(store, "greet", "greet v1 again")
-        store.create_version(
-            PromptTemplate(name="greet", template="greet v2"), author="t", labels=("production",)
+        put_version(
+            store,
+            PromptTemplate(name="greet", template="greet v2"),
+            author="t",
+            labels=("production",),
         )
         recovered = None
         for _ in range(60):  # the gRPC channel reconnects with backoff; bounded wait
@@ -152,7 +153,7 @@ def test_unreachable_host_falls_back_within_the_deadline(silent_server, make_set
 
 def test_stale_copy_older_than_the_limit_is_not_served(make_settings, clean_firestore, mocker):
     settings = make_settings(TEMPLATE_STALE_IF_ERROR_SECONDS="600")
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     _seed(store, "clarification_gemini_25", "db copy")
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)
@@ -169,7 +170,7 @@ def test_concurrent_requests_get_the_stale_copy_while_one_refreshes(
     make_settings, clean_firestore, mocker
 ):
     settings = make_settings()
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     _seed(store, "greet", "v1")
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)

@@ -13,10 +13,11 @@ from shared.migrations.backup import restore
 from shared.migrations.lock import LeaseLock, LockBusy
 from shared.migrations.runner import MigrationError, MigrationRunner
 from shared.migrations.verify import verify
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
 from tests.conftest import PROJECT, ROOT
+from tests.support import put_version
 
 pytestmark = pytest.mark.emulator
 
@@ -125,7 +126,7 @@ def test_target_applies_and_reverts_up_to_a_migration(settings):
 
 def test_down_then_up_and_resolution_follows(settings):
     def source() -> str:
-        resolver = Resolver(store=FirestoreTemplateStore(settings), settings=settings)
+        resolver = Resolver(store=TemplateRepository(settings), settings=settings)
         return resolver.resolve("nlu_extraction_gemini_25").source
 
     assert source() == "default"  # before migration
@@ -142,9 +143,10 @@ def test_down_then_up_and_resolution_follows(settings):
 
 
 def test_seeding_never_overwrites_and_rollback_keeps_what_an_admin_touched(settings):
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     # An admin created one seed name before the migration ever ran.
-    store.create_version(
+    put_version(
+        store,
         PromptTemplate(name="clarification_gemini_25", template="admin's own {{grade_level}}"),
         author="admin@example.com",
         labels=("production",),
@@ -154,7 +156,8 @@ def test_seeding_never_overwrites_and_rollback_keeps_what_an_admin_touched(setti
     notes = [n for s in outcome.steps for n in s.notes]
     assert any(n.startswith("clarification_gemini_25: exists") for n in notes)
     # ...and edits another after seeding: a new version and a label move.
-    store.create_version(
+    put_version(
+        store,
         PromptTemplate(
             name="nlu_extraction_gemini_25", template="v2 {{grade_level}} {{student_query}}"
         ),
@@ -184,6 +187,48 @@ def test_seeding_never_overwrites_and_rollback_keeps_what_an_admin_touched(setti
     runner.up()  # re-seeding fills the gap and still leaves the admin's work alone
     assert _state(settings)["heads"]["nlu_extraction_gemini_25"][1] == {"production": 2}
     assert all(c.ok for c in verify(runner))
+
+
+def test_seeding_writes_the_admin_head_and_an_audit_entry_naming_the_migration(settings):
+    from shared.audit.model import Actor
+    from shared.storage.firestore import firestore_client
+
+    _runner(settings).up(target="0002_seed_templates")
+    repository = TemplateRepository(settings)
+    TemplateRepository(settings).create(
+        PromptTemplate(name="by_admin", template="x"), actor=Actor("ada", "r"), commit_message=""
+    )
+    seeded, created = repository.head(SEEDS[0]) or {}, repository.head("by_admin") or {}
+    assert set(seeded) == set(created)  # one writer: the same head fields whoever creates
+    assert seeded["created_by"] == "migration:0002_seed_templates"
+    assert (seeded["labels"], seeded["update_count"]) == ({"production": 1}, 1)
+
+    entries = [
+        s.to_dict()
+        for s in firestore_client(settings).collection(settings.audit_collection).stream()
+    ]
+    seeding = sorted(e["target"] for e in entries if e["actor"] == "migration:0002_seed_templates")
+    assert seeding == sorted(f"templates/{name}" for name in SEEDS)
+    assert {e["action"] for e in entries if e["actor"].startswith("migration:")} == {
+        "template.create"
+    }
+
+
+def test_guardrail_seeding_has_the_audit_entries_an_admin_create_has(settings):
+    from shared.storage.firestore import firestore_client
+
+    _runner(settings).up(target="0003_seed_guardrails")
+    entries = [
+        s.to_dict()
+        for s in firestore_client(settings).collection(settings.audit_collection).stream()
+    ]
+    seeded = [e for e in entries if e["actor"] == "migration:0003_seed_guardrails"]
+    assert {e["action"] for e in seeded} == {"guardrail.create"}
+    assert sorted(e["target"] for e in seeded) == [
+        "guardrails/pii_detection",
+        "guardrails/prompt_injection_guard",
+        "guardrails/toxic_content_filter",
+    ]
 
 
 def test_an_edited_applied_migration_is_refused_with_a_clear_message(settings):
@@ -234,14 +279,14 @@ def test_concurrent_runs_apply_exactly_once(settings, firestore_emulator, tmp_pa
 
 _CRASH_DURING_SEEDING = """
 import os, sys
-from shared.storage.templates import FirestoreTemplateStore
-real = FirestoreTemplateStore.create_version
+from shared.storage.templates import TemplateRepository
+real = TemplateRepository.seed
 calls = []
 def crash_after_first(self, *args, **kwargs):
     result = real(self, *args, **kwargs)
     calls.append(1)
     os._exit(137)  # killed mid-migration: one template seeded, nothing recorded
-FirestoreTemplateStore.create_version = crash_after_first
+TemplateRepository.seed = crash_after_first
 from shared.migrations.__main__ import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -274,8 +319,10 @@ def test_local_backup_restores_what_a_migration_changed_and_keeps_newer_document
     backup = outcome.backup
     data = json.loads(backup.read_text())
     assert any(path.startswith("prompts/nlu_extraction_gemini_25") for path in data["documents"])
-    FirestoreTemplateStore(settings).create_version(
-        PromptTemplate(name="brand_new", template="created after the backup"), author="admin"
+    put_version(
+        TemplateRepository(settings),
+        PromptTemplate(name="brand_new", template="created after the backup"),
+        author="admin",
     )
     assert restore(runner.client, backup, dry_run=True).restored > 0
     assert _state(settings)["heads"]["nlu_extraction_gemini_25"] is None  # dry run wrote nothing

@@ -11,11 +11,10 @@ from google.api_core import exceptions as api_exceptions
 
 from shared.audit.model import Actor
 from shared.errors import AppError, StoreUnavailable, TemplateDeleted
-from shared.storage.template_admin import TemplateAdminStore
-from shared.storage.templates import FirestoreTemplateStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
-from tests.support import FakeClock, seed_versions
+from tests.support import FakeClock, put_version, seed_versions
 
 pytestmark = pytest.mark.emulator
 
@@ -31,7 +30,7 @@ class OutageStore:
     """The real store, with a switch that makes every read fail the way `kind` says:
     fault injection, since the emulator cannot be told to miss a deadline on demand."""
 
-    def __init__(self, store: FirestoreTemplateStore) -> None:
+    def __init__(self, store: TemplateRepository) -> None:
         self._store = store
         self.down: str | None = None
 
@@ -60,10 +59,10 @@ class OutageStore:
 
 def _soft_delete(settings, name: str) -> None:
     """Delete the way an admin must: labels removed first, then the soft delete."""
-    admin, actor = TemplateAdminStore(settings), Actor("tests", "r")
+    admin, actor = TemplateRepository(settings), Actor("tests", "r")
     for label in (admin.head(name) or {}).get("labels") or {}:
-        admin.move_label(name, label, None, actor=actor, if_match=None)
-    admin.set_deleted(name, True, actor=actor, if_match=None, blocker=None)
+        admin.remove_label(name, label, actor=actor, if_match=None)
+    admin.delete(name, actor=actor, if_match=None, blocker=None)
 
 
 def _resolve(resolver: Resolver, request: dict[str, Any]):
@@ -118,8 +117,8 @@ def _greet(text: str) -> PromptTemplate:
 
 def test_cache_hit_reads_nothing_and_says_cache(make_settings, clean_firestore):
     settings = make_settings()
-    store = FirestoreTemplateStore(settings)
-    store.create_version(_greet("v1"), author="t", labels=("production",))
+    store = TemplateRepository(settings)
+    put_version(store, _greet("v1"), author="t", labels=("production",))
     resolver = Resolver(store=store, settings=settings, clock=FakeClock())
 
     first = resolver.resolve("greet")
@@ -134,14 +133,14 @@ def test_cache_hit_reads_nothing_and_says_cache(make_settings, clean_firestore):
 
 def test_label_move_is_seen_after_the_ttl(make_settings, clean_firestore):
     settings = make_settings(TEMPLATE_CACHE_TTL_SECONDS="60")
-    store = FirestoreTemplateStore(settings)
-    store.create_version(_greet("v1"), author="t", labels=("production",))
-    store.create_version(_greet("v2"), author="t")
+    store = TemplateRepository(settings)
+    put_version(store, _greet("v1"), author="t", labels=("production",))
+    put_version(store, _greet("v2"), author="t")
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)
     assert resolver.resolve("greet").version == 1
 
-    TemplateAdminStore(settings).move_label(
+    TemplateRepository(settings).move_label(
         "greet", "production", 2, actor=Actor("tests", "r"), if_match=None
     )
     clock.advance(59)
@@ -153,8 +152,8 @@ def test_label_move_is_seen_after_the_ttl(make_settings, clean_firestore):
 
 def test_refresh_reuses_immutable_versions(make_settings, clean_firestore):
     settings = make_settings()
-    store = FirestoreTemplateStore(settings)
-    store.create_version(_greet("v1"), author="t", labels=("production",))
+    store = TemplateRepository(settings)
+    put_version(store, _greet("v1"), author="t", labels=("production",))
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)
     resolver.resolve("greet")
@@ -166,7 +165,7 @@ def test_refresh_reuses_immutable_versions(make_settings, clean_firestore):
 
 def test_unmigrated_database_costs_one_read_per_ttl(make_settings, clean_firestore):
     settings = make_settings()
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     resolver = Resolver(store=store, settings=settings, clock=FakeClock())
     results = [resolver.resolve("clarification_gemini_25") for _ in range(20)]
     assert {r.source for r in results} == {"default"}
@@ -175,12 +174,13 @@ def test_unmigrated_database_costs_one_read_per_ttl(make_settings, clean_firesto
 
 def test_seeding_after_start_is_picked_up_after_the_ttl(make_settings, clean_firestore):
     settings = make_settings()
-    store = FirestoreTemplateStore(settings)
+    store = TemplateRepository(settings)
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)
     assert resolver.resolve("script_generation_gemini_25").source == "default"
 
-    store.create_version(
+    put_version(
+        store,
         PromptTemplate(name="script_generation_gemini_25", template="migrated {{topic}}"),
         author="migration",
         labels=("production",),
@@ -194,8 +194,8 @@ def test_deleting_and_restoring_is_seen_on_every_selector_within_the_ttl(
     make_settings, clean_firestore
 ):
     settings = make_settings(TEMPLATE_CACHE_TTL_SECONDS="60")
-    store = FirestoreTemplateStore(settings)
-    store.create_version(_greet("v1"), author="t", labels=("production",))
+    store = TemplateRepository(settings)
+    put_version(store, _greet("v1"), author="t", labels=("production",))
     clock = FakeClock()
     resolver = Resolver(store=store, settings=settings, clock=clock)
     assert resolver.resolve("greet").version == 1
@@ -207,8 +207,8 @@ def test_deleting_and_restoring_is_seen_on_every_selector_within_the_ttl(
         with pytest.raises(TemplateDeleted):
             resolver.resolve("greet", **selector)
 
-    admin = TemplateAdminStore(settings)
-    admin.set_deleted("greet", False, actor=Actor("tests", "r"), if_match=None, blocker=None)
+    admin = TemplateRepository(settings)
+    admin.restore("greet", actor=Actor("tests", "r"))
     admin.move_label("greet", "production", 1, actor=Actor("tests", "r"), if_match=None)
     clock.advance(61)
     assert resolver.resolve("greet").source == "firestore"

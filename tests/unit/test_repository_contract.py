@@ -52,15 +52,33 @@ print(",".join(heavy))
 """
 
 
-def test_loading_the_resolve_function_imports_no_google_client():
-    """Cold start: Firestore's client (~0.25 s) loads on the first lookup, not at import."""
+_IMPORT_RULES = """
+import sys
+HEAVY = ("google.cloud.", "grpc", "google.api_core")
+import shared.revision, shared.templates.rules, shared.experiments.rules, shared.guardrails.rules
+print(",".join(sorted(m for m in sys.modules if m.startswith(HEAVY))))
+"""
+
+
+def _heavy_imports(script: str) -> str:
     env = {**os.environ, "GOOGLE_CLOUD_PROJECT": "demo-import", "ENVIRONMENT": "test"}
     result = subprocess.run(
-        [sys.executable, "-c", _IMPORT_RESOLVE],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert result.stdout.strip() == ""
+    return result.stdout.strip()
+
+
+def test_loading_the_resolve_function_imports_no_google_client():
+    """Cold start: Firestore's client (~0.25 s) loads on the first lookup, not at import."""
+    assert _heavy_imports(_IMPORT_RESOLVE) == ""
+
+
+def test_the_write_rules_import_no_google_client():
+    """What lets every rule run in a unit test without an emulator (docs/architecture.md,
+    "Where each rule lives")."""
+    assert _heavy_imports(_IMPORT_RULES) == ""
