@@ -17,7 +17,7 @@ from shared.guardrails.admin import GuardrailAdminService, GuardrailOut
 from shared.http.api import Call, QueryParam, Route, json_answer
 from shared.http.parsing import positive_int
 from shared.storage.documents import etag_for
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.admin import TemplateAdminService
 from shared.templates.admin_models import TemplateOut
 
@@ -59,7 +59,7 @@ class AdminServices:
     """The admin function's object graph, built once per instance by `shared.bootstrap`."""
 
     templates: TemplateAdminService
-    template_store: TemplateAdminStore
+    template_store: TemplateRepository
     guardrails: GuardrailAdminService
     experiments: ExperimentAdminService
     observations: ObservationReader

@@ -13,12 +13,12 @@ from shared.guardrails.admin import GuardrailAdminService, guardrail_documents
 from shared.http.api import Api
 from shared.storage.audit import AuditLogStore
 from shared.storage.observations import ObservationStore
-from shared.storage.template_admin import TemplateAdminStore
+from shared.storage.templates import TemplateRepository
 from shared.templates.admin import TemplateAdminService
 
 
 def admin_services(settings: Settings) -> AdminServices:
-    template_store = TemplateAdminStore(settings)
+    template_store = TemplateRepository(settings)
     experiments = ExperimentAdminService(settings, template_store)
     return AdminServices(
         templates=TemplateAdminService(template_store, delete_blocker=experiments.running_blocker),
