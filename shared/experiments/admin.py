@@ -19,7 +19,7 @@ from shared.experiments.model import (
     StopRequest,
     experiment_from_document,
 )
-from shared.http.pagination import decode_cursor, encode_cursor
+from shared.http.pagination import paginate
 from shared.storage.experiments import ExperimentStore
 from shared.storage.templates import TemplateRepository
 
@@ -61,11 +61,14 @@ class ExperimentAdminService:
             raise ValidationFailed("variants name versions that do not exist", errors=missing)
 
     def list(self, *, cursor: str | None, limit: int) -> ExperimentPage:
-        rows = self._store.list(after=decode_cursor(cursor), limit=limit + 1)
-        items = [_out(r) for r in rows[:limit]]
-        return ExperimentPage(
-            items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None
+        items, next_cursor = paginate(
+            lambda after, n: self._store.list(after=after, limit=n),
+            cursor=cursor,
+            limit=limit,
+            shape=_out,
+            key=lambda e: e.id,
         )
+        return ExperimentPage(items=items, next_cursor=next_cursor)
 
     def get(self, experiment_id: str) -> ExperimentOut:
         document = self._store.get(_check_id(experiment_id))

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.audit.model import Actor
 from shared.errors import TemplateNotFound, VersionNotFound
-from shared.http.pagination import decode_cursor, encode_cursor
+from shared.http.pagination import paginate
 from shared.storage.templates import TemplateRepository
 from shared.templates.admin_models import (
     DiffOut,
@@ -62,27 +62,29 @@ class TemplateAdminService:
     # Reads ------------------------------------------------------------------------------
 
     def list(self, *, cursor: str | None, limit: int) -> TemplatePage:
-        heads = self._store.heads(after=decode_cursor(cursor), limit=limit + 1)
-        items = [_template_out(h) for h in heads[:limit]]
-        more = len(heads) > limit
-        return TemplatePage(
-            items=items, next_cursor=encode_cursor(items[-1].name) if more else None
+        items, next_cursor = paginate(
+            lambda after, n: self._store.heads(after=after, limit=n),
+            cursor=cursor,
+            limit=limit,
+            shape=_template_out,
+            key=lambda t: t.name,
         )
+        return TemplatePage(items=items, next_cursor=next_cursor)
 
     def get(self, name: str) -> TemplateOut:
         return _template_out(self._head(name))
 
     def versions(self, name: str, *, cursor: str | None, limit: int) -> VersionPage:
         self._head(name)
-        after = decode_cursor(cursor, kind=int)
-        rows = self._store.versions(
-            name, before=int(after) if after is not None else None, limit=limit + 1
+        items, next_cursor = paginate(  # newest first: the cursor is the last version shown
+            lambda before, n: self._store.versions(name, before=before, limit=n),
+            cursor=cursor,
+            limit=limit,
+            shape=VersionOut.model_validate,
+            key=lambda v: v.version,
+            kind=int,
         )
-        items = [VersionOut.model_validate(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return VersionPage(
-            items=items, next_cursor=encode_cursor(items[-1].version) if more else None
-        )
+        return VersionPage(items=items, next_cursor=next_cursor)
 
     def version(self, name: str, version: int) -> VersionOut:
         template = self._version(name, version)

@@ -254,3 +254,25 @@ def test_role_matrix(admin, role, method, path, body, status):
     setup.post("/v1/experiments", json={**EXPERIMENT, "id": "seeded-exp"})
     response = admin(role=role).open(path, method=method, json=body)
     assert response.status_code == status, response.get_data(as_text=True)
+
+
+def test_templates_and_experiments_page_by_cursor_without_gaps_or_repeats(admin):
+    client = admin()
+    _template_with_versions(client)
+    for name in ("page_a", "page_b"):
+        client.post("/v1/templates", json={"name": name, **BODY})
+    for index in range(3):
+        client.post("/v1/experiments", json={**EXPERIMENT, "id": f"draft-{index}"})
+
+    def walk(path: str, key: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = client.get(path + (f"&cursor={cursor}" if cursor else "")).get_json()
+            assert len(page["items"]) <= 2
+            seen += [item[key] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    assert walk("/v1/templates?limit=2", "name") == ["exp_target", "page_a", "page_b"]
+    assert walk("/v1/experiments?limit=2", "id") == ["draft-0", "draft-1", "draft-2"]
