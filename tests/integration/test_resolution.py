@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-from typing import Any
-
 import pytest
-from google.api_core import exceptions as api_exceptions
 
 from shared.audit.model import Actor
-from shared.errors import AppError, StoreUnavailable, TemplateDeleted
+from shared.errors import TemplateDeleted
 from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
+from tests.resolution_cases import env_value, run_case
 from tests.support import FakeClock, put_version, seed_versions
 
 pytestmark = pytest.mark.emulator
-
-
-def _env_value(env: Any) -> dict[str, str]:
-    if env is None:
-        return {}
-    raw = env if isinstance(env, str) else json.dumps(env)
-    return {"CUSTOM_TEMPLATES_JSON": raw}
-
-
-class OutageStore:
-    """The real store, with a switch that makes every read fail the way `kind` says:
-    fault injection, since the emulator cannot be told to miss a deadline on demand."""
-
-    def __init__(self, store: TemplateRepository) -> None:
-        self._store = store
-        self.down: str | None = None
-
-    @property
-    def reads(self) -> int:
-        return self._store.reads
-
-    def _check(self) -> None:
-        if self.down == "deadline_exceeded":
-            raise StoreUnavailable("Firestore read failed") from api_exceptions.DeadlineExceeded(
-                "x"
-            )
-        if self.down is not None:
-            raise StoreUnavailable("Firestore read failed") from api_exceptions.ServiceUnavailable(
-                "x"
-            )
-
-    def read_head(self, name: str, *, timeout: float):
-        self._check()
-        return self._store.read_head(name, timeout=timeout)
-
-    def read_version(self, name: str, version: int, *, timeout: float):
-        self._check()
-        return self._store.read_version(name, version, timeout=timeout)
 
 
 def _soft_delete(settings, name: str) -> None:
@@ -65,50 +23,11 @@ def _soft_delete(settings, name: str) -> None:
     admin.delete(name, actor=actor, if_match=None, blocker=None)
 
 
-def _resolve(resolver: Resolver, request: dict[str, Any]):
-    return resolver.resolve(
-        request["name"], label=request.get("label"), version=request.get("version")
-    )
-
-
 def test_resolution_case(resolution_case, make_settings, clean_firestore):
-    settings = make_settings(**_env_value(resolution_case["env"]))
-    store = OutageStore(seed_versions(settings, resolution_case["store"]))
-    for name in resolution_case.get("deleted", ()):
-        _soft_delete(settings, name)
-    clock = FakeClock()
-    resolver = Resolver(store=store, settings=settings, clock=clock)
-    for warm in resolution_case.get("warm", ()):
-        with contextlib.suppress(AppError):  # a cached 404 is as much a warm entry as a hit
-            _resolve(resolver, warm)
-    if outage := resolution_case.get("outage"):
-        clock.advance(settings.template_cache_ttl_seconds + 1)  # every entry is past its TTL
-        store.down = outage
-        if outage == "breaker_open":
-            for _ in range(settings.breaker_failure_threshold):
-                resolver.breaker.record_failure()
-    request, expect = resolution_case["request"], resolution_case["expect"]
-
-    if "error" in expect:
-        with pytest.raises(AppError) as raised:
-            _resolve(resolver, request)
-        assert raised.value.slug == expect["error"]
-        assert raised.value.status == expect["status"]
-        assert raised.value.extra.get("deleted", False) == expect.get("deleted", False)
-        return
-
-    result = _resolve(resolver, request)
-    assert result.source == expect["source"]
-    for key in ("version", "label", "fallback_reason", "stale"):
-        if key in expect:
-            assert getattr(result, key) == expect[key], key
-    if "template" in expect:
-        assert result.template.template == expect["template"]
-    for key in ("temperature", "model_name"):
-        if key in expect:
-            assert getattr(result.template.generation, key) == expect[key]
-    if "variables" in expect:
-        assert result.template.variables == expect["variables"]
+    """The same cases as tests/unit/test_resolution_cases.py, on the real store."""
+    settings = make_settings(**env_value(resolution_case["env"]))
+    store = seed_versions(settings, resolution_case["store"])
+    run_case(resolution_case, settings, store, lambda name: _soft_delete(settings, name))
 
 
 def _greet(text: str) -> PromptTemplate:
