@@ -128,9 +128,10 @@ def request_budget(seconds: float, clock: Callable[[], float] = time.monotonic) 
     if outer is not None and outer.remaining() <= seconds:
         yield outer
         return
-    token = _budget.set(Budget(seconds, clock))
+    budget = Budget(seconds, clock)
+    token = _budget.set(budget)
     try:
-        yield _budget.get()  # type: ignore[misc]
+        yield budget
     finally:
         _budget.reset(token)
 
@@ -143,22 +144,22 @@ def run_within(work: Callable[[], T], seconds: float) -> T:
     own, so `work` must check the budget before doing anything irreversible. A thread per
     call, not a pool: a queued call would look like a store that never answered.
     """
-    outcome: list[tuple[bool, object]] = []
+    results: list[T] = []
+    failures: list[BaseException] = []
     done = threading.Event()
     context = contextvars.copy_context()
 
     def target() -> None:
         try:
-            outcome.append((True, context.run(work)))
+            results.append(context.run(work))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-            outcome.append((False, exc))
+            failures.append(exc)
         finally:
             done.set()
 
     threading.Thread(target=target, name="deadline-guard", daemon=True).start()
     if not done.wait(max(seconds, 0.0)):
         raise TimeoutError(f"no answer within {seconds:.2f} s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value  # type: ignore[misc]
-    return value  # type: ignore[return-value]
+    if failures:
+        raise failures[0]
+    return results[0]

@@ -60,11 +60,11 @@ class AnalyticsReport(BaseModel):
 def summarize(rows: Iterable[dict[str, Any]], *, by_variant: bool) -> list[Figures]:
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        key = (row.get("template"), row.get("version"))
+        group: tuple[Any, ...] = (row.get("template"), row.get("version"))
         if by_variant:
-            key += (row.get("experiment_id"), row.get("variant"))
+            group += (row.get("experiment_id"), row.get("variant"))
         total = groups.setdefault(
-            key, {f: 0 for f in ROLLUP_FIELDS} | {"errors": {}, "sketch": None}
+            group, {f: 0 for f in ROLLUP_FIELDS} | {"errors": {}, "sketch": None}
         )
         for field in ROLLUP_FIELDS:
             total[field] += row.get(field) or 0
@@ -76,8 +76,8 @@ def summarize(rows: Iterable[dict[str, Any]], *, by_variant: bool) -> list[Figur
                 total["sketch"].merge(sketch)
         for error_class, count in (row.get("errors") or {}).items():
             # Rollups written before error classes were checked may hold free text as keys.
-            key = error_key(error_class)
-            total["errors"][key] = total["errors"].get(key, 0) + count
+            error = error_key(error_class)
+            total["errors"][error] = total["errors"].get(error, 0) + count
     return [
         _figures(key, total) for key, total in sorted(groups.items(), key=lambda kv: str(kv[0]))
     ]
@@ -110,4 +110,5 @@ def _figures(key: tuple[Any, ...], total: dict[str, Any]) -> Figures:
 def _quantile(sketch: Any, q: float) -> float | None:
     if sketch is None or sketch.count == 0:
         return None
-    return sketch.get_quantile_value(q)
+    value: float | None = sketch.get_quantile_value(q)
+    return value

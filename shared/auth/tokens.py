@@ -40,7 +40,8 @@ def fetch_google_certs() -> dict[str, str]:
     response = google.auth.transport.requests.Request()(url=GOOGLE_CERTS_URL, method="GET")
     if response.status != 200:
         raise ServiceUnavailable(f"could not fetch Google's certificates (HTTP {response.status})")
-    return json.loads(response.data)
+    certs: dict[str, str] = json.loads(response.data)
+    return certs
 
 
 class GoogleIdTokenVerifier:
@@ -76,6 +77,8 @@ class GoogleIdTokenVerifier:
                         raise  # nothing usable cached: the caller answers 503/401
                     return self._certs  # a failed rotation check keeps what we have
                 self._certs, self._fetched_at = certs, now
+                return certs
+            assert self._certs is not None  # not expired, so fetched before
             return self._certs
 
     def verify(self, token: str) -> str:
@@ -88,7 +91,9 @@ class GoogleIdTokenVerifier:
             certs = self._certificates()
             if _kid(token) not in certs:  # Google rotated its keys since we cached them
                 certs = self._certificates(refresh=True)
-            claims: dict[str, Any] = jwt.decode(token, certs=certs, audience=self._audience)
+            claims: dict[str, Any] = jwt.decode(  # type: ignore[no-untyped-call]
+                token, certs=certs, audience=self._audience
+            )
         except (ValueError, exceptions.GoogleAuthError) as exc:
             raise Unauthenticated(f"invalid ID token: {_reason(exc)}") from exc
         if claims.get("iss") not in GOOGLE_ISSUERS:
@@ -103,7 +108,7 @@ def _kid(token: str) -> str | None:
     from google.auth import jwt
 
     try:
-        header = jwt.decode_header(token)
+        header = jwt.decode_header(token)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError):
         return None
     return header.get("kid") if isinstance(header, dict) else None

@@ -22,7 +22,7 @@ import hmac
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -38,7 +38,7 @@ from shared import strict_json
 from shared.experiments.model import EXPERIMENT_ID_PATTERN, VARIANT_PATTERN
 from shared.templates.model import LABEL_PATTERN, TemplateName
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_BODY_CHARS = 1_000_000  # the guardrails' scan bound; larger bodies are refused
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_COST_USD = Decimal(1_000_000)

@@ -254,25 +254,29 @@ def _per_user(stats: dict[str, float], metric: str) -> Moments:
 
 def _compare_means(metric: str, control: Moments, treatment: Moments) -> MetricComparison:
     result = welch(treatment, control)
-    lift = None
-    if result is not None:
+    difference = lift = always_valid = None
+    # welch() answers only when both arms have a mean and a variance.
+    if (
+        result is not None
+        and treatment.mean is not None
+        and control.mean is not None
+        and treatment.variance_of_mean is not None
+        and control.variance_of_mean is not None
+    ):
+        difference = treatment.mean - control.mean
         lift = relative_lift_ci(
-            treatment.mean,
-            treatment.variance_of_mean,
-            control.mean,
-            control.variance_of_mean,  # type: ignore[arg-type]
+            treatment.mean, treatment.variance_of_mean, control.mean, control.variance_of_mean
         )
-    always_valid = None
-    if result is not None:
-        variance = treatment.variance_of_mean + control.variance_of_mean  # type: ignore[operator]
-        tau = MSPRT_TAU_RELATIVE * abs(control.mean or 0)
-        always_valid = msprt_p_value(treatment.mean - control.mean, variance, tau)  # type: ignore[operator]
+        tau = MSPRT_TAU_RELATIVE * abs(control.mean)
+        always_valid = msprt_p_value(
+            difference, treatment.variance_of_mean + control.variance_of_mean, tau
+        )
     return MetricComparison(
         metric=metric,
         test="welch_t_per_user_means",
         control=control.mean,
         treatment=treatment.mean,
-        difference=None if result is None else treatment.mean - control.mean,  # type: ignore[operator]
+        difference=difference,
         difference_ci=Interval(low=result[3][0], high=result[3][1])
         if result
         else Interval(low=None, high=None),

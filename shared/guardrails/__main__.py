@@ -94,7 +94,7 @@ def _thresholds(raw: str) -> tuple[float, ...]:
 
 def run_train(args: argparse.Namespace) -> int:
     try:
-        from shared.guardrails import training
+        from shared.guardrails import injection_model, training
     except ImportError as exc:  # scikit-learn is a development dependency only
         sys.stderr.write(f"error: train needs requirements-dev.txt installed ({exc})\n")
         return EXIT_USAGE
@@ -103,16 +103,14 @@ def run_train(args: argparse.Namespace) -> int:
         sys.stderr.write(f"error: --corpus: no such file {corpus}\n")
         return EXIT_USAGE
     if args.check:
-        result = training.check(corpus, args.out or training.injection_model.ARTIFACT)
+        result = training.check(corpus, args.out or injection_model.ARTIFACT)
         sys.stdout.write(json.dumps(result) + "\n")
         return EXIT_OK if result["within_tolerance"] else EXIT_BAD_LINES
     sys.stdout.write(
-        json.dumps(training.train(corpus, args.out or training.injection_model.ARTIFACT)) + "\n"
+        json.dumps(training.train(corpus, args.out or injection_model.ARTIFACT)) + "\n"
     )
     if args.evaluate is not None:
-        report = training.evaluation_report(
-            corpus, artifact=args.out or training.injection_model.ARTIFACT
-        )
+        report = training.evaluation_report(corpus, artifact=args.out or injection_model.ARTIFACT)
         args.evaluate.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         sys.stdout.write(json.dumps(report["by_source"]["pooled"]) + "\n")
     return EXIT_OK

@@ -7,7 +7,7 @@ itself errors (`open`: let the request through and log; `closed`: treat as fired
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -24,7 +24,7 @@ PiiEntity = Literal["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "NATIONAL_ID", "IP_
 class PiiConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     entities: list[PiiEntity] = Field(
-        default_factory=lambda: list(PiiEntity.__args__), min_length=1
+        default_factory=lambda: list(get_args(PiiEntity)), min_length=1
     )
     phone_regions: list[str] = Field(default_factory=list, max_length=50)
     context_words: bool = True

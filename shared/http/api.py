@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from flask import Request, Response
 from pydantic import BaseModel
@@ -163,11 +163,13 @@ class Api(Generic[C]):
         route = self._by_endpoint[endpoint]
         principal = None
         if route.role is not None:
-            principal = authenticator.require(request.headers, route.role)
+            # werkzeug's Headers is a case-insensitive mapping without the Mapping base class.
+            headers = cast("Mapping[str, str]", request.headers)
+            principal = authenticator.require(headers, route.role)
         if self._path_patterns:
             _check_path(args, self._path_patterns)
         query = {} if route.ignores_query else query_params(request, allowed=route.query_names)
-        call = Call(request, principal, args, query)
+        call = Call(request, principal, dict(args), query)
         if route.body is not None:
             call.body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
         elif route.raw_json:
@@ -267,7 +269,7 @@ def _operation(route: Route[Any], keys: Mapping[Any, dict[str, Any]]) -> dict[st
     return operation
 
 
-def _check_path(args: dict[str, Any], patterns: Mapping[str, str]) -> None:
+def _check_path(args: Mapping[str, Any], patterns: Mapping[str, str]) -> None:
     """Path parameters first, so a malformed one is a 422 whatever else is wrong. A name
     without a pattern is left to the handler's own check (resolve validates names itself)."""
     errors = [

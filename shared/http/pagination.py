@@ -45,7 +45,7 @@ def decode_cursor(cursor: str | None, *, kind: type[str] | type[int] = str) -> s
         document = strict_json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(document, dict) or set(document) != {"after"}:
             raise ValueError("not a cursor")
-        after = document["after"]
+        after: str | int = document["after"]
         if kind is int:
             if type(after) is not int or after < 1:
                 raise ValueError("not a version")

@@ -100,7 +100,8 @@ class LeaseLock:
             )
             return None
 
-        return take(self._client.transaction())
+        holder: LockInfo | None = take(self._client.transaction())
+        return holder
 
     def acquire(self, wait_seconds: float) -> None:
         deadline = time.monotonic() + wait_seconds

@@ -112,6 +112,13 @@ def as_store_error(exc: BaseException) -> StoreUnavailable | None:
         return exc
     if not isinstance(exc, store_errors()):
         return None
+    return store_unavailable(exc)
+
+
+def store_unavailable(exc: BaseException) -> StoreUnavailable:
+    """Our 503 for a failure already known to be the client's (caught as `store_errors()`)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
     if _is_timeout(exc):
         return StoreDeadlineExceeded(f"Firestore did not answer in time: {type(exc).__name__}")
     return StoreUnavailable(f"Firestore call failed: {type(exc).__name__}")
@@ -158,7 +165,7 @@ class FirestoreRepository:
                         lambda: firestore_client(self._settings), budget.remaining()
                     )
             except store_errors() as exc:
-                raise as_store_error(exc) from exc  # type: ignore[misc]
+                raise store_unavailable(exc) from exc
         return self._client
 
     def read_with_deadline(
@@ -172,7 +179,7 @@ class FirestoreRepository:
             self.client  # noqa: B018 - built first (within the budget): the call gets what is left
             return fetch(call_options(timeout))
         except store_errors() as exc:
-            raise as_store_error(exc) from exc  # type: ignore[misc]
+            raise store_unavailable(exc) from exc
 
     def transact(self, body: Callable[[Transaction], T], *, key: str | None = None) -> T:
         """Run `body(transaction)` in one Firestore transaction within the request's budget,

@@ -71,10 +71,14 @@ class TemplateHead:
 
 class TemplateRepository(FirestoreRepository):
     def _head_ref(self, name: str) -> DocumentReference:
-        return self.client.collection(self._settings.prompts_collection).document(name)
+        head: DocumentReference = self.client.collection(
+            self._settings.prompts_collection
+        ).document(name)
+        return head
 
     def _version_ref(self, name: str, version: int) -> DocumentReference:
-        return self._head_ref(name).collection(VERSIONS).document(str(version))
+        ref: DocumentReference = self._head_ref(name).collection(VERSIONS).document(str(version))
+        return ref
 
     # Reads ------------------------------------------------------------------------------
 
@@ -174,6 +178,8 @@ class TemplateRepository(FirestoreRepository):
             )
 
         change = self._write(template.name, plan, actor)
+        # A create always writes a version (or its rule raised).
+        assert change is not None
         assert change.version is not None
         return change.version
 
@@ -224,6 +230,8 @@ class TemplateRepository(FirestoreRepository):
             )
 
         change = self._write(name, plan, actor)
+        # A create always writes a version (or its rule raised).
+        assert change is not None
         assert change.version is not None
         return change.version
 
@@ -319,12 +327,17 @@ class TemplateRepository(FirestoreRepository):
         self._write(name, plan_write, actor)
         return moved[0].from_version, moved[0].to_version
 
-    def _write(self, name: str, plan: Callable[[Transaction], Any], actor: Actor) -> Any:
+    def _write(
+        self,
+        name: str,
+        plan: Callable[[Transaction], rules.TemplateChange | None],
+        actor: Actor,
+    ) -> rules.TemplateChange | None:
         """Run `plan` (reads, then a rule) and apply the change it returns, if any, in the
         same transaction as its audit entry."""
         head_ref = self._head_ref(name)
 
-        def body(transaction: Transaction) -> Any:
+        def body(transaction: Transaction) -> rules.TemplateChange | None:
             change = plan(transaction)
             if change is not None:
                 self._apply(transaction, change, actor)

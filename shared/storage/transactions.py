@@ -67,7 +67,8 @@ def run_transaction(
         if budget is not None and budget.spent:
             raise StoreDeadlineExceeded("the write ran out of time before starting")
         try:
-            return firestore.transactional(attempt)(client.transaction(max_attempts=1))
+            committed: T = firestore.transactional(attempt)(client.transaction(max_attempts=1))
+            return committed
         except Exception as exc:
             pause = _pause(number)
             out_of_time = budget is not None and budget.remaining() <= pause

@@ -27,7 +27,7 @@ def parse_custom_templates(raw: str | None) -> dict[str, PromptTemplate]:
         return {}
     try:
         document = json.loads(raw)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         logger.error(
             "CUSTOM_TEMPLATES_JSON is not valid JSON; ignoring it",
             extra={"json_fields": {"error": f"{exc.msg} at line {exc.lineno} col {exc.colno}"}},
