@@ -199,36 +199,32 @@ class GuardrailEngine:
         for guardrail in guardrails:
             if guardrail.name not in report.ran:
                 report.ran.append(guardrail.name)
+
+            def fire(guardrail: Guardrail, where: str, check: Check) -> None:
+                self._fired(
+                    guardrail,
+                    surface=surface,
+                    where=where,
+                    check=check,
+                    report=report,
+                    blocked=blocked,
+                    current=current,
+                )
+
             fired_alone = False
             for where, text in current.items():
                 check = run_guardrail(guardrail, text)
                 if check.triggered:
                     fired_alone = True
-                    self._fired(
-                        guardrail,
-                        surface=surface,
-                        where=where,
-                        check=check,
-                        report=report,
-                        blocked=blocked,
-                        current=current,
-                    )
+                    fire(guardrail, where, check)
+            # An attack split across variables shows only in their concatenation.
             joins = surface == "input_variables" and guardrail.type in JOINED_TYPES
             parts = {w: t for w, t in current.items() if len(t.strip()) >= JOIN_MIN_CHARS}
             if joins and len(parts) > 1 and not fired_alone:
                 joined, offsets = _join(parts)
                 check = run_guardrail(guardrail, joined)
                 if check.triggered:
-                    check = _spread(check, offsets, parts)
-                    self._fired(
-                        guardrail,
-                        surface=surface,
-                        where=JOINED,
-                        check=check,
-                        report=report,
-                        blocked=blocked,
-                        current=current,
-                    )
+                    fire(guardrail, JOINED, _spread(check, offsets, parts))
         if blocked:
             raise GuardrailBlocked(blocked)
         return current
