@@ -6,17 +6,17 @@ from __future__ import annotations
 from shared import resolve_api
 from shared.auth.authenticator import Authenticator
 from shared.bootstrap.http import HttpApp
+from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
 from shared.executions.publisher import ExecutionPublisher
 from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
-from shared.templates.service import ResolutionService
 
 
 def resolve_services(settings: Settings) -> ResolveServices:
     return ResolveServices(
-        service=ResolutionService.from_settings(settings),
+        service=resolution_service(settings),
         reporting=ExecutionReporting(settings, publisher=ExecutionPublisher(settings)),
         http_max_age_seconds=settings.http_max_age_seconds,
     )
