@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from shared import admin_api
 from shared.admin_api import AdminServices
-from shared.auth.authenticator import Authenticator
-from shared.bootstrap.http import HttpApp
+from shared.bootstrap.http import HttpApp, authenticator
 from shared.config import Settings
 from shared.errors import GuardrailNotFound
 from shared.experiments.admin import ExperimentAdminService
@@ -51,7 +50,7 @@ def admin_app(settings: Settings, services: AdminServices | None = None) -> Http
     )
     return HttpApp(
         settings=settings,
-        authenticator=Authenticator.from_settings(settings),
+        authenticator=authenticator(settings),
         api=api,
         deadline_seconds=settings.admin_deadline_seconds,
     )
