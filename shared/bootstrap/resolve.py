@@ -5,28 +5,22 @@ from __future__ import annotations
 
 from shared import resolve_api
 from shared.bootstrap.http import HttpApp, authenticator
+from shared.bootstrap.publishing import execution_publisher
 from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
-from shared.executions.publisher import ExecutionPublisher
 from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
-from shared.storage.pubsub import PubSubTopic
 from shared.storage.secrets import secret_reader
 
 
 def execution_reporting(settings: Settings) -> ExecutionReporting:
     """`POST /executions`: events published to EXECUTIONS_TOPIC, user ids pseudonymized
     with PSEUDONYMIZATION_KEY or the Secret Manager version PSEUDONYMIZATION_KEY_SECRET."""
-    topic = PubSubTopic(
-        settings,
-        settings.executions_topic,
-        timeout=settings.execution_publish_timeout_seconds,
-    )
     secret = settings.pseudonymization_key_secret
     return ExecutionReporting(
         settings,
-        ExecutionPublisher(settings, topic),
+        execution_publisher(settings),
         key_secret=secret_reader(secret) if secret is not None else None,
     )
 
