@@ -16,9 +16,8 @@ from shared.experiments.model import ExperimentOut
 from shared.guardrails.admin import GuardrailAdminService, GuardrailOut
 from shared.http.api import Call, QueryParam, Route, json_answer
 from shared.http.parsing import positive_int
-from shared.storage.documents import etag_for
-from shared.storage.templates import TemplateRepository
-from shared.templates.admin import TemplateAdminService
+from shared.revision import etag_for
+from shared.templates.admin import TemplateAdminService, TemplateStore
 from shared.templates.admin_models import TemplateOut
 
 
@@ -59,7 +58,7 @@ class AdminServices:
     """The admin function's object graph, built once per instance by `shared.bootstrap`."""
 
     templates: TemplateAdminService
-    template_store: TemplateRepository
+    template_store: TemplateStore
     guardrails: GuardrailAdminService
     experiments: ExperimentAdminService
     observations: ObservationReader

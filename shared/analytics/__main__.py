@@ -13,11 +13,10 @@ import json
 import sys
 from datetime import datetime
 
-from shared.analytics.rollup import RollupJob, hours_between
+from shared.analytics.rollup import hours_between
+from shared.bootstrap.events import rollup_failures, rollup_job
 from shared.config import get_settings
-from shared.errors import AppError
 from shared.observability import configure_logging
-from shared.storage.firestore import store_errors
 
 
 def _moment(raw: str) -> datetime:
@@ -43,13 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     where = settings.firestore_emulator_host or "Firestore"
     sys.stderr.write(f"rollup: project {settings.project_id} at {where}\n")
     try:
-        job = RollupJob.from_settings(settings)
+        job = rollup_job(settings)
         run = (
             job.run_tick()
             if args.start is None
             else job.recompute(hours_between(args.start, args.end))
         )
-    except (AppError, *store_errors()) as exc:
+    except rollup_failures() as exc:
         sys.stderr.write(f"error: rollup failed ({type(exc).__name__})\n")
         return 1
     sys.stdout.write(json.dumps(run.as_dict()) + "\n")

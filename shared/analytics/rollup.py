@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,7 +39,6 @@ from shared.executions.events import (
     message_json,
     pubsub_payload,
 )
-from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
 
@@ -190,20 +189,32 @@ def summarize_experiment(user_documents: Iterable[dict[str, Any]]) -> dict[str, 
     return {"variants": variants}
 
 
+class RollupStore(Protocol):
+    """The executions and the rollups made of them (`storage.observations.ObservationStore`
+    in production, wired by `shared.bootstrap.events`)."""
+
+    def watermark(self) -> datetime | None: ...
+    def set_watermark(self, received_until: datetime) -> None: ...
+    def hours_received(self, *, since: datetime, until: datetime) -> set[datetime]: ...
+    def executions_of_hour(self, hour: datetime) -> list[dict[str, Any]]: ...
+    def replace_rollups_of_hour(
+        self, hour: datetime, rollups: dict[str, dict[str, Any]]
+    ) -> None: ...
+    def merge_experiment_users(self, hour: datetime, users: dict[str, dict[str, Any]]) -> None: ...
+    def experiment_users(self, experiment_id: str) -> list[dict[str, Any]]: ...
+    def save_experiment_summary(self, experiment_id: str, summary: dict[str, Any]) -> None: ...
+
+
 class RollupJob:
     def __init__(
         self,
-        store: ObservationStore,
+        store: RollupStore,
         settings: Settings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RollupJob:
-        return cls(ObservationStore(settings), settings)
 
     def run_tick(self) -> RollupRun:
         """What the scheduled tick does: hours touched since the watermark, plus recent ones."""

@@ -6,23 +6,18 @@
 - `Authorization: Bearer <Google ID token>`: verified (signature, expiry, audience,
   issuer); the verified email's roles come from the credentials document's `identities`.
 
-Nothing is open by default: no credentials configured means every call is a 401.
+Nothing is open by default: no credentials configured means every call is a 401. Where the
+credentials document comes from (Secret Manager or a file) is wired by
+`shared.bootstrap.http.authenticator`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-from shared.auth.credentials import (
-    CredentialsDocument,
-    CredentialsSource,
-    file_fetcher,
-    parse_document,
-)
+from shared.auth.credentials import CredentialsDocument, CredentialsSource
 from shared.auth.principals import Principal, Role
 from shared.auth.tokens import GoogleIdTokenVerifier
-from shared.config import Settings
 from shared.errors import Forbidden, Unauthenticated
 
 API_KEY_HEADER = "X-API-Key"
@@ -37,23 +32,6 @@ class Authenticator:
     ) -> None:
         self._credentials = credentials
         self._verifier = verifier
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Authenticator:
-        source = None
-        if settings.auth_config_secret:
-            from shared.storage.secrets import secret_reader
-
-            read = secret_reader(settings.auth_config_secret)
-            source = CredentialsSource(
-                lambda: parse_document(read(), where="AUTH_CONFIG_SECRET"),
-                ttl=settings.auth_config_ttl_seconds,
-            )
-        elif settings.auth_config_file:
-            source = CredentialsSource(
-                file_fetcher(Path(settings.auth_config_file)), ttl=settings.auth_config_ttl_seconds
-            )
-        return cls(credentials=source, verifier=GoogleIdTokenVerifier(settings.auth_audience))
 
     def _document(self) -> CredentialsDocument:
         if self._credentials is None:

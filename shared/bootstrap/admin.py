@@ -5,21 +5,30 @@ from __future__ import annotations
 
 from shared import admin_api
 from shared.admin_api import AdminServices
-from shared.auth.authenticator import Authenticator
-from shared.bootstrap.http import HttpApp
+from shared.bootstrap.http import HttpApp, authenticator
 from shared.config import Settings
+from shared.errors import GuardrailNotFound
 from shared.experiments.admin import ExperimentAdminService
-from shared.guardrails.admin import GuardrailAdminService, guardrail_documents
+from shared.guardrails.admin import GuardrailAdminService
 from shared.http.api import Api
 from shared.storage.audit import AuditLogStore
+from shared.storage.documents import AuditedDocuments
+from shared.storage.experiments import ExperimentStore
 from shared.storage.observations import ObservationStore
 from shared.storage.templates import TemplateRepository
 from shared.templates.admin import TemplateAdminService
 
 
+def guardrail_documents(settings: Settings) -> AuditedDocuments:
+    """The `guardrails` collection, every write audited (what the service is given)."""
+    return AuditedDocuments(
+        settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
+    )
+
+
 def admin_services(settings: Settings) -> AdminServices:
     template_store = TemplateRepository(settings)
-    experiments = ExperimentAdminService(settings, template_store)
+    experiments = ExperimentAdminService(ExperimentStore(settings), template_store)
     return AdminServices(
         templates=TemplateAdminService(template_store, delete_blocker=experiments.running_blocker),
         template_store=template_store,
@@ -41,7 +50,7 @@ def admin_app(settings: Settings, services: AdminServices | None = None) -> Http
     )
     return HttpApp(
         settings=settings,
-        authenticator=Authenticator.from_settings(settings),
+        authenticator=authenticator(settings),
         api=api,
         deadline_seconds=settings.admin_deadline_seconds,
     )

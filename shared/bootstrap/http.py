@@ -1,16 +1,22 @@
 """What every HTTP function is once wired: a route table bound to its services, behind one
-authenticator, optionally within one deadline budget per request."""
+authenticator (its credentials from Secret Manager or a file), optionally within one
+deadline budget per request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from flask import Request, Response
 
+from shared.auth.authenticator import Authenticator
+from shared.auth.credentials import CredentialsSource, file_fetcher, parse_document
+from shared.auth.tokens import GoogleIdTokenVerifier
 from shared.config import Settings
 from shared.http.api import Api, Gatekeeper
 from shared.resilience import request_budget
+from shared.storage.secrets import secret_reader
 
 C = TypeVar("C")
 
@@ -33,3 +39,20 @@ class HttpApp(Generic[C]):
             return self.api.dispatch(request, self.authenticator)
         with request_budget(self.deadline_seconds):
             return self.api.dispatch(request, self.authenticator)
+
+
+def authenticator(settings: Settings) -> Authenticator:
+    """Credentials from AUTH_CONFIG_SECRET (Secret Manager), else AUTH_CONFIG_FILE, else
+    none (every call a 401); each re-read after AUTH_CONFIG_TTL_SECONDS."""
+    source = None
+    if settings.auth_config_secret:
+        read = secret_reader(settings.auth_config_secret)
+        source = CredentialsSource(
+            lambda: parse_document(read(), where="AUTH_CONFIG_SECRET"),
+            ttl=settings.auth_config_ttl_seconds,
+        )
+    elif settings.auth_config_file:
+        source = CredentialsSource(
+            file_fetcher(Path(settings.auth_config_file)), ttl=settings.auth_config_ttl_seconds
+        )
+    return Authenticator(credentials=source, verifier=GoogleIdTokenVerifier(settings.auth_audience))

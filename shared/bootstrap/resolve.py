@@ -4,20 +4,31 @@ loaders sharing one Firestore breaker), execution reporting, and its route table
 from __future__ import annotations
 
 from shared import resolve_api
-from shared.auth.authenticator import Authenticator
-from shared.bootstrap.http import HttpApp
+from shared.bootstrap.http import HttpApp, authenticator
+from shared.bootstrap.publishing import execution_publisher
+from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
-from shared.executions.publisher import ExecutionPublisher
 from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
-from shared.templates.service import ResolutionService
+from shared.storage.secrets import secret_reader
+
+
+def execution_reporting(settings: Settings) -> ExecutionReporting:
+    """`POST /executions`: events published to EXECUTIONS_TOPIC, user ids pseudonymized
+    with PSEUDONYMIZATION_KEY or the Secret Manager version PSEUDONYMIZATION_KEY_SECRET."""
+    secret = settings.pseudonymization_key_secret
+    return ExecutionReporting(
+        settings,
+        execution_publisher(settings),
+        key_secret=secret_reader(secret) if secret is not None else None,
+    )
 
 
 def resolve_services(settings: Settings) -> ResolveServices:
     return ResolveServices(
-        service=ResolutionService.from_settings(settings),
-        reporting=ExecutionReporting(settings, publisher=ExecutionPublisher(settings)),
+        service=resolution_service(settings),
+        reporting=execution_reporting(settings),
         http_max_age_seconds=settings.http_max_age_seconds,
     )
 
@@ -34,4 +45,4 @@ def resolve_app(
         path_patterns={},
         strict_slashes=True,
     )
-    return HttpApp(settings=settings, authenticator=Authenticator.from_settings(settings), api=api)
+    return HttpApp(settings=settings, authenticator=authenticator(settings), api=api)

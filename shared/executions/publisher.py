@@ -1,21 +1,23 @@
 """Publishing execution events to EXECUTIONS_TOPIC.
 
-The Pub/Sub client batches (up to 100 messages or 20 ms), retries transient errors within
-`EXECUTION_PUBLISH_TIMEOUT_SECONDS`, and never blocks a caller for longer than that:
-`publish()` returns a future at once for callers that must not wait (a Python service
-reporting in-process), `publish_and_wait()` waits at most the timeout (`POST /executions`,
-which answers 202 only once Pub/Sub holds the message, and 503 otherwise, so the reporter
-retries with the same execution id). Every failure is counted (`stats`) and logged with the
-execution id: nothing is dropped silently. The client is imported on first use only.
+The topic (`shared.storage.pubsub.PubSubTopic` in production) batches (up to 100 messages
+or 20 ms), retries transient errors within `EXECUTION_PUBLISH_TIMEOUT_SECONDS`, and never
+blocks a caller for longer than that: `publish()` returns a future at once for callers
+that must not wait (a Python service reporting in-process), `publish_and_wait()` waits at
+most the timeout (`POST /executions`, which answers 202 only once Pub/Sub holds the
+message, and 503 otherwise, so the reporter retries with the same execution id). Every
+failure is counted (`stats`) and logged with the execution id: nothing is dropped
+silently. The Pub/Sub client is imported on first publish only. Messages carry the
+attributes `schema_version` and `template`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from shared.config import Settings
 from shared.errors import ServiceUnavailable
@@ -30,47 +32,25 @@ class PublishStats:
     failed: int = 0
 
 
+class MessageTopic(Protocol):
+    """A Pub/Sub topic (`storage.pubsub.PubSubTopic` in production, wired by
+    `shared.bootstrap.resolve`): `publish` returns at once, the future resolves to the
+    message id or fails once the topic's own retries are exhausted."""
+
+    def publish(self, data: bytes, attributes: Mapping[str, str]) -> Future[str]: ...
+
+
 class ExecutionPublisher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, topic: MessageTopic) -> None:
         self._settings = settings
-        self._client: Any = None
-        self._lock = threading.Lock()
+        self._topic = topic
         self.stats = PublishStats()
-
-    @property
-    def topic_path(self) -> str:
-        return f"projects/{self._settings.project_id}/topics/{self._settings.executions_topic}"
-
-    def _publisher(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                from google.cloud import pubsub_v1
-
-                from shared.storage.firestore import emulator_environment
-
-                settings = pubsub_v1.types.BatchSettings(max_messages=100, max_latency=0.02)
-                with emulator_environment(
-                    "PUBSUB_EMULATOR_HOST", self._settings.pubsub_emulator_host
-                ):
-                    self._client = pubsub_v1.PublisherClient(batch_settings=settings)
-            return self._client
 
     def publish(self, event: ExecutionEvent) -> Future[str]:
         """Hand the event to the batching client; the future resolves to the message id."""
-        from google.api_core import retry as retries
-
         data = event.model_dump_json(exclude_none=True).encode("utf-8")
-        retry = retries.Retry(
-            predicate=retries.if_transient_error,
-            timeout=self._settings.execution_publish_timeout_seconds,
-        )
-        future = self._publisher().publish(
-            self.topic_path,
-            data,
-            retry=retry,
-            timeout=self._settings.execution_publish_timeout_seconds,
-            schema_version=str(event.schema_version),
-            template=event.template,
+        future = self._topic.publish(
+            data, {"schema_version": str(event.schema_version), "template": event.template}
         )
         future.add_done_callback(lambda done: self._count(done, event.execution_id))
         return future

@@ -24,14 +24,13 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from shared.config import Settings
 from shared.executions.events import INVALID_ERROR_CLASS, ExecutionEvent, error_key, hour_of
 from shared.guardrails.engine import GuardrailEngine, check_size, run_guardrail
 from shared.guardrails.loader import GuardrailLoader
 from shared.guardrails.model import Guardrail
-from shared.storage.observations import ObservationStore
 
 logger = logging.getLogger(__name__)
 
@@ -78,18 +77,27 @@ def redact_body(engine: GuardrailEngine, text: str, surface: str) -> tuple[str |
     return text, sorted(set(fired))
 
 
+class ExecutionSink(Protocol):
+    """Where audit records go (`storage.observations.ObservationStore` in production, wired
+    by `shared.bootstrap.events`)."""
+
+    def create_execution(self, document: dict[str, Any]) -> bool:
+        """Store it unless that execution id exists; False for a duplicate delivery."""
+        ...
+
+
 class ExecutionRecorder:
     def __init__(
         self,
         settings: Settings,
         *,
-        store: ObservationStore | None = None,
-        guardrails: GuardrailLoader | None = None,
+        store: ExecutionSink,
+        guardrails: GuardrailLoader,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
-        self._store = store or ObservationStore(settings)
-        self._guardrails = guardrails or GuardrailLoader.from_settings(settings)
+        self._store = store
+        self._guardrails = guardrails
         self._clock = clock
 
     def document(self, event: ExecutionEvent) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from shared.config import Settings
@@ -12,9 +13,18 @@ from shared.validation import validate_as
 
 
 class ExecutionReporting:
-    def __init__(self, settings: Settings, publisher: ExecutionPublisher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        publisher: ExecutionPublisher,
+        *,
+        key_secret: Callable[[], bytes] | None = None,
+    ) -> None:
+        """`key_secret` reads PSEUDONYMIZATION_KEY_SECRET's payload (Secret Manager in
+        production); it is called once, on the first report that carries a user id."""
         self._settings = settings
-        self.publisher = publisher or ExecutionPublisher(settings)
+        self.publisher = publisher
+        self._key_secret = key_secret
         self._key: bytes | None = None
         self._lock = threading.Lock()
 
@@ -22,13 +32,11 @@ class ExecutionReporting:
         """The HMAC key: read from Secret Manager once per instance, or given directly."""
         if self._settings.pseudonymization_key is not None:
             return self._settings.pseudonymization_key.encode("utf-8")
-        if self._settings.pseudonymization_key_secret is None:
+        if self._key_secret is None:
             return None
         with self._lock:
             if self._key is None:
-                from shared.storage.secrets import secret_reader
-
-                self._key = secret_reader(self._settings.pseudonymization_key_secret)()
+                self._key = self._key_secret()
             return self._key
 
     def event(self, body: Any) -> ExecutionEvent:

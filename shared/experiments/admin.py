@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, Protocol
 
+from shared.audit.documents import AuditedCollection
 from shared.audit.model import Actor
-from shared.config import Settings
 from shared.errors import ExperimentNotFound, FieldError, ValidationFailed
 from shared.experiments import rules
 from shared.experiments.model import (
@@ -20,8 +20,6 @@ from shared.experiments.model import (
     experiment_from_document,
 )
 from shared.http.pagination import paginate
-from shared.storage.experiments import ExperimentStore
-from shared.storage.templates import TemplateRepository
 
 _out = experiment_from_document
 
@@ -35,9 +33,38 @@ def _check_id(experiment_id: str) -> str:
     return experiment_id
 
 
+class ExperimentDocuments(AuditedCollection, Protocol):
+    """The `experiments` collection with its lifecycle writes: start and stop are one
+    transaction each with the template/label lock (`storage.experiments.ExperimentStore`)."""
+
+    def running_for(self, template: str) -> list[str]: ...
+    def start(
+        self, experiment_id: str, *, actor: Actor, if_match: int | None
+    ) -> dict[str, Any]: ...
+    def stop(
+        self,
+        experiment_id: str,
+        *,
+        actor: Actor,
+        if_match: int | None,
+        decision: dict[str, Any],
+    ) -> dict[str, Any]: ...
+
+
+class TemplateVersions(Protocol):
+    """What experiments need of templates: that variants name existing versions, and the
+    winner's label move (the template store; its writes are audited there)."""
+
+    def head(self, name: str) -> dict[str, Any] | None: ...
+    def version(self, name: str, version: int) -> dict[str, Any] | None: ...
+    def move_label(
+        self, name: str, label: str, version: int, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]: ...
+
+
 class ExperimentAdminService:
-    def __init__(self, settings: Settings, templates: TemplateRepository) -> None:
-        self._store = ExperimentStore(settings)
+    def __init__(self, store: ExperimentDocuments, templates: TemplateVersions) -> None:
+        self._store = store
         self._templates = templates
 
     def running_blocker(self, template: str) -> str | None:

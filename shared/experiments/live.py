@@ -30,6 +30,9 @@ Reason = Literal["assigned", "no_user_key", "not_in_coverage", "variant_unavaila
 
 
 class RunningReader(Protocol):
+    """The running experiments (`storage.experiments.ExperimentStore` in production, wired
+    by `shared.bootstrap`)."""
+
     reads: int
 
     def running(self, *, timeout: float) -> list[dict[str, Any]]: ...
@@ -93,6 +96,7 @@ def live_experiments(documents: list[dict[str, Any]]) -> dict[tuple[str, str], L
 def choose(live: LiveExperiment, user_key: str | None) -> ExperimentChoice:
     experiment = live.experiment
     variants = experiment.variants
+    reason: Reason
     if user_key is None:
         index, reason, inside = live.control, "no_user_key", False
     else:
@@ -128,14 +132,6 @@ class ExperimentLoader:
                 breaker=breaker,
             )
         )
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, *, breaker: CircuitBreaker | None = None
-    ) -> ExperimentLoader:
-        from shared.storage.experiments import ExperimentStore
-
-        return cls(store=ExperimentStore(settings), settings=settings, breaker=breaker)
 
     @property
     def store_reads(self) -> int:

@@ -121,10 +121,10 @@ def load_guardrails(args: argparse.Namespace) -> list[Guardrail]:
         documents = json.loads(args.guardrails.read_text(encoding="utf-8"))
         guardrails = TypeAdapter(list[Guardrail]).validate_python(documents)
     elif args.firestore:
+        from shared.bootstrap.guardrails import guardrail_loader
         from shared.config import get_settings
-        from shared.guardrails.loader import GuardrailLoader
 
-        guardrails = GuardrailLoader.from_settings(get_settings()).load_strict()
+        guardrails = guardrail_loader(get_settings()).load_strict()
     else:
         guardrails = list(DEFAULT_GUARDRAILS.values())
     if args.only:

@@ -15,13 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.audit.documents import AuditedCollection
 from shared.audit.model import Actor
-from shared.config import Settings
 from shared.errors import GuardrailNotFound, ValidationFailed
 from shared.guardrails import rules
 from shared.guardrails.model import Guardrail, GuardrailFields
 from shared.http.pagination import paginate
-from shared.storage.documents import AuditedDocuments
 from shared.templates.model import check_template_name
 from shared.validation import field_errors
 
@@ -65,15 +64,8 @@ def _validated(name: str, fields: dict[str, Any]) -> Guardrail:
         ) from exc
 
 
-def guardrail_documents(settings: Settings) -> AuditedDocuments:
-    """The `guardrails` collection, every write audited (what the service is given)."""
-    return AuditedDocuments(
-        settings, settings.guardrails_collection, "guardrail", GuardrailNotFound
-    )
-
-
 class GuardrailAdminService:
-    def __init__(self, documents: AuditedDocuments) -> None:
+    def __init__(self, documents: AuditedCollection) -> None:
         self._docs = documents
 
     def list(self, *, cursor: str | None, limit: int) -> GuardrailPage:

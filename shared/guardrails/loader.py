@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 class GuardrailReader(Protocol):
+    """The `guardrails` collection (`storage.guardrails.FirestoreGuardrailStore` in
+    production, wired by `shared.bootstrap`)."""
+
     reads: int
 
     def read_all(self, *, timeout: float) -> list[dict[str, Any]]: ...
@@ -71,14 +74,6 @@ class GuardrailLoader:
             clock=clock,
             breaker=breaker,
         )
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, *, breaker: CircuitBreaker | None = None
-    ) -> GuardrailLoader:
-        from shared.storage.guardrails import FirestoreGuardrailStore
-
-        return cls(store=FirestoreGuardrailStore(settings), settings=settings, breaker=breaker)
 
     @property
     def store_reads(self) -> int:

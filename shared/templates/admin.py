@@ -7,12 +7,11 @@ a pipeline that "updates" a template learns that nothing was created.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from shared.audit.model import Actor
 from shared.errors import TemplateNotFound, VersionNotFound
 from shared.http.pagination import paginate
-from shared.storage.templates import TemplateRepository
 from shared.templates.admin_models import (
     DiffOut,
     LabelMove,
@@ -35,13 +34,50 @@ from shared.templates.model import DEFAULT_LABEL, PromptTemplate, check_label, c
 DeleteBlocker = Callable[[str], str | None]
 
 
+class TemplateStore(Protocol):
+    """What the admin reads and writes of templates: heads, immutable versions, label moves,
+    each write one transaction with its audit entry (`storage.templates.TemplateRepository`
+    in production, wired by `shared.bootstrap.admin`)."""
+
+    def head(self, name: str) -> dict[str, Any] | None: ...
+    def version(self, name: str, version: int) -> dict[str, Any] | None: ...
+    def heads(self, *, after: str | None, limit: int) -> list[dict[str, Any]]: ...
+    def versions(self, name: str, *, before: int | None, limit: int) -> list[dict[str, Any]]: ...
+    def label_history(self, name: str, label: str, *, limit: int) -> list[dict[str, Any]]: ...
+    def create(
+        self, template: PromptTemplate, *, actor: Actor, commit_message: str
+    ) -> PromptTemplate: ...
+    def add_version(
+        self,
+        name: str,
+        build: Callable[[PromptTemplate], PromptTemplate],
+        *,
+        actor: Actor,
+        commit_message: str,
+        if_match: int | None,
+    ) -> PromptTemplate: ...
+    def move_label(
+        self, name: str, label: str, version: int, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]: ...
+    def remove_label(
+        self, name: str, label: str, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]: ...
+    def rollback(
+        self, name: str, label: str, *, actor: Actor, if_match: int | None
+    ) -> tuple[int | None, int | None]: ...
+    def delete(
+        self, name: str, *, actor: Actor, if_match: int | None, blocker: str | None
+    ) -> None: ...
+    def restore(self, name: str, *, actor: Actor) -> None: ...
+
+
 def _template_out(head: dict[str, Any]) -> TemplateOut:
     return TemplateOut.model_validate({**head, "revision": int(head.get("update_count", 0))})
 
 
 class TemplateAdminService:
     def __init__(
-        self, store: TemplateRepository, *, delete_blocker: DeleteBlocker | None = None
+        self, store: TemplateStore, *, delete_blocker: DeleteBlocker | None = None
     ) -> None:
         self._store = store
         self._delete_blocker = delete_blocker or (lambda _name: None)

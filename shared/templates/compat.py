@@ -81,7 +81,10 @@ def _shared_service() -> ResolutionService:
     global _service  # noqa: PLW0603 - one resolver (and cache) per process, built on first use
     with _lock:
         if _service is None:
-            _service = ResolutionService.from_settings(get_settings())
+            # Imported here: the composition root depends on this package, not the reverse.
+            from shared.bootstrap.resolution import resolution_service
+
+            _service = resolution_service(get_settings())
         return _service
 
 

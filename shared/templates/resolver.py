@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -70,8 +70,11 @@ class TemplateReader(Protocol):
 
 
 class _Head(Protocol):
-    labels: dict[str, int]
-    deleted: bool
+    # Read-only: the store hands out frozen values.
+    @property
+    def labels(self) -> Mapping[str, int]: ...
+    @property
+    def deleted(self) -> bool: ...
 
 
 @dataclass(frozen=True)

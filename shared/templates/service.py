@@ -2,6 +2,8 @@
 
 It owns one `Resolver` per process (module-level in the function, so warm instances reuse
 the cache) and adds rendering on top. Guardrails and experiment assignment plug in here.
+Everything is handed in: `shared.bootstrap.resolution.resolution_service` wires the
+Firestore-backed graph, tests pass in-memory stores.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from shared.config import Settings
 from shared.errors import RenderError, ServiceUnavailable, VersionNotFound
 from shared.experiments.live import ExperimentLoader, choose
 from shared.guardrails.engine import Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
-from shared.resilience import CircuitBreaker, request_budget
-from shared.storage.templates import TemplateRepository
+from shared.resilience import request_budget
 from shared.templates.model import DEFAULT_LABEL, ChatMessage, PromptTemplate
 from shared.templates.resolver import Resolution, Resolver
 
@@ -67,18 +67,6 @@ class ResolutionService:
         self.guardrails = guardrails
         self.experiments = experiments
         self.max_rendered_bytes = max_rendered_bytes
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ResolutionService:
-        # One breaker for every Firestore read of the resolve path: once templates found
-        # Firestore down, experiments and guardrails stop trying too (and vice versa).
-        breaker = CircuitBreaker.for_firestore(settings)
-        return cls(
-            Resolver(store=TemplateRepository(settings), settings=settings, breaker=breaker),
-            GuardrailLoader.from_settings(settings, breaker=breaker),
-            ExperimentLoader.from_settings(settings, breaker=breaker),
-            max_rendered_bytes=settings.max_rendered_bytes,
-        )
 
     def get(
         self,

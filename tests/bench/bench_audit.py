@@ -28,9 +28,9 @@ from infra.local.emulators import free_port, start_firestore, start_pubsub, stop
 from infra.local.pubsub import clients, wire
 from shared.analytics.aggregate import summarize
 from shared.analytics.rollup import RollupJob
+from shared.bootstrap.events import execution_recorder
 from shared.config import Settings
 from shared.executions.events import ExecutionEvent
-from shared.executions.recorder import ExecutionRecorder
 from shared.storage.firestore import firestore_client
 from shared.storage.observations import BATCH_LIMIT, ObservationStore
 from tests.bench.bench_resolve import LOGS, ROOT
@@ -72,7 +72,7 @@ def bench_pipeline(settings: Settings, env: dict[str, str], pubsub_host: str) ->
     rng = random.Random(1)
     now = datetime.now(UTC)
     events = [event(i, rng, now) for i in range(PIPELINE_EXECUTIONS)]
-    recorder = ExecutionRecorder(settings)
+    recorder = execution_recorder(settings)
     documents = [
         recorder.document(ExecutionEvent.model_validate_json(json.dumps(e))) for e in events
     ]
@@ -117,7 +117,7 @@ def bench_rollup(settings: Settings) -> dict[str, Any]:
     wipe(settings)
     rng = random.Random(2)
     now = datetime.now(UTC)
-    recorder = ExecutionRecorder(settings)
+    recorder = execution_recorder(settings)
     template_event = ExecutionEvent.model_validate_json(json.dumps(event(0, rng, now)))
     base = recorder.document(template_event)
     client = firestore_client(settings)

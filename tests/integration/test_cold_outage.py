@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pytest
 
 from infra.local.emulators import free_port
+from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
 from shared.templates.service import ResolutionService
 from tests.conftest import PROJECT, ROOT
@@ -32,7 +33,7 @@ def _service(host: str) -> ResolutionService:
     settings = Settings.from_env(
         {"GOOGLE_CLOUD_PROJECT": PROJECT, "ENVIRONMENT": "test", "FIRESTORE_EMULATOR_HOST": host}
     )
-    return ResolutionService.from_settings(settings)
+    return resolution_service(settings)
 
 
 def _timed(call):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.bootstrap.resolution import resolution_service
 from shared.errors import TemplateNotFound
 from shared.templates.compat import (
     SEED_KEYS,
@@ -14,7 +15,6 @@ from shared.templates.compat import (
     get_template,
 )
 from shared.templates.model import PromptTemplate
-from shared.templates.service import ResolutionService
 from tests.support import put_version, seed_versions
 
 pytestmark = pytest.mark.emulator
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.emulator
 def test_before_migration_it_returns_the_seed_shape_from_the_defaults(
     make_settings, clean_firestore
 ):
-    service = ResolutionService.from_settings(make_settings())
+    service = resolution_service(make_settings())
     prompt = get_template("script_generation_gemini_25", service=service)
     assert set(prompt) >= SEED_KEYS
     assert (prompt["source"], prompt["version"], prompt["model_name"]) == (
@@ -56,23 +56,21 @@ def test_after_seeding_it_returns_the_firestore_version_and_formats_like_the_see
             }
         ],
     )
-    prompt = get_template(
-        "nlu_extraction_gemini_25", service=ResolutionService.from_settings(settings)
-    )
+    prompt = get_template("nlu_extraction_gemini_25", service=resolution_service(settings))
     assert (prompt["source"], prompt["version"], prompt["temperature"]) == ("firestore", 1, 0.3)
     rendered = prompt["template"].format(grade_level="5", student_query="why {blue}?")
     assert rendered == 'Grade 5: why {blue}? -> {"topic": "..."}'
 
 
 def test_default_key_is_the_seeds(make_settings, clean_firestore):
-    service = ResolutionService.from_settings(make_settings())
+    service = resolution_service(make_settings())
     assert get_template(service=service)["name"] == "nlu_extraction_gemini_25"
 
 
 def test_unknown_template_is_both_a_404_error_and_the_seeds_key_error(
     make_settings, clean_firestore
 ):
-    service = ResolutionService.from_settings(make_settings())
+    service = resolution_service(make_settings())
     with pytest.raises(KeyError) as raised:
         get_template("no_such_prompt", service=service)
     assert isinstance(raised.value, UnknownTemplate)
@@ -83,7 +81,7 @@ def test_unknown_template_is_both_a_404_error_and_the_seeds_key_error(
 
 def test_chat_templates_come_back_as_format_ready_messages(make_settings, clean_firestore):
     settings = make_settings()
-    service = ResolutionService.from_settings(settings)
+    service = resolution_service(settings)
     from shared.storage.templates import TemplateRepository
 
     put_version(
@@ -109,7 +107,7 @@ CHAT = {
 def test_a_chat_template_is_a_named_error_not_a_missing_key(make_settings, clean_firestore):
     settings = make_settings()
     seed_versions(settings, [CHAT])
-    service = ResolutionService.from_settings(settings)
+    service = resolution_service(settings)
 
     with pytest.raises(NotATextTemplate) as raised:
         get_template("chat_helper", service=service)
@@ -142,5 +140,5 @@ def test_a_deleted_template_is_unknown_even_with_a_bundled_default(make_settings
         "nlu_extraction_gemini_25", actor=Actor("t", "r"), if_match=None, blocker=None
     )
     with pytest.raises(UnknownTemplate) as raised:
-        get_template("nlu_extraction_gemini_25", service=ResolutionService.from_settings(settings))
+        get_template("nlu_extraction_gemini_25", service=resolution_service(settings))
     assert "deleted" in str(raised.value)

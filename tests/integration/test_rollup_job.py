@@ -11,6 +11,8 @@ import pytest
 
 from shared.analytics.__main__ import main as analytics_cli
 from shared.analytics.rollup import RollupJob, hours_between
+from shared.bootstrap.events import execution_recorder
+from shared.bootstrap.guardrails import guardrail_loader
 from shared.config import get_settings
 from shared.executions.events import ExecutionEvent
 from shared.executions.recorder import ExecutionRecorder
@@ -58,7 +60,9 @@ def test_watermark_catches_late_executions_and_reruns_are_idempotent(
     settings = make_settings(ROLLUP_LOOKBACK_HOURS="0")
     clock = Clock(NOW)
     store = ObservationStore(settings)
-    recorder = ExecutionRecorder(settings, store=store, clock=clock)
+    recorder = ExecutionRecorder(
+        settings, store=store, guardrails=guardrail_loader(settings), clock=clock
+    )
     job = RollupJob(store, settings, clock=clock)
     record(recorder, "exec-now-00001", NOW - timedelta(minutes=5))
     job.run_tick()
@@ -112,7 +116,7 @@ def test_a_range_reaching_past_retention_logs_one_summary_line(
 
 def test_the_cli_recomputes_a_range(make_settings, clean_firestore, monkeypatch, capsys):
     settings = make_settings()
-    recorder = ExecutionRecorder(settings)
+    recorder = execution_recorder(settings)
     recent = datetime.now(UTC) - timedelta(hours=1)
     record(recorder, "exec-cli-00001", recent)
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)

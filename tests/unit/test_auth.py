@@ -16,6 +16,7 @@ from google.auth import crypt, jwt
 from shared.auth.authenticator import Authenticator
 from shared.auth.credentials import CredentialsSource, file_fetcher, new_api_key, parse_document
 from shared.auth.tokens import GoogleIdTokenVerifier
+from shared.bootstrap.http import authenticator as wired_authenticator
 from shared.config import Settings
 from shared.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from tests.support import ROLES, FakeClock, write_credentials
@@ -165,7 +166,7 @@ def test_an_identity_without_a_role_is_403(authenticator, signing_key):
 
 
 def test_nothing_is_open_without_configured_credentials():
-    auth = Authenticator.from_settings(Settings.from_env({}))
+    auth = wired_authenticator(Settings.from_env({}))
     key, _ = new_api_key("anyone")
     with pytest.raises(Unauthenticated, match="no credentials are configured"):
         auth.authenticate({"X-API-Key": key})
@@ -208,7 +209,7 @@ def test_secret_manager_is_read_once_per_ttl(mocker, tmp_path):
         "google.cloud.secretmanager.SecretManagerServiceClient.__init__", return_value=None
     )
     secret = "projects/p/secrets/prompt-auth/versions/latest"
-    auth = Authenticator.from_settings(Settings.from_env({"AUTH_CONFIG_SECRET": secret}))
+    auth = wired_authenticator(Settings.from_env({"AUTH_CONFIG_SECRET": secret}))
     for _ in range(3):
         assert auth.require({"X-API-Key": key}, "viewer").id == "key:ci"
     access.assert_called_once()
