@@ -14,6 +14,7 @@ from shared.errors import TemplateNotFound, VersionNotFound
 from shared.http.pagination import paginate
 from shared.templates.admin_models import (
     DiffOut,
+    LabelHistoryEntry,
     LabelMove,
     LabelMoved,
     LabelOut,
@@ -136,7 +137,7 @@ class TemplateAdminService:
             name=name,
             label=label,
             version=(head.get("labels") or {}).get(label),
-            history=history,  # type: ignore[arg-type]
+            history=[LabelHistoryEntry.model_validate(entry) for entry in history],
         )
 
     def diff(self, name: str, old: int, new: int) -> DiffOut:
