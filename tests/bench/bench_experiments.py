@@ -117,8 +117,15 @@ def bench_http(env: dict[str, str], settings: Settings) -> dict[str, float]:
         experiment_url = f"{resolve.url}/templates/nlu_experiment"
         with requests.Session() as session:
             session.headers["X-API-Key"] = env["BENCH_API_KEY"]
-            assigned = session.get(experiment_url, params={"user_key": "u1"}).json()
-            assert assigned["experiment"]["id"] == "bench-exp", assigned
+            # A cold worker on a loaded machine may miss the 0.8 s cold deadline (a 503 by
+            # design); the measurement starts once it has served.
+            for _ in range(20):
+                answer = session.get(experiment_url, params={"user_key": "u1"})
+                if answer.status_code == 200:
+                    break
+                time.sleep(0.5)
+            assigned = answer.json()
+            assert (assigned.get("experiment") or {}).get("id") == "bench-exp", assigned
             for url in (plain_url, experiment_url):  # warm both variants' versions
                 for key in KEYS[:50]:
                     session.get(url, params={"user_key": key})
