@@ -14,12 +14,18 @@ from shared.config import Settings
 from shared.experiments.live import ExperimentLoader
 from shared.resilience import CircuitBreaker
 from shared.storage.experiments import ExperimentStore
+from shared.storage.firestore import import_client_library
 from shared.storage.templates import TemplateRepository
 from shared.templates.resolver import Resolver
 from shared.templates.service import ResolutionService
 
 
-def resolution_service(settings: Settings) -> ResolutionService:
+def resolution_service(settings: Settings, *, preload_clients: bool = False) -> ResolutionService:
+    """`preload_clients` imports the Firestore client now, for callers that build the
+    service outside any request (`get_template()`'s first call). The resolve function keeps
+    it lazy: its import time is its cold start."""
+    if preload_clients:
+        import_client_library()
     # One breaker for every Firestore read of the resolve path: once templates found
     # Firestore down, experiments and guardrails stop trying too (and vice versa).
     breaker = CircuitBreaker.for_firestore(settings)

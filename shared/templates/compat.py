@@ -84,7 +84,7 @@ def _shared_service() -> ResolutionService:
             # Imported here: the composition root depends on this package, not the reverse.
             from shared.bootstrap.resolution import resolution_service
 
-            _service = resolution_service(get_settings())
+            _service = resolution_service(get_settings(), preload_clients=True)
         return _service
 
 

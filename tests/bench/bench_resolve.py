@@ -117,7 +117,13 @@ def bench_http(settings_env: dict[str, str]) -> dict[str, float]:
         template_url = f"{resolve.url}/templates/{NAME}"
         with requests.Session() as session:
             session.headers["X-API-Key"] = settings_env["BENCH_API_KEY"]
-            first = session.get(template_url)
+            # A cold worker on a loaded machine may answer its first request from a fallback
+            # (the 0.8 s cold deadline, by design); measure once Firestore has served.
+            for _ in range(20):
+                first = session.get(template_url)
+                if first.status_code == 200 and first.json()["source"] == "firestore":
+                    break
+                time.sleep(0.5)
             assert first.json()["source"] == "firestore", first.text
             body = session.get(template_url)
             assert body.json()["source"] == "cache"
