@@ -384,7 +384,7 @@ class PromptClient:
         if not report.accepted:
             logger.warning(
                 "execution report not accepted",
-                extra={"execution_id": execution_id, "status": report.status},
+                extra={"json_fields": {"execution_id": execution_id, "status": report.status}},
             )
         return report
 
