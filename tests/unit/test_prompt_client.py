@@ -378,3 +378,24 @@ def test_the_bundled_defaults_are_the_three_seed_templates():
         "nlu_extraction_gemini_25",
         "script_generation_gemini_25",
     ]
+
+
+def test_an_answer_the_server_marks_degraded_is_kept_only_until_the_next_retry(
+    make_client, session, clock
+):
+    client = make_client(retry_after_seconds=5)
+    degraded = {**TEXT, "source": "default", "version": None, "fallback_reason": "breaker_open"}
+    session.queue += [answer(200, degraded), answer(200, TEXT)]
+    assert client.resolve("greet").fallback_reason == "breaker_open"
+    clock.advance(4)
+    assert client.get_template("greet")["source"] == "cache"
+    clock.advance(2)  # past the retry interval, well within the TTL: asked again
+    assert client.get_template("greet")["version"] == 3
+    assert len(session.calls) == 2
+
+
+def test_resolve_hands_out_a_copy_too(make_client, session):
+    client = make_client()
+    session.queue.append(answer(200, TEXT))
+    client.resolve("greet").template["template"] = "edited"
+    assert client.resolve("greet").template["template"] == 'Hello {who}, JSON: {{"a": 1}}'

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -154,7 +154,7 @@ class PromptClient:
         version: int | None = None,
     ) -> dict[str, Any]:
         """The seed's dict, `template` in `str.format` syntax; `NotATextTemplate` for chat."""
-        resolved = self.resolve(template_key, label=label, version=version)
+        resolved = self._resolve(template_key, label, version)
         if "template" not in resolved.template:
             raise NotATextTemplate(template_key, resolved.template["version"])
         return dict(resolved.template)  # callers may edit their copy, never the cached one
@@ -163,7 +163,7 @@ class PromptClient:
         self, template_key: str, *, label: str | None = None, version: int | None = None
     ) -> dict[str, Any]:
         """The same dict with `messages` (`role`, `content` in `str.format` syntax)."""
-        resolved = self.resolve(template_key, label=label, version=version)
+        resolved = self._resolve(template_key, label, version)
         if "messages" not in resolved.template:
             raise NotAChatTemplate(template_key, resolved.template["version"])
         return dict(resolved.template)
@@ -171,6 +171,11 @@ class PromptClient:
     def resolve(
         self, name: str, *, label: str | None = None, version: int | None = None
     ) -> Resolved:
+        """The seed's dict (text or chat) with where it came from and why if degraded."""
+        resolved = self._resolve(name, label, version)
+        return replace(resolved, template=dict(resolved.template))  # the caller's own copy
+
+    def _resolve(self, name: str, label: str | None, version: int | None) -> Resolved:
         key = cache_key(name, label=label, version=version)
         fresh = self._fresh.get(key)
         if fresh is not None and self._clock() < fresh[0]:
@@ -205,7 +210,10 @@ class PromptClient:
             return self._from_cache(key, held)
         if status == 200:
             found = _Found(_legacy(body), new_etag)
-            self._store(key, found)
+            # The server marks a degraded answer (its own fallback or stale copy) not to be
+            # held on to: keep it only until the next retry, then ask again.
+            degraded = body.get("fallback_reason") is not None
+            self._store(key, found, ttl=self.config.retry_after_seconds if degraded else None)
             return Resolved(
                 {**found.legacy, "source": body.get("source", "firestore")},
                 str(body.get("source", "firestore")),
@@ -260,8 +268,9 @@ class PromptClient:
         legacy = _legacy({**answer, "version": None, "label": None})
         return Resolved({**legacy, "source": "env"}, "env", False, "not_in_server")
 
-    def _store(self, key: Key, value: _Found | _Missing) -> None:
-        ttl = FOREVER if key[2] is not None and isinstance(value, _Found) else None
+    def _store(self, key: Key, value: _Found | _Missing, *, ttl: float | None = None) -> None:
+        if ttl is None and key[2] is not None and isinstance(value, _Found):
+            ttl = FOREVER  # a pinned version is immutable
         self._cache.put(key, value, ttl=ttl)
         if isinstance(value, _Found):
             until = self._clock() + (self.config.cache_ttl_seconds if ttl is None else ttl)
