@@ -2,13 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# The client distribution's metadata counts too: a change to its dependencies re-installs.
+CLIENT := clients/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt $(CLIENT)/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults tools clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# requirements.txt installs the client as deployments do (a copy); it is then re-installed
+# editable, so the tests and the served functions run the working tree's client code.
+$(STAMP): requirements.txt requirements-dev.txt $(CLIENT)/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./$(CLIENT)
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -48,6 +53,7 @@ bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
 	$(BIN)/python -m tests.bench.bench_experiments
+	$(BIN)/python -m tests.bench.bench_client
 
 # presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
 BENCH_VENV := .venv-bench
@@ -59,6 +65,10 @@ bench-guardrails: venv
 # Regenerate the committed OpenAPI document of the admin API (a test fails when it drifts).
 openapi: venv
 	$(BIN)/python -m infra.local.openapi
+
+# Regenerate the bundled defaults the HTTP client ships (a test fails when they drift).
+client-defaults: venv
+	$(BIN)/python -m infra.local.client_defaults
 
 # Terraform checked offline (no terraform binary here): checkov with zero failed checks, in
 # its own environment, then the consistency tests (tests/infra). `make test` runs it first.

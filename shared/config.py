@@ -68,6 +68,10 @@ class Settings(BaseModel):
     breaker_cooldown_seconds: float = Field(5.0, alias="FIRESTORE_BREAKER_COOLDOWN_SECONDS", ge=0)
 
     custom_templates_json: str | None = Field(None, alias="CUSTOM_TEMPLATES_JSON")
+    # Set: `shared.templates.compat.get_template()` resolves through this resolve function
+    # (the `prompt_client` distribution, configured by its own PROMPTS_* variables) instead
+    # of reading Firestore.
+    prompts_url: str | None = Field(None, alias="PROMPTS_URL", pattern=r"^https?://\S+$")
 
     # Authentication: where the credentials document lives (Secret Manager in GCP, a file
     # locally), how long it is cached, and the audience ID tokens must be issued for.

@@ -23,9 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from prompt_client.placeholders import PLACEHOLDER_TOKEN as _TOKEN
+from prompt_client.placeholders import to_format_string
+
 from shared.errors import FieldError, RenderedTooLarge, RenderError
 
-_TOKEN = re.compile(r"\\\{\{|\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
+# The token and the `str.format` translation are the client distribution's (it hands out the
+# seed's form without this package); rendering here uses the very same token.
+__all__ = ["RenderedText", "format_value", "placeholder_names", "render_text", "to_format_string"]
 
 
 @dataclass(frozen=True)
@@ -109,24 +114,3 @@ def _formatted(name: str, value: Any) -> str:
             f"variable {name} cannot be written as JSON",
             errors=[FieldError(f"variables.{name}", "a JSON value (finite numbers)")],
         ) from exc
-
-
-def to_format_string(text: str) -> str:
-    """The same template in Python `str.format` syntax, for the seed's `get_template()` callers.
-
-    Literal braces are doubled and placeholders become `{name}`, so
-    `to_format_string(t).format(**vars) == render_text(t, vars).text` for string values.
-    """
-    out: list[str] = []
-    position = 0
-    for match in _TOKEN.finditer(text):
-        out.append(_double_braces(text[position : match.start()]))
-        name = match.group(1)
-        out.append("{{{{" if name is None else "{" + name + "}")
-        position = match.end()
-    out.append(_double_braces(text[position:]))
-    return "".join(out)
-
-
-def _double_braces(literal: str) -> str:
-    return literal.replace("{", "{{").replace("}", "}}")

@@ -11,6 +11,10 @@ with `template` in `str.format` syntax as the seed's callers expect, plus `versi
 An unknown name raises `UnknownTemplate`, which is both our 404 error and a `KeyError`, so
 callers that caught the seed's `KeyError` keep working (a deleted template is unknown too).
 
+With `PROMPTS_URL` set (and no `service` passed), it resolves through that resolve function
+over HTTP instead: the `prompt_client` distribution, with its own cache, deadlines and the
+same last fallbacks (docs/client.md). The dict and the errors raised are the same either way.
+
 The seed only had text templates. A chat template has no `str.format` text to hand out, so
 `get_template()` raises `NotATextTemplate` (a `TypeError`, deliberately not a `KeyError`:
 "this template is of another kind" must not be handled like "no such template" by code that
@@ -22,11 +26,14 @@ with `messages` (each `content` in `str.format` syntax) instead of `template`; i
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
-from shared.errors import TemplateNotFound
+from shared.errors import ConfigurationError, ServiceUnavailable, TemplateNotFound
 from shared.templates.service import ResolutionService
+
+if TYPE_CHECKING:
+    from prompt_client import PromptClient
 
 # The keys the seed's callers read from `get_template()`; they must always be present.
 SEED_KEYS = frozenset(
@@ -116,9 +123,37 @@ def get_chat_template(
     return legacy
 
 
+def _http_client() -> PromptClient | None:
+    """The process's HTTP client when `PROMPTS_URL` is set (imported only then)."""
+    if not get_settings().prompts_url:
+        return None
+    import prompt_client
+
+    try:
+        return prompt_client.default_client()
+    except prompt_client.ClientConfigError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _over_http(
+    client: PromptClient, template_key: str, label: str | None, version: int | None
+) -> dict[str, Any]:
+    import prompt_client
+
+    try:
+        resolved = client.resolve(template_key, label=label, version=version)
+    except prompt_client.TemplateNotFound as exc:
+        raise UnknownTemplate(template_key, exc.detail) from exc
+    except prompt_client.PromptsUnavailable as exc:
+        raise ServiceUnavailable(str(exc)) from exc
+    return dict(resolved.template)  # a copy: callers may edit it, never the cached one
+
+
 def _legacy(
     template_key: str, label: str | None, version: int | None, service: ResolutionService | None
 ) -> dict[str, Any]:
+    if service is None and (client := _http_client()) is not None:
+        return _over_http(client, template_key, label, version)
     try:
         resolution = (service or _shared_service()).get(template_key, label=label, version=version)
     except TemplateNotFound as exc:

@@ -83,3 +83,12 @@ def test_bench_experiments_assigns_and_serves_the_experiment():
     http = report["http_with_vs_without_experiment"]
     assert http["with_experiment_rps"] > 0
     assert http["without_experiment_rps"] > 0
+
+
+def test_bench_client_runs_and_cached_calls_send_no_request():
+    result = run_bench("tests.bench.bench_client", BENCH_ROUNDS="1", BENCH_CALLS="200")
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert report["requests_sent"] == 1  # the priming answer only: cached calls do no I/O
+    assert report["us_per_call_median"]["client_cached_get_template"] > 0
+    assert report["client_vs_dict_lookup_and_copy"] > 0
+    assert "target <= 5.0 us" in result.stdout
