@@ -33,12 +33,12 @@ from werkzeug.serving import make_server
 from infra.local.dev import ServedFunction, serve, wait_until_up
 from infra.local.emulators import free_port, stop_process_group
 from infra.local.pubsub import clients, wire
+from shared.bootstrap.resolution import resolution_service
 from shared.config import get_settings
 from shared.storage.firestore import firestore_client
 from shared.storage.templates import TemplateRepository
 from shared.templates import compat
 from shared.templates.model import PromptTemplate
-from shared.templates.service import ResolutionService
 from tests.conftest import PROJECT, ROOT
 from tests.support import FakeClock, put_version, write_credentials
 
@@ -122,7 +122,7 @@ def test_a_real_resolve_is_the_seed_dict_and_is_revalidated_by_etag(
     client, clock = client_for(stack.resolve.url, api_keys)
 
     first = client.get_template(name)
-    direct = compat.get_template(name, service=ResolutionService.from_settings(make_settings()))
+    direct = compat.get_template(name, service=resolution_service(make_settings()))
     assert first["source"] == "firestore"
     assert {k: v for k, v in first.items() if k != "source"} == {
         k: v for k, v in direct.items() if k != "source"
