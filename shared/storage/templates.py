@@ -69,9 +69,15 @@ class TemplateHead:
     deleted: bool = False
 
 
+def document_id(name: str) -> str:
+    """A template name as a Firestore document id, which holds no `/`. Names hold no `%`, so
+    `%2F` for each folder separator is reversible and leaves one-segment names unchanged."""
+    return name.replace("/", "%2F")
+
+
 class TemplateRepository(FirestoreRepository):
     def _head_ref(self, name: str) -> DocumentReference:
-        return self.client.collection(self._settings.prompts_collection).document(name)
+        return self.client.collection(self._settings.prompts_collection).document(document_id(name))
 
     def _version_ref(self, name: str, version: int) -> DocumentReference:
         return self._head_ref(name).collection(VERSIONS).document(str(version))

@@ -1,0 +1,35 @@
+"""The Langfuse-compatible function's graph: the resolution service the resolve function
+uses (same cache, fallbacks and deadline), the one template repository for writes, and its
+route table, with errors rendered in Langfuse's shape."""
+
+from __future__ import annotations
+
+from shared import langfuse_api
+from shared.auth.authenticator import Authenticator
+from shared.bootstrap.http import HttpApp
+from shared.config import Settings
+from shared.http.api import Api
+from shared.langfuse_api import LangfuseServices
+from shared.storage.templates import TemplateRepository
+from shared.templates.service import ResolutionService
+
+
+def langfuse_services(settings: Settings) -> LangfuseServices:
+    return LangfuseServices(
+        resolution=ResolutionService.from_settings(settings),
+        store=TemplateRepository(settings),
+    )
+
+
+def langfuse_app(
+    settings: Settings, services: LangfuseServices | None = None
+) -> HttpApp[LangfuseServices]:
+    api = Api(
+        langfuse_api.ROUTES,
+        context=services or langfuse_services(settings),
+        max_body=settings.max_request_bytes,
+        path_patterns={},  # names hold `/` here; handlers check them (400, Langfuse's shape)
+    )
+    # Reads budget their own Firestore calls (the resolver's deadline); writes are bounded
+    # by the admin API's per-request budget inside the repository's transactions.
+    return HttpApp(settings=settings, authenticator=Authenticator.from_settings(settings), api=api)
