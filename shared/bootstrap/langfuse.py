@@ -30,6 +30,11 @@ def langfuse_app(
         max_body=settings.max_request_bytes,
         path_patterns={},  # names hold `/` here; handlers check them (400, Langfuse's shape)
     )
-    # Reads budget their own Firestore calls (the resolver's deadline); writes are bounded
-    # by the admin API's per-request budget inside the repository's transactions.
-    return HttpApp(settings=settings, authenticator=Authenticator.from_settings(settings), api=api)
+    # One budget per request, the admin API's: writes and list reads stay within it, and a
+    # prompt lookup nests the resolver's shorter budget inside it (never extended).
+    return HttpApp(
+        settings=settings,
+        authenticator=Authenticator.from_settings(settings),
+        api=api,
+        deadline_seconds=settings.admin_deadline_seconds,
+    )

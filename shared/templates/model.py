@@ -22,7 +22,8 @@ from shared.rendering import placeholder_names, to_format_string
 # A name may sit in folders (`team/support/greeting`, as Langfuse names them); each segment
 # starts with a letter or digit, so no segment is `.` or `..`. Firestore ids hold no `/`: the
 # repository maps a name onto its document id (`shared.storage.templates.document_id`).
-TEMPLATE_NAME_PATTERN = r"^(?=.{1,128}$)[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$"
+TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$"
+TEMPLATE_NAME_MAX = 128
 # Names that are Firestore document ids as they are (guardrails): one segment.
 SIMPLE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 LABEL_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
@@ -37,19 +38,23 @@ _TEMPLATE_NAME = re.compile(TEMPLATE_NAME_PATTERN)
 _SIMPLE_NAME = re.compile(SIMPLE_NAME_PATTERN)
 _LABEL = re.compile(LABEL_PATTERN)
 
-TemplateName = Annotated[str, Field(pattern=TEMPLATE_NAME_PATTERN)]
+TemplateName = Annotated[str, Field(pattern=TEMPLATE_NAME_PATTERN, max_length=TEMPLATE_NAME_MAX)]
 SimpleName = Annotated[str, Field(pattern=SIMPLE_NAME_PATTERN)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 VariableName = Annotated[str, Field(pattern=VARIABLE_PATTERN)]
 
 
 def check_template_name(name: str, *, field: str = "name") -> str:
-    """Names are Firestore document ids too: 1-128 of `A-Z a-z 0-9 _ . -`, not starting with
-    punctuation (which also excludes Firestore's reserved `__x__` and `.`/`..` ids)."""
-    if not _TEMPLATE_NAME.fullmatch(name):
+    """1-128 of `A-Z a-z 0-9 _ . -` in `/`-separated segments, none starting with punctuation
+    (which also excludes Firestore's reserved `__x__` and `.`/`..` ids)."""
+    if len(name) > TEMPLATE_NAME_MAX or not _TEMPLATE_NAME.fullmatch(name):
         raise ValidationFailed(
             "invalid template name",
-            errors=[FieldError(field, f"must match {TEMPLATE_NAME_PATTERN}")],
+            errors=[
+                FieldError(
+                    field, f"must match {TEMPLATE_NAME_PATTERN}, {TEMPLATE_NAME_MAX} at most"
+                )
+            ],
         )
     return name
 
