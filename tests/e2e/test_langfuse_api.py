@@ -193,8 +193,10 @@ def test_list_pages_and_filters(langfuse):
     assert [row["name"] for row in page["data"]] == ["list-2", "list-3"]
     assert page["meta"] == {"page": 2, "limit": 2, "totalItems": 5, "totalPages": 3}
     row = page["data"][0]
-    assert row["versions"] == [1] and row["type"] == "text" and row["labels"] == ["latest"]
-    assert row["tags"] == ["even"] and row["lastConfig"]["model_name"] and row["lastUpdatedAt"]
+    assert (row["versions"], row["type"], row["labels"]) == ([1], "text", ["latest"])
+    assert row["tags"] == ["even"]
+    assert row["lastConfig"]["model_name"]
+    assert row["lastUpdatedAt"]
     tagged = client.get(f"{PROMPTS}?tag=even", headers=auth()).get_json()
     assert [r["name"] for r in tagged["data"]] == ["list-0", "list-2", "list-4"]
     labelled = client.get(f"{PROMPTS}?label=production", headers=auth()).get_json()
