@@ -207,3 +207,37 @@ def test_list_pages_and_filters(langfuse):
     assert_langfuse_error(
         client.get(f"{PROMPTS}?pgae=1", headers=auth()), 400, "InvalidRequestError"
     )
+
+
+def test_composition_is_resolved_for_both_apis(langfuse, load_function, api_keys):
+    client, auth = langfuse
+    create(client, auth(), name="shared/tone", prompt="Be kind to {{who}}.", labels=["production"])
+    create(client, auth(), name="shared/tone", prompt="Be brief.")
+    parent = "Reply. @@@langfusePrompt:name=shared/tone|label=production@@@ "
+    parent += "@@@langfusePrompt:name=shared/tone|version=2@@@"
+    create(client, auth(), name="reply", prompt=parent, labels=["production"])
+    got = client.get(f"{PROMPTS}/reply", headers=auth()).get_json()
+    assert got["prompt"] == "Reply. Be kind to {{who}}. Be brief."
+    assert got["resolutionGraph"]["root"] == {"name": "reply", "version": 1}
+    assert got["resolutionGraph"]["dependencies"]["reply@1"] == [
+        {"name": "shared/tone", "version": 1, "label": "production"},
+        {"name": "shared/tone", "version": 2},
+    ]
+    raw = client.get(f"{PROMPTS}/reply?resolve=false", headers=auth()).get_json()
+    assert (raw["prompt"], raw["resolutionGraph"]) == (parent, None)
+
+    resolve, _ = load_function()  # the resolve function, our own API, same store
+    rendered = resolve.post("/templates/reply/render", json={"variables": {"who": "Ada"}})
+    assert rendered.status_code == 200, rendered.get_data(as_text=True)
+    assert rendered.get_json()["rendered"] == "Reply. Be kind to Ada. Be brief."
+    assert rendered.get_json()["composition"]["root"] == {"name": "reply", "version": 1}
+
+    create(
+        client,
+        auth(),
+        name="loop",
+        prompt="@@@langfusePrompt:name=loop|label=production@@@",
+        labels=["production"],
+    )
+    assert_langfuse_error(client.get(f"{PROMPTS}/loop", headers=auth()), 400, "InvalidRequestError")
+    assert resolve.get("/templates/loop").status_code == 422
