@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi tools clean langfuse-sdk-3
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,7 @@ bench: venv tools
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
 	$(BIN)/python -m tests.bench.bench_experiments
+	$(BIN)/python -m tests.bench.bench_langfuse
 
 # presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
 BENCH_VENV := .venv-bench
@@ -76,4 +77,11 @@ infra-check: venv checkov
 	$(BIN)/python -m pytest tests/infra -q
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(INFRA_VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(INFRA_VENV) $(LANGFUSE3) .local .pytest_cache .ruff_cache tests/e2e/js/node_modules
+
+# The Langfuse SDK tests once more with a 3.x SDK (requirements-dev.txt pins the latest
+# major): installed into its own folder, put in front of the venv's copy for this run only.
+LANGFUSE3 := .venv-langfuse3
+langfuse-sdk-3: venv tools
+	@test -d $(LANGFUSE3)/langfuse || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --target $(LANGFUSE3) langfuse==3.15.0
+	PYTHONPATH=$(CURDIR)/$(LANGFUSE3) $(BIN)/python -m pytest -p no:cacheprovider tests/e2e/test_langfuse_sdk.py

@@ -83,3 +83,12 @@ def test_bench_experiments_assigns_and_serves_the_experiment():
     http = report["http_with_vs_without_experiment"]
     assert http["with_experiment_rps"] > 0
     assert http["without_experiment_rps"] > 0
+
+
+def test_bench_langfuse_runs_and_sdk_cache_hits_send_nothing():
+    result = run_bench("tests.bench.bench_langfuse", BENCH_SAMPLES="3")
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert report["cold_http"]["ratio_p50"] > 0
+    assert report["cold_sdk"]["sdk_get_prompt_p50_ms"] > 0
+    # A Langfuse SDK cache hit against us costs what it costs against Langfuse: no request.
+    assert report["sdk_cache_hit"]["server_log_lines_during_hits"] == 0
