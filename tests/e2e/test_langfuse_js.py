@@ -42,7 +42,13 @@ def test_the_js_sdk_works_against_us(stack, clean_firestore):  # noqa: F811
         "PROMPT_NAME": "web/js-greeting",
     }
     run = subprocess.run(
-        ["node", "prompts.mjs"], cwd=JS, env=env, capture_output=True, text=True, timeout=120
+        ["node", "prompts.mjs"],
+        cwd=JS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout.strip().splitlines()[-1])
