@@ -76,9 +76,13 @@ class TemplateReader(Protocol):
 
 
 class _Head(Protocol):
-    labels: dict[str, int]
-    latest_version: int
-    deleted: bool
+    # Read-only members, so a frozen dataclass (TemplateHead) satisfies the protocol.
+    @property
+    def labels(self) -> dict[str, int]: ...
+    @property
+    def latest_version(self) -> int: ...
+    @property
+    def deleted(self) -> bool: ...
 
 
 @dataclass(frozen=True)
