@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 CLIENT := clients/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt $(CLIENT)/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults langfuse-sdk-3 tools clean
 
 # requirements.txt installs the client as deployments do (a copy); it is then re-installed
 # editable, so the tests and the served functions run the working tree's client code.
@@ -54,6 +54,7 @@ bench: venv tools
 	$(BIN)/python -m tests.bench.bench_audit
 	$(BIN)/python -m tests.bench.bench_experiments
 	$(BIN)/python -m tests.bench.bench_client
+	$(BIN)/python -m tests.bench.bench_langfuse
 
 # presidio-analyzer (and spaCy, which it pulls in) live only in this separate environment.
 BENCH_VENV := .venv-bench
@@ -87,4 +88,11 @@ infra-check: venv checkov
 	$(BIN)/python -m pytest tests/infra -q
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(INFRA_VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(INFRA_VENV) $(LANGFUSE3) .local .pytest_cache .ruff_cache tests/e2e/js/node_modules
+
+# The Langfuse SDK tests once more with a 3.x SDK (requirements-dev.txt pins the latest
+# major): installed into its own folder, put in front of the venv's copy for this run only.
+LANGFUSE3 := .venv-langfuse3
+langfuse-sdk-3: venv tools
+	@test -d $(LANGFUSE3)/langfuse || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --target $(LANGFUSE3) langfuse==3.15.0
+	PYTHONPATH=$(CURDIR)/$(LANGFUSE3) $(BIN)/python -m pytest -p no:cacheprovider tests/e2e/test_langfuse_sdk.py

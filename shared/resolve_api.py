@@ -154,6 +154,7 @@ def _answer_fields(resolution: Resolution) -> dict[str, Any]:
         "fallback_reason": resolution.fallback_reason,
         "experiment": resolution.experiment.as_dict() if resolution.experiment else None,
         "guardrails": {"ran": [], "fired": []},
+        "composition": resolution.composition,
     }
 
 

@@ -111,7 +111,23 @@ def dev_environment(
     }
     values |= {f"{f.name.upper()}_URL": f.url for f in served}
     values |= {f"KEY_{role.upper()}": key for role, key in keys.items()}
+    values |= langfuse_environment(served, keys)
     return values
+
+
+def langfuse_environment(served: list[ServedFunction], keys: dict[str, str]) -> dict[str, str]:
+    """The three lines a Langfuse SDK user pastes: the publisher key as a Langfuse key pair
+    (it may read, create and move labels) and the Langfuse-compatible function's URL."""
+    from shared.auth.credentials import parse_key_id, public_key_of
+
+    by_name = {f.name: f for f in served}
+    if "langfuse" not in by_name or "publisher" not in keys:
+        return {}
+    return {
+        "LANGFUSE_PUBLIC_KEY": public_key_of(parse_key_id(keys["publisher"]) or ""),
+        "LANGFUSE_SECRET_KEY": keys["publisher"],
+        "LANGFUSE_BASE_URL": by_name["langfuse"].url,
+    }
 
 
 def write_dev_env(path: Path, values: dict[str, str]) -> None:
@@ -287,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Analytics roll up every {tick_seconds:g} s (DEV_ROLLUP_TICK_SECONDS).")
         print(f"\nIn a second shell: source {DEV_ENV.relative_to(ROOT)}   # it holds:")
         for name, value in values.items():
-            if not name.endswith("_URL"):  # the URLs are listed above, as NAME_URL
+            if not name.endswith("_URL") or name.startswith("LANGFUSE_"):  # others: above
                 print(f"  {name}={value}")
         print("  and the URLs above as ADMIN_URL, RESOLVE_URL, ...")
         if args.check:

@@ -88,6 +88,19 @@ locals {
       concurrency = 20
       env         = tomap({})
     }
+    # The Langfuse-compatible prompt API: reads like resolve (same cache and fallbacks),
+    # writes like admin (same repository and audit log).
+    langfuse = {
+      trigger     = "http"
+      topic       = null
+      memory      = "512Mi"
+      cpu         = "1"
+      timeout     = 60
+      min         = 0
+      max         = var.langfuse_max_instances
+      concurrency = 80
+      env         = tomap({})
+    }
     record_execution = {
       trigger     = "pubsub"
       topic       = local.executions_topic
@@ -127,7 +140,7 @@ resource "google_service_account" "fn" {
 resource "google_cloudfunctions2_function" "http" {
   for_each = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
 
-  # checkov:skip=CKV_GCP_124:resolve and admin are called by services and admins outside any VPC; every request needs run.invoker (IAM, listed members only) and then an API key or Google ID token checked by the function.
+  # checkov:skip=CKV_GCP_124:resolve, admin and langfuse are called by services and admins outside any VPC; every request needs run.invoker (IAM, listed members only) and then an API key or Google ID token checked by the function.
 
   name     = replace(each.key, "_", "-")
   location = var.region
@@ -216,6 +229,15 @@ resource "google_cloud_run_service_iam_member" "admin_invokers" {
 
   location = var.region
   service  = google_cloudfunctions2_function.http["admin"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+resource "google_cloud_run_service_iam_member" "langfuse_invokers" {
+  for_each = toset(var.langfuse_invokers)
+
+  location = var.region
+  service  = google_cloudfunctions2_function.http["langfuse"].service_config[0].service
   role     = "roles/run.invoker"
   member   = each.value
 }

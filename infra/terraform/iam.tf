@@ -4,6 +4,7 @@ locals {
   function_project_roles = {
     resolve          = ["roles/datastore.viewer", "roles/logging.logWriter"] # reads only
     admin            = ["roles/datastore.user", "roles/logging.logWriter"]
+    langfuse         = ["roles/datastore.user", "roles/logging.logWriter"] # creates versions, moves labels
     record_execution = ["roles/datastore.user", "roles/logging.logWriter"]
     rollup_analytics = ["roles/datastore.user", "roles/logging.logWriter"]
   }
@@ -29,9 +30,9 @@ resource "google_pubsub_topic_iam_member" "resolve_publishes_executions" {
   member = "serviceAccount:${google_service_account.fn["resolve"].email}"
 }
 
-# The credentials document (API key hashes, identities, roles): resolve and admin read it.
+# The credentials document (API key hashes, identities, roles): the HTTP functions read it.
 resource "google_secret_manager_secret_iam_member" "auth_readers" {
-  for_each = toset(["resolve", "admin"])
+  for_each = toset(["resolve", "admin", "langfuse"])
 
   secret_id = google_secret_manager_secret.auth.id
   role      = "roles/secretmanager.secretAccessor"

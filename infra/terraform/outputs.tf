@@ -8,6 +8,11 @@ output "admin_url" {
   value       = google_cloudfunctions2_function.http["admin"].service_config[0].uri
 }
 
+output "langfuse_url" {
+  description = "LANGFUSE_BASE_URL for the Langfuse SDKs (callers need run.invoker, an ID token in X-Serverless-Authorization, and a key pair)."
+  value       = google_cloudfunctions2_function.http["langfuse"].service_config[0].uri
+}
+
 output "executions_topic" {
   value = google_pubsub_topic.executions.id
 }

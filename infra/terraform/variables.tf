@@ -37,6 +37,23 @@ variable "admin_invokers" {
   }
 }
 
+variable "langfuse_invokers" {
+  description = "Members allowed to call the Langfuse-compatible function (services using a Langfuse SDK; they send their ID token in X-Serverless-Authorization). Never allUsers."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.langfuse_invokers : !contains(["allUsers", "allAuthenticatedUsers"], m)])
+    error_message = "The Langfuse-compatible function is never public: list service accounts, groups or users."
+  }
+}
+
+variable "langfuse_max_instances" {
+  description = "Most instances of the Langfuse-compatible function."
+  type        = number
+  default     = 10
+}
+
 variable "auth_audience" {
   description = "Audience Google ID tokens must carry (AUTH_AUDIENCE), e.g. the resolve URL after the first apply; empty: API keys only."
   type        = string

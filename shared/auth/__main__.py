@@ -3,6 +3,8 @@
 Prints the key once (hand it to the caller; it is never stored) and the JSON entry to add
 to the credentials document's `api_keys` (in Secret Manager: add a new secret version; it
 takes effect within AUTH_CONFIG_TTL_SECONDS, no redeploy). Revoke by removing the entry.
+The same key is a Langfuse SDK key pair: LANGFUSE_SECRET_KEY is the key, LANGFUSE_PUBLIC_KEY
+its `pmk_<id>` part; both are printed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import re
 import sys
 
-from shared.auth.credentials import KEY_ID_PATTERN, new_api_key
+from shared.auth.credentials import KEY_ID_PATTERN, new_api_key, public_key_of
 from shared.auth.principals import ROLE_RANK
 
 
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     entry = {"id": args.id, "sha256": digest, "roles": args.role, "description": args.description}
     print(f"API key (shown once, send it as X-API-Key): {key}")  # noqa: T201 - CLI output
     print(f"credentials entry: {json.dumps(entry)}")  # noqa: T201 - CLI output
+    print(f"LANGFUSE_PUBLIC_KEY={public_key_of(args.id)}")  # noqa: T201 - CLI output
+    print(f"LANGFUSE_SECRET_KEY={key}")  # noqa: T201 - CLI output
     return 0
 
 

@@ -3,6 +3,10 @@
 - `X-API-Key: pmk_<id>.<secret>`: looked up by id in the credentials document and compared
   by sha256 in constant time. A separate header, because on an IAM-protected function the
   `Authorization` header carries the ID token Cloud Run itself checks.
+- `Authorization: Basic base64(<public>:<secret>)`, the Langfuse SDKs' pair: the secret is an
+  API key as above and the public key is its id part, `pmk_<id>` (`public_key_of`), so one
+  minted key is both; a pair whose halves do not belong together is a 401. On GCP the IAM
+  check reads the caller's ID token from `X-Serverless-Authorization`, leaving this free.
 - `Authorization: Bearer <Google ID token>`: verified (signature, expiry, audience,
   issuer); the verified email's roles come from the credentials document's `identities`.
 
@@ -13,9 +17,12 @@ credentials document comes from (Secret Manager or a file) is wired by
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 from collections.abc import Mapping
 
-from shared.auth.credentials import CredentialsDocument, CredentialsSource
+from shared.auth.credentials import CredentialsDocument, CredentialsSource, public_key_of
 from shared.auth.principals import Principal, Role
 from shared.auth.tokens import GoogleIdTokenVerifier
 from shared.errors import Forbidden, Unauthenticated
@@ -50,6 +57,8 @@ class Authenticator:
             return Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
         authorization = headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "basic":
+            return self._basic(token.strip())
         if scheme.lower() == "bearer" and token.strip():
             email = self._verifier.verify(token.strip())
             roles = self._document().identities.get(email)
@@ -57,6 +66,18 @@ class Authenticator:
                 raise Forbidden(f"{email} is authenticated but has no role here")
             return Principal(email, "google", frozenset(roles))
         raise Unauthenticated(HOW_TO_AUTHENTICATE)
+
+    def _basic(self, token: str) -> Principal:
+        try:
+            public, sep, secret = base64.b64decode(token, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            sep, public, secret = "", "", ""
+        if not sep or not public or not secret:
+            raise Unauthenticated("Basic credentials must be base64(<public key>:<secret key>)")
+        entry = self._document().key_entry(secret)
+        if entry is None or not hmac.compare_digest(public, public_key_of(entry.id)):
+            raise Unauthenticated("unknown or revoked key pair in Authorization: Basic")
+        return Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
 
     def require(self, headers: Mapping[str, str], minimum: Role) -> Principal:
         principal = self.authenticate(headers)

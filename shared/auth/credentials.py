@@ -69,6 +69,11 @@ def parse_key_id(key: str) -> str | None:
     return key[len(KEY_PREFIX) :].split(".", 1)[0] or None
 
 
+def public_key_of(key_id: str) -> str:
+    """The Langfuse SDKs' public key for the API key with this id (its secret key)."""
+    return f"{KEY_PREFIX}{key_id}"
+
+
 def new_api_key(key_id: str) -> tuple[str, str]:
     """A fresh key `pmk_<id>.<256 random bits>` and the sha256 hex to store."""
     key = f"{KEY_PREFIX}{key_id}.{secrets.token_urlsafe(32)}"

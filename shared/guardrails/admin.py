@@ -21,7 +21,7 @@ from shared.errors import GuardrailNotFound, ValidationFailed
 from shared.guardrails import rules
 from shared.guardrails.model import Guardrail, GuardrailFields
 from shared.http.pagination import paginate
-from shared.templates.model import check_template_name
+from shared.templates.model import check_simple_name
 from shared.validation import field_errors
 
 
@@ -79,7 +79,7 @@ class GuardrailAdminService:
         return GuardrailPage(items=items, next_cursor=next_cursor)
 
     def get(self, name: str) -> GuardrailOut:
-        document = self._docs.get(check_template_name(name))
+        document = self._docs.get(check_simple_name(name))
         if document is None:
             raise GuardrailNotFound(name)
         return _out(document)
@@ -92,7 +92,7 @@ class GuardrailAdminService:
     def replace(
         self, name: str, spec: GuardrailSpec, *, actor: Actor, if_match: int | None
     ) -> GuardrailOut:
-        guardrail = _validated(check_template_name(name), spec.model_dump(mode="json"))
+        guardrail = _validated(check_simple_name(name), spec.model_dump(mode="json"))
         fields = guardrail.model_dump(mode="json", exclude={"name"})
         return _out(
             self._docs.update(
@@ -103,7 +103,7 @@ class GuardrailAdminService:
     def set_active(
         self, name: str, active: bool, *, actor: Actor, if_match: int | None
     ) -> GuardrailOut:
-        check_template_name(name)
+        check_simple_name(name)
         action = "activate" if active else "deactivate"
         return _out(
             self._docs.update(
@@ -117,5 +117,5 @@ class GuardrailAdminService:
 
     def delete(self, name: str, *, actor: Actor, if_match: int | None) -> None:
         self._docs.delete(
-            check_template_name(name), actor=actor, if_match=if_match, guard=lambda _c: None
+            check_simple_name(name), actor=actor, if_match=if_match, guard=lambda _c: None
         )

@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.templates.model import TemplateName
+from shared.templates.model import SimpleName
 
 GuardrailType = Literal["pii_detection", "toxic_content_filter", "prompt_injection_guard"]
 Action = Literal["block", "warn", "redact", "log"]
@@ -75,4 +75,4 @@ class GuardrailFields(BaseModel):
 
 
 class Guardrail(GuardrailFields):
-    name: TemplateName
+    name: SimpleName

@@ -120,8 +120,12 @@ class Route(Generic[C]):
 
     @property
     def rule(self) -> str:
-        """The path in werkzeug's routing syntax."""
-        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+        """The path in werkzeug's routing syntax; `{name:path}` also matches `/`s."""
+        return re.sub(
+            r"\{(\w+)(?::(\w+))?\}",
+            lambda m: f"<{m[2]}:{m[1]}>" if m[2] else f"<{m[1]}>",
+            self.path,
+        )
 
     @functools.cached_property  # read on every request of the hot path
     def query_names(self) -> frozenset[str]:
@@ -129,7 +133,7 @@ class Route(Generic[C]):
 
     @property
     def path_params(self) -> list[str]:
-        return re.findall(r"\{(\w+)\}", self.path)
+        return re.findall(r"\{(\w+)(?::\w+)?\}", self.path)
 
 
 class Api(Generic[C]):

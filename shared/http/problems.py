@@ -1,4 +1,5 @@
-"""The one place errors become HTTP answers: RFC 9457 problem details.
+"""The one place errors become HTTP answers: RFC 9457 problem details, or for the
+Langfuse-compatible API the same errors in Langfuse's shape (`langfuse_error_response`).
 
 `http_endpoint` wraps a function's handler: it binds the request's trace and request id to
 the logs, turns `AppError`s and routing errors into `application/problem+json`, and turns
@@ -22,6 +23,7 @@ from shared.observability import request_context
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Response]
+Renderer = Callable[..., Response]  # (error, *, request_id, instance) -> Response
 
 _ROUTING_ERRORS: dict[int, type[errors.AppError]] = {
     404: errors.NotFound,
@@ -57,6 +59,40 @@ def problem_response(error: errors.AppError, *, request_id: str, instance: str) 
     return response
 
 
+# Langfuse's error names (its SDKs branch on the status; people read `error`). Langfuse has
+# no 409/412/415/422: what is invalid input to it is a 400.
+_LANGFUSE_ERRORS: dict[int, tuple[int, str]] = {
+    400: (400, "InvalidRequestError"),
+    401: (401, "UnauthorizedError"),
+    403: (403, "AccessDeniedError"),
+    404: (404, "LangfuseNotFoundError"),
+    405: (405, "MethodNotAllowedError"),
+    409: (409, "ConflictError"),
+    412: (400, "InvalidRequestError"),
+    413: (413, "PayloadTooLargeError"),
+    415: (400, "InvalidRequestError"),
+    422: (400, "InvalidRequestError"),
+    503: (503, "ServiceUnavailableError"),
+}
+
+
+def langfuse_error_response(error: errors.AppError, *, request_id: str, instance: str) -> Response:
+    """The same error as Langfuse's API answers it: `{"message", "error"}`."""
+    status, name = _LANGFUSE_ERRORS.get(error.status, (500, "InternalServerError"))
+    body: dict[str, Any] = {"message": error.detail, "error": name, "request_id": request_id}
+    if error.errors:
+        body["details"] = [e.as_dict() for e in error.errors]
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.Unauthenticated):
+        response.headers["WWW-Authenticate"] = 'Basic realm="langfuse"'
+    return response
+
+
 def _as_app_error(exc: Exception) -> errors.AppError:
     if isinstance(exc, errors.AppError):
         return exc
@@ -67,7 +103,9 @@ def _as_app_error(exc: Exception) -> errors.AppError:
     return errors.AppError("an unexpected error occurred; quote the request id when reporting it")
 
 
-def http_endpoint(project_id: Callable[[], str]) -> Callable[[Handler], Handler]:
+def http_endpoint(
+    project_id: Callable[[], str], *, render: Renderer = problem_response
+) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: Request) -> Response:
@@ -92,7 +130,7 @@ def http_endpoint(project_id: Callable[[], str]) -> Callable[[Handler], Handler]
                             "request rejected",
                             extra={"json_fields": _request_fields(request, error)},
                         )
-                    response = problem_response(error, request_id=request_id, instance=request.path)
+                    response = render(error, request_id=request_id, instance=request.path)
                 response.headers["X-Request-Id"] = request_id
                 return response
 
@@ -101,13 +139,13 @@ def http_endpoint(project_id: Callable[[], str]) -> Callable[[Handler], Handler]
     return decorate
 
 
-def framework_error_response(exc: HTTPException) -> Response:
+def framework_error_response(exc: HTTPException, render: Renderer = problem_response) -> Response:
     """For errors raised by Flask/functions-framework before our handler runs (their own
     `/favicon.ico` rule, paths their router cannot match): the same problem shape."""
     from flask import request
 
     with request_context(project_id="", request_id=request.headers.get("X-Request-Id")) as rid:
-        return problem_response(_as_app_error(exc), request_id=rid, instance=request.path)
+        return render(_as_app_error(exc), request_id=rid, instance=request.path)
 
 
 def _request_fields(request: Request, error: errors.AppError) -> dict[str, Any]:

@@ -69,11 +69,17 @@ class TemplateHead:
     deleted: bool = False
 
 
+def document_id(name: str) -> str:
+    """A template name as a Firestore document id, which holds no `/`. Names hold no `%`, so
+    `%2F` for each folder separator is reversible and leaves one-segment names unchanged."""
+    return name.replace("/", "%2F")
+
+
 class TemplateRepository(FirestoreRepository):
     def _head_ref(self, name: str) -> DocumentReference:
         head: DocumentReference = self.client.collection(
             self._settings.prompts_collection
-        ).document(name)
+        ).document(document_id(name))
         return head
 
     def _version_ref(self, name: str, version: int) -> DocumentReference:

@@ -19,26 +19,50 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.errors import FieldError, ValidationFailed
 from shared.rendering import placeholder_names, to_format_string
 
-TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+# A name may sit in folders (`team/support/greeting`, as Langfuse names them); each segment
+# starts with a letter or digit, so no segment is `.` or `..`. Firestore ids hold no `/`: the
+# repository maps a name onto its document id (`shared.storage.templates.document_id`).
+TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$"
+TEMPLATE_NAME_MAX = 128
+# Names that are Firestore document ids as they are (guardrails): one segment.
+SIMPLE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 LABEL_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 DEFAULT_LABEL = "production"
+# Always on the newest version: resolvable like a label, never moved or removed by hand.
+LATEST_LABEL = "latest"
+RESERVED_LABELS = frozenset({LATEST_LABEL})
 MAX_TEMPLATE_CHARS = 200_000
 
 _TEMPLATE_NAME = re.compile(TEMPLATE_NAME_PATTERN)
+_SIMPLE_NAME = re.compile(SIMPLE_NAME_PATTERN)
 _LABEL = re.compile(LABEL_PATTERN)
 
-TemplateName = Annotated[str, Field(pattern=TEMPLATE_NAME_PATTERN)]
+TemplateName = Annotated[str, Field(pattern=TEMPLATE_NAME_PATTERN, max_length=TEMPLATE_NAME_MAX)]
+SimpleName = Annotated[str, Field(pattern=SIMPLE_NAME_PATTERN)]
+Tag = Annotated[str, Field(min_length=1, max_length=64)]
 VariableName = Annotated[str, Field(pattern=VARIABLE_PATTERN)]
 
 
 def check_template_name(name: str, *, field: str = "name") -> str:
-    """Names are Firestore document ids too: 1-128 of `A-Z a-z 0-9 _ . -`, not starting with
-    punctuation (which also excludes Firestore's reserved `__x__` and `.`/`..` ids)."""
-    if not _TEMPLATE_NAME.fullmatch(name):
+    """1-128 of `A-Z a-z 0-9 _ . -` in `/`-separated segments, none starting with punctuation
+    (which also excludes Firestore's reserved `__x__` and `.`/`..` ids)."""
+    if len(name) > TEMPLATE_NAME_MAX or not _TEMPLATE_NAME.fullmatch(name):
         raise ValidationFailed(
             "invalid template name",
-            errors=[FieldError(field, f"must match {TEMPLATE_NAME_PATTERN}")],
+            errors=[
+                FieldError(
+                    field, f"must match {TEMPLATE_NAME_PATTERN}, {TEMPLATE_NAME_MAX} at most"
+                )
+            ],
+        )
+    return name
+
+
+def check_simple_name(name: str, *, field: str = "name") -> str:
+    if not _SIMPLE_NAME.fullmatch(name):
+        raise ValidationFailed(
+            "invalid name", errors=[FieldError(field, f"must match {SIMPLE_NAME_PATTERN}")]
         )
     return name
 
@@ -51,11 +75,26 @@ def check_label(label: str, *, field: str = "label") -> str:
     return label
 
 
+PLACEHOLDER_ROLE = "placeholder"
+
+
 class ChatMessage(BaseModel):
+    """One chat message. Role `placeholder` marks where a list of messages the caller passes
+    at render time goes (Langfuse's `{"type": "placeholder", "name": ...}`); its `content` is
+    the placeholder's name, a variable name."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "placeholder"]
     content: str = Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)
+
+    @model_validator(mode="after")
+    def _check_placeholder(self) -> ChatMessage:
+        if self.role == PLACEHOLDER_ROLE and not re.fullmatch(VARIABLE_PATTERN, self.content):
+            raise ValueError(
+                f"a placeholder's content is its name and must match {VARIABLE_PATTERN}"
+            )
+        return self
 
 
 class ModelConfig(BaseModel):
@@ -94,6 +133,8 @@ class PromptTemplate(BaseModel):
     version: int | None = Field(None, ge=1)
     author: str | None = None
     commit_message: str | None = None
+    # Version metadata like the commit message: not part of the content hash.
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     parent_version: int | None = None
     created_at: datetime | None = None
 
@@ -114,7 +155,7 @@ class PromptTemplate(BaseModel):
     def texts(self) -> list[str]:
         if self.template is not None:
             return [self.template]
-        return [message.content for message in self.messages or []]
+        return [m.content for m in self.messages or [] if m.role != PLACEHOLDER_ROLE]
 
     def placeholders(self) -> list[str]:
         seen: dict[str, None] = {}

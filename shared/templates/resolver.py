@@ -42,7 +42,13 @@ from shared.errors import (
 )
 from shared.resilience import CircuitBreaker
 from shared.templates.defaults import DEFAULT_TEMPLATES
-from shared.templates.model import DEFAULT_LABEL, PromptTemplate, check_label, check_template_name
+from shared.templates.model import (
+    DEFAULT_LABEL,
+    LATEST_LABEL,
+    PromptTemplate,
+    check_label,
+    check_template_name,
+)
 from shared.templates.overrides import parse_custom_templates
 
 logger = logging.getLogger(__name__)
@@ -74,6 +80,8 @@ class _Head(Protocol):
     @property
     def labels(self) -> Mapping[str, int]: ...
     @property
+    def latest_version(self) -> int: ...
+    @property
     def deleted(self) -> bool: ...
 
 
@@ -95,6 +103,8 @@ class Resolution:
     stale: bool = False
     fallback_reason: FallbackReason | None = None
     experiment: Any = None  # an ExperimentChoice when a running experiment chose the version
+    # What composition included (Langfuse's `resolutionGraph`); None when nothing was.
+    composition: dict[str, Any] | None = None
 
     @property
     def version(self) -> int | None:
@@ -252,7 +262,10 @@ class Resolver:
         if head.deleted:
             return Missing("deleted")
         if version is None:
-            version = head.labels.get(label or DEFAULT_LABEL)
+            if label == LATEST_LABEL:  # reserved: always the newest version
+                version = head.latest_version or None
+            else:
+                version = head.labels.get(label or DEFAULT_LABEL)
             if version is None:
                 return Missing("label")
         content_key = cache_key(name, label=None, version=version, content=True)

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.errors import Conflict, TemplateNotFound, VersionNotFound
+from shared.errors import Conflict, FieldError, TemplateNotFound, ValidationFailed, VersionNotFound
 from shared.revision import check_if_match, next_revision
-from shared.templates.model import PromptTemplate
+from shared.templates.model import RESERVED_LABELS, PromptTemplate
 
 LabelKind = Literal["move", "rollback", "remove"]
 
@@ -235,6 +235,11 @@ def rollback(head: dict[str, Any], label: str, target: int, *, target_exists: bo
 def _point(
     head: dict[str, Any], label: str, target: int | None, kind: LabelKind, *, target_exists: bool
 ) -> LabelChange:
+    if label in RESERVED_LABELS:
+        raise ValidationFailed(
+            f"label '{label}' is reserved: it is always on the newest version",
+            errors=[FieldError("label", "reserved")],
+        )
     if target is not None and not target_exists:
         raise VersionNotFound(head["name"], target)
     labels = dict(head.get("labels") or {})

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from shared.errors import RenderError, ServiceUnavailable, VersionNotFound
+from shared.errors import FieldError, RenderError, ServiceUnavailable, VersionNotFound
 from shared.experiments.live import ExperimentLoader, choose
 from shared.guardrails.engine import Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
 from shared.resilience import request_budget
-from shared.templates.model import DEFAULT_LABEL, ChatMessage, PromptTemplate
+from shared.templates import composition
+from shared.templates.model import DEFAULT_LABEL, PLACEHOLDER_ROLE, ChatMessage, PromptTemplate
 from shared.templates.resolver import Resolution, Resolver
 
 
@@ -45,6 +46,11 @@ def render(
         text, messages = None, []
         budget = max_bytes
         for index, message in enumerate(template.messages or []):
+            if message.role == PLACEHOLDER_ROLE:
+                spliced = _placeholder_messages(message.content, variables, index)
+                messages.extend(spliced)
+                used.add(message.content)
+                continue
             result = render_text(
                 message.content, variables, where=f"message {index}", max_bytes=budget
             )
@@ -52,6 +58,27 @@ def render(
             used |= result.used
             budget = None if budget is None else budget - result.size
     return text, messages, sorted(set(variables) - used)
+
+
+def _placeholder_messages(name: str, variables: Mapping[str, Any], index: int) -> list[ChatMessage]:
+    """A placeholder takes the list of `{role, content}` messages its variable holds, as is
+    (their text is the caller's, so it is not rendered again)."""
+    value = variables.get(name)
+    try:
+        if not isinstance(value, list):
+            raise ValueError("not a list")
+        spliced = [ChatMessage.model_validate(m) for m in value]
+    except ValueError as exc:
+        raise RenderError(
+            f"placeholder '{name}' (message {index}) needs a list of {{role, content}} messages",
+            errors=[FieldError(f"variables.{name}", "must be a list of {role, content} messages")],
+        ) from exc
+    if any(m.role == PLACEHOLDER_ROLE for m in spliced):
+        raise RenderError(
+            f"placeholder '{name}' may not insert placeholders",
+            errors=[FieldError(f"variables.{name}", "role 'placeholder' is not allowed here")],
+        )
+    return spliced
 
 
 class ResolutionService:
@@ -75,6 +102,7 @@ class ResolutionService:
         label: str | None = None,
         version: int | None = None,
         user_key: str | None = None,
+        compose: bool = True,
     ) -> Resolution:
         """A pinned version is served as asked. A label with a running experiment serves the
         user's variant (the control outside coverage); without a user key there is nothing
@@ -83,9 +111,16 @@ class ResolutionService:
 
         Every Firestore read of one call shares one budget (FIRESTORE_COLD_DEADLINE_SECONDS),
         so a cold instance facing an unreachable Firestore waits one deadline, not one per
-        read, before its fallback answer."""
+        read, before its fallback answer. `compose=False` leaves includes unexpanded."""
         with request_budget(self.resolver.budget_seconds):
-            return self._get(name, label=label, version=version, user_key=user_key)
+            resolution = self._get(name, label=label, version=version, user_key=user_key)
+            if not compose or not composition.includes_prompts(resolution.template):
+                return resolution
+            composed = composition.compose(resolution.template, self._load_include)
+            return replace(resolution, template=composed.template, composition=composed.graph)
+
+    def _load_include(self, name: str, *, label: str | None, version: int | None) -> PromptTemplate:
+        return self.resolver.resolve(name, label=label, version=version).template
 
     def _get(
         self, name: str, *, label: str | None, version: int | None, user_key: str | None

@@ -92,3 +92,12 @@ def test_bench_client_runs_and_cached_calls_send_no_request():
     assert report["us_per_call_median"]["client_cached_get_template"] > 0
     assert report["client_vs_dict_lookup_and_copy"] > 0
     assert "target <= 5.0 us" in result.stdout
+
+
+def test_bench_langfuse_runs_and_sdk_cache_hits_send_nothing():
+    result = run_bench("tests.bench.bench_langfuse", BENCH_SAMPLES="3")
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert report["cold_http"]["ratio_p50"] > 0
+    assert report["cold_sdk"]["sdk_get_prompt_p50_ms"] > 0
+    # A Langfuse SDK cache hit against us costs what it costs against Langfuse: no request.
+    assert report["sdk_cache_hit"]["server_log_lines_during_hits"] == 0

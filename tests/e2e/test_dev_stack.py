@@ -134,6 +134,29 @@ def test_a_second_shell_reaches_the_stack_through_dev_env(dev_stack):
     assert "by make-dev" in status.stdout, status.stdout + status.stderr
 
 
+def test_a_langfuse_user_switches_by_pasting_three_lines(dev_stack):
+    env = dev_stack.env
+    for name in ("LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY", "LANGFUSE_BASE_URL"):
+        assert f"{name}={env[name]}" in dev_stack.output  # printed, and in .local/dev.env
+    assert env["LANGFUSE_BASE_URL"] == env["LANGFUSE_URL"]
+    assert env["LANGFUSE_SECRET_KEY"] == env["KEY_PUBLISHER"]
+    from langfuse import Langfuse
+
+    client = Langfuse(
+        public_key=env["LANGFUSE_PUBLIC_KEY"],
+        secret_key=env["LANGFUSE_SECRET_KEY"],
+        base_url=env["LANGFUSE_BASE_URL"],
+        tracing_enabled=False,
+    )
+    try:
+        prompt = client.get_prompt("clarification_gemini_25")
+        assert (prompt.is_fallback, prompt.version) == (False, 1)
+        created = client.create_prompt(name="dev/probe", prompt="Hi {{who}}", labels=["staging"])
+        assert client.get_prompt("dev/probe", label="staging").version == created.version
+    finally:
+        client.shutdown()
+
+
 def test_analytics_roll_up_without_anyone_calling_the_rollup(dev_stack):
     env = dev_stack.env
     report = {

@@ -73,7 +73,9 @@ def test_valid_names(name):
     assert check_template_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "../x", "a/b", "__x__", ".", "x" * 129, "_x", "a b", "é"])
+@pytest.mark.parametrize(
+    "name", ["", "../x", "a//b", "/x", "__x__", ".", "x" * 129, "_x", "a b", "é"]
+)
 def test_invalid_names_are_422(name):
     with pytest.raises(ValidationFailed) as raised:
         check_template_name(name)
