@@ -3,7 +3,7 @@
 // chart over time; the table sums the whole window in one more call.
 import { all, get, query } from "./api.js";
 import { lineChart } from "./charts.js";
-import { clear, fmt, h, table } from "./dom.js";
+import { fill, fmt, h, table } from "./dom.js";
 
 const HOUR = 3600 * 1000;
 const WINDOWS = {
@@ -32,7 +32,7 @@ export async function analyticsPage(ctx) {
   const windowSelect = h("select", { id: "analytics-window" }, Object.entries(WINDOWS).map(([key, w]) => h("option", { value: key, selected: key === "24h" }, w.label)));
   const out = h("div", { "aria-live": "polite" });
   const load = async () => {
-    clear(out).append(h("p", { class: "loading" }, "Loading…"));
+    fill(out, h("p", { class: "loading" }, "Loading…"));
     const chosen = WINDOWS[windowSelect.value];
     const end = Math.ceil(Date.now() / HOUR) * HOUR;
     const start = end - chosen.span;
@@ -63,7 +63,7 @@ export async function analyticsPage(ctx) {
           }),
         )
       : [];
-    clear(out).append(
+    fill(out, 
       summary.items.length
         ? table(
             ["Template", "Version", "Experiment / variant", "Executions", "Success rate", "p50 / p95 / p99 ms", "Tokens in / out", "Cost $", "Errors"],

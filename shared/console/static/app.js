@@ -1,6 +1,6 @@
 // The console shell: sign-in, the caller's role, the router and the one error banner.
 import { api, ApiError, session } from "./api.js";
-import { clear, h } from "./dom.js";
+import { clear, fill, h } from "./dom.js";
 import { auditPage } from "./audit.js";
 import { analyticsPage } from "./analytics.js";
 import { experimentPage, experimentsPage } from "./experiments.js";
@@ -83,10 +83,10 @@ async function route() {
     const args = found.slice(1).map(decodeURIComponent);
     const content = await page(pageCtx, ...args);
     if (mine !== generation) return;
-    clear(view).append(content);
+    fill(view, content);
   } catch (error) {
     if (mine !== generation) return;
-    clear(view).append(h("p", { class: "empty error" }, "This page could not be loaded."));
+    fill(view, h("p", { class: "empty error" }, "This page could not be loaded."));
     ctx.fail(error);
   }
 }

@@ -1,6 +1,6 @@
 // The admin change log, newest first, filterable by actor and object, linked to the objects.
 import { api, query } from "./api.js";
-import { clear, h, link, seg, table, when } from "./dom.js";
+import { fill, h, link, seg, table, when } from "./dom.js";
 
 function targetLink(target) {
   const [kind, name] = String(target || "").split("/");
@@ -25,7 +25,7 @@ export async function auditPage(ctx) {
     const { data } = await api("GET", `/v1/audit-log${query({ actor: actor.value.trim(), target: target.value.trim(), cursor, limit: 50 })}`);
     rows = rows.concat(data.items);
     cursor = data.next_cursor;
-    clear(out).append(
+    fill(out, 
       rows.length
         ? table(
             ["When", "Who", "Action", "Object", "Before / after"],
@@ -39,7 +39,7 @@ export async function auditPage(ctx) {
           )
         : h("p", { class: "empty" }, "No entries match."),
     );
-    clear(more).append(cursor ? h("button", { type: "button", on: { click: () => load(false).catch(ctx.fail) } }, "Older entries") : null);
+    fill(more, cursor ? h("button", { type: "button", on: { click: () => load(false).catch(ctx.fail) } }, "Older entries") : null);
   };
   const form = h(
     "form",

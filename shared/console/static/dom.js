@@ -108,3 +108,9 @@ export function fmt(value, digits = 2) {
   const number = Number(value);
   return Number.isFinite(number) ? number.toFixed(digits).replace(/\.?0+$/, "") || "0" : String(value);
 }
+
+// Replace an element's content with children (strings, nodes, nested arrays; null skipped).
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

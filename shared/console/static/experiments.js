@@ -1,7 +1,7 @@
 // Experiments: list, create, start, stop with a decision, results with intervals.
 import { all, api, ApiError, get } from "./api.js";
 import { intervalChart } from "./charts.js";
-import { clear, fmt, h, link, seg, table, when } from "./dom.js";
+import { fill, fmt, h, link, seg, table, when } from "./dom.js";
 
 const page = (id) => `#/experiments/${seg(id)}`;
 
@@ -51,7 +51,7 @@ function createForm(ctx) {
   const variants = [variantRow(0, "control", 1, 0.5), variantRow(1, "treatment", 2, 0.5)];
   const list = h("div", {});
   const draw = () =>
-    clear(list).append(
+    fill(list, 
       table(["Variant", "Version", "Weight"], variants.map((v) => [v.name, v.version, v.weight])),
     );
   draw();

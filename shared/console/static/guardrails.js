@@ -1,6 +1,6 @@
 // Guardrails: list, activate/deactivate, edit threshold/action/config, and "try it".
 import { all, api, ApiError } from "./api.js";
-import { clear, fmt, h, seg, table } from "./dom.js";
+import { fill, fmt, h, seg, table } from "./dom.js";
 
 const ACTIONS = ["block", "warn", "redact", "log"];
 
@@ -25,7 +25,7 @@ export async function guardrailsPage(ctx) {
           )
         : null,
       ctx.can("editor")
-        ? h("button", { type: "button", "data-action": `edit-${g.name}`, on: { click: () => clear(editor).append(editForm(ctx, g)) } }, "Edit")
+        ? h("button", { type: "button", "data-action": `edit-${g.name}`, on: { click: () => fill(editor, editForm(ctx, g)) } }, "Edit")
         : null,
     ),
   ]);
@@ -131,12 +131,12 @@ function tryIt(items) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clear(out).append(h("p", { class: "loading" }, "Scanning…"));
+    fill(out, h("p", { class: "loading" }, "Scanning…"));
     try {
       const body = { text: text.value };
       if (only.value) body.guardrails = [only.value];
       const { data } = await api("POST", "/v1/guardrails/scan", { body });
-      clear(out).append(
+      fill(out, 
         data.checks.length
           ? table(
               ["Guardrail", "Fired", "Score", "Action", "Findings", "Redacted"],
@@ -152,7 +152,7 @@ function tryIt(items) {
           : h("p", { class: "muted" }, "No active guardrail."),
       );
     } catch (error) {
-      clear(out).append(h("p", { class: "error" }, error instanceof ApiError ? error.explanation : error.message));
+      fill(out, h("p", { class: "error" }, error instanceof ApiError ? error.explanation : error.message));
     }
   });
   return form;

@@ -1,7 +1,7 @@
 // Templates: the list, one template (labels, history, versions), a version, the editor, a diff.
 import { all, api, ApiError, get } from "./api.js";
 import { diffBlock } from "./diffview.js";
-import { clear, h, highlighted, link, placeholders, seg, table, when } from "./dom.js";
+import { fill, h, highlighted, link, placeholders, seg, table, when } from "./dom.js";
 
 const base = (name) => `/v1/templates/${seg(name)}`;
 const page = (name) => `#/templates/${seg(name)}`;
@@ -25,7 +25,7 @@ export async function templatesPage(ctx) {
         (!needle || t.name.toLowerCase().includes(needle) || (t.description || "").toLowerCase().includes(needle)) &&
         (!label || label in (t.labels || {})),
     );
-    clear(body).append(
+    fill(body, 
       shown.length
         ? table(
             ["Name", "Description", "Labels", "Latest", "Updated"],
@@ -322,11 +322,11 @@ export async function editorPage(ctx, name, number) {
   const texts = () => (chat ? messages.map((m) => m.content.value) : [text.value]);
   const refresh = () => {
     const names = [...new Set(texts().flatMap(placeholders))];
-    clear(highlight).append(texts().map((t) => h("pre", {}, highlighted(t))));
-    clear(detected).append(
+    fill(highlight, texts().map((t) => h("pre", {}, highlighted(t))));
+    fill(detected, 
       names.length ? ["Variables: ", names.map((n) => h("span", { class: "chip" }, n))] : "No variables.",
     );
-    clear(samples).append(
+    fill(samples, 
       names.map((n) => {
         const input = h("input", { id: `sample-${n}`, type: "text", value: values[n] || "", on: { input: (e) => { values[n] = e.target.value; } } });
         return h("div", {}, h("label", { for: `sample-${n}` }, `Sample value of ${n}`), input);
@@ -345,10 +345,10 @@ export async function editorPage(ctx, name, number) {
   const runPreview = async () => {
     const names = [...new Set(texts().flatMap(placeholders))];
     const sample = Object.fromEntries(names.map((n) => [n, values[n] ?? ""]));
-    clear(preview).append(h("p", { class: "loading" }, "Rendering…"));
+    fill(preview, h("p", { class: "loading" }, "Rendering…"));
     try {
       const { data } = await api("POST", `${base(name)}/preview`, { body: { ...content(), values: sample } });
-      clear(preview).append(
+      fill(preview, 
         data.rendered !== null && data.rendered !== undefined
           ? h("pre", { "data-testid": "preview-text" }, data.rendered)
           : (data.messages || []).map((m) => h("div", {}, h("h3", {}, m.role), h("pre", {}, m.content))),
@@ -356,7 +356,7 @@ export async function editorPage(ctx, name, number) {
         data.unused_variables.length ? h("p", { class: "muted" }, `Unused values: ${data.unused_variables.join(", ")}`) : null,
       );
     } catch (error) {
-      clear(preview).append(h("p", { class: "error", "data-testid": "preview-error" }, error instanceof ApiError ? error.explanation : error.message));
+      fill(preview, h("p", { class: "error", "data-testid": "preview-error" }, error instanceof ApiError ? error.explanation : error.message));
       if (!(error instanceof ApiError) || ![409, 412, 422].includes(error.status)) ctx.fail(error);
     }
   };
