@@ -65,7 +65,7 @@ export async function analyticsPage(ctx) {
       : [];
     fill(out, 
       summary.items.length
-        ? table(
+        ? h("div", { "data-testid": "analytics-table" }, table(
             ["Template", "Version", "Experiment / variant", "Executions", "Success rate", "p50 / p95 / p99 ms", "Tokens in / out", "Cost $", "Errors"],
             summary.items.map((i) => [
               i.template,
@@ -79,7 +79,7 @@ export async function analyticsPage(ctx) {
               Object.entries(i.errors || {}).map(([k, n]) => `${k}: ${n}`).join(", ") || "–",
             ]),
             { caption: `${new Date(start).toLocaleString()} – ${new Date(end).toLocaleString()}` },
-          )
+          ))
         : h("p", { class: "empty" }, "No executions were rolled up in this window."),
       h("div", { class: "grid2", "data-testid": "analytics-charts" }, charts),
     );

@@ -7,9 +7,10 @@ export const colour = (i) => COLOURS[i % COLOURS.length];
 
 // rows: [{label, value, low, high}], drawn on one axis with a reference line at `reference`.
 export function intervalChart(rows, { title, unit = "", reference = null, digits = 3 } = {}) {
-  const width = 640;
+  const width = 760;
   const rowHeight = 34;
-  const left = 150;
+  const longest = Math.max(0, ...rows.map((r) => r.label.length));
+  const left = Math.min(340, 24 + 7 * longest);
   const right = 30;
   const top = 28;
   const height = top + rows.length * rowHeight + 30;
@@ -69,7 +70,7 @@ export function lineChart({ title, x, series, unit = "", width = 560, height = 2
     height,
     scales: { x: { time: true } },
     series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colour(i), width: 2, spanGaps: false, points: { show: true } }))],
-    axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) }],
+    axes: [{}, { size: 80, values: (_u, ticks) => ticks.map((t) => `${+t.toPrecision(4)}${unit}`) }],
   };
   new window.uPlot(options, [x, ...series.map((s) => s.values)], holder);
   return holder;

@@ -106,7 +106,10 @@ export function table(headers, rows, { caption } = {}) {
 export function fmt(value, digits = 2) {
   if (value === null || value === undefined || value === "") return "–";
   const number = Number(value);
-  return Number.isFinite(number) ? number.toFixed(digits).replace(/\.?0+$/, "") || "0" : String(value);
+  if (!Number.isFinite(number)) return String(value);
+  const text = number.toFixed(digits);
+  // Trailing zeros of the fraction only: 180 stays 180, 0.50 becomes 0.5.
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }
 
 // Replace an element's content with children (strings, nodes, nested arrays; null skipped).

@@ -193,7 +193,7 @@ function resultsBlock(r) {
     h(
       "p",
       { "data-testid": "guidance" },
-      `${g.recommendation} `,
+      `${g.recommendation.replace(/\.?$/, ".")} `,
       g.min_users_per_variant ? `About ${g.min_users_per_variant} users per variant are needed for ${g.primary_metric}; ` : "",
       g.sample_size_reached ? "the sample size is reached." : "the sample size is not reached yet.",
     ),
