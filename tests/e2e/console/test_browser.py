@@ -305,3 +305,53 @@ def test_firestore_down_shows_api_degraded_instead_of_spinning(
     finally:
         stop_process_group(function.process)
     assert_clean(watched)
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+  "#view input, #view select, #view textarea, #view button")].filter((el) => {
+    const labels = el.labels ? [...el.labels].map((l) => l.textContent).join("") : "";
+    const text = el.tagName === "BUTTON" ? el.textContent : "";
+    const name = labels || el.getAttribute("aria-label") || text;
+    return !name.trim();
+  }).map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def test_keyboard_sign_in_labelled_controls_and_tablet_width(console_admin, browser):
+    _template(console_admin, "kbd_probe", "Keys {{k}}")
+    console_admin.call("PUT", "/v1/templates/kbd_probe", json={"template": "Keys {{k}}!"})
+    context = browser.new_context(viewport={"width": 820, "height": 1180})  # a tablet
+    page = context.new_page()
+    try:
+        page.goto(f"{console_admin.url}/console/")
+        expect(page.get_by_label("API key")).to_be_focused()  # the sign-in page starts there
+        page.keyboard.type(console_admin.keys["admin"])
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("#who")).to_contain_text("· admin")
+        for hash_ in (
+            "#/templates",
+            "#/templates/kbd_probe",
+            "#/templates/kbd_probe/versions/1",
+            "#/templates/kbd_probe/edit/2",
+            "#/templates/kbd_probe/diff/1/2",
+            "#/guardrails",
+            "#/experiments",
+            "#/analytics",
+            "#/audit",
+        ):
+            page.goto(f"{console_admin.url}/console/{hash_}")
+            expect(page.locator("#view h1")).to_be_visible()
+            expect(page.locator("#view .loading")).to_have_count(0)
+            assert page.evaluate(UNLABELLED) == [], hash_
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (hash_, overflow)
+        # The label move is reachable and cancellable from the keyboard.
+        page.goto(f"{console_admin.url}/console/#/templates/kbd_probe")
+        page.get_by_role("button", name="Review move…").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_test_id("confirm-move")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.get_by_test_id("confirm-move")).to_have_count(0)
+    finally:
+        context.close()
