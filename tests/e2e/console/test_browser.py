@@ -355,3 +355,34 @@ def test_keyboard_sign_in_labelled_controls_and_tablet_width(console_admin, brow
         expect(page.get_by_test_id("confirm-move")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_chat_template_is_edited_message_by_message(console_admin, watched):
+    messages = [
+        {"role": "system", "content": "You answer as {{persona}}."},
+        {"role": "user", "content": "Question: {{question}}"},
+    ]
+    console_admin.call("POST", "/v1/templates", json={"name": "chat_probe", "messages": messages})
+    page = watched.page
+    sign_in(page, console_admin, "editor")
+    visit(page, console_admin, "#/templates/chat_probe/edit/1")
+    expect(page.get_by_label("role of message 1")).to_have_value("system")
+    page.get_by_label("message 2", exact=True).fill("Q: {{question}} (in {{lang}})")
+    expect(page.get_by_test_id("editor-variables")).to_have_text("Variables: personaquestionlang")
+    page.get_by_label("Sample value of persona").fill("a librarian")
+    page.get_by_label("Sample value of question").fill("where?")
+    page.get_by_label("Sample value of lang").fill("French")
+    page.get_by_role("button", name="Preview render").click()
+    preview = page.get_by_test_id("preview")
+    expect(preview.locator("pre")).to_have_text(
+        ["You answer as a librarian.", "Q: where? (in French)"]
+    )
+    page.get_by_label("Commit message").fill("answer in a language")
+    page.get_by_role("button", name="Save as new version").click()
+    expect(page.get_by_test_id("version-messages").locator("pre")).to_have_text(
+        ["You answer as {{persona}}.", "Q: {{question}} (in {{lang}})"]
+    )
+    stored = console_admin.call("GET", "/v1/templates/chat_probe/versions/2")
+    assert stored["messages"][1] == {"role": "user", "content": "Q: {{question}} (in {{lang}})"}
+    assert stored["template"] is None
+    assert_clean(watched)
