@@ -24,10 +24,9 @@ const ctx = {
     }
     showBanner(error instanceof ApiError ? error.explanation : `Unexpected error: ${error.message}`);
   },
-  notice(text) {
-    showBanner(text, "info");
-  },
-  go(hash) {
+  // Go to a page, optionally with a notice that the new page shows once drawn.
+  go(hash, notice = null) {
+    pendingNotice = notice;
     if (location.hash === hash) route();
     else location.hash = hash;
   },
@@ -58,11 +57,14 @@ const ROUTES = [
 ];
 
 let generation = 0;
+let pendingNotice = null;
 
 async function route() {
   if (!ctx.me) return;
   const hash = location.hash || "#/templates";
   hideBanner();
+  if (pendingNotice) showBanner(pendingNotice, "info");
+  pendingNotice = null;
   for (const link of document.querySelectorAll("#nav a")) {
     const current = hash.startsWith(link.getAttribute("href"));
     if (current) link.setAttribute("aria-current", "page");

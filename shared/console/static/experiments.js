@@ -158,8 +158,7 @@ function controls(ctx, e, etag) {
 async function act(ctx, e, verb, body, etag) {
   try {
     await api("POST", `/v1/experiments/${seg(e.id)}/${verb}`, { body, ifMatch: etag });
-    ctx.go(page(e.id));
-    ctx.notice(`Experiment ${e.id}: ${verb === "start" ? "started" : "stopped"}.`);
+    ctx.go(page(e.id), `Experiment ${e.id}: ${verb === "start" ? "started" : "stopped"}.`);
   } catch (error) {
     ctx.fail(error);
   }

@@ -48,8 +48,7 @@ export async function guardrailsPage(ctx) {
 async function toggle(ctx, g) {
   try {
     await api("POST", `/v1/guardrails/${seg(g.name)}/${g.active ? "deactivate" : "activate"}`, { ifMatch: `"r${g.revision}"` });
-    ctx.go("#/guardrails");
-    ctx.notice(`${g.name} ${g.active ? "deactivated" : "activated"}.`);
+    ctx.go("#/guardrails", `${g.name} ${g.active ? "deactivated" : "activated"}.`);
   } catch (error) {
     ctx.fail(error);
   }
@@ -99,8 +98,7 @@ function editForm(ctx, g) {
     };
     try {
       await api("PUT", `/v1/guardrails/${seg(g.name)}`, { body: spec, ifMatch: `"r${g.revision}"` });
-      ctx.go("#/guardrails");
-      ctx.notice(`${g.name} saved.`);
+      ctx.go("#/guardrails", `${g.name} saved.`);
     } catch (error) {
       status.className = "status error";
       status.textContent = error instanceof ApiError ? error.explanation : error.message;

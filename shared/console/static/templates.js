@@ -220,8 +220,7 @@ function confirmMove(ctx, name, label, current, target, diff, etag) {
     try {
       await api("PUT", `${base(name)}/labels/${seg(label)}`, { body: { version: target }, ifMatch: etag });
       dialog.close();
-      ctx.go(page(name));
-      ctx.notice(`${label} now serves v${target}.`);
+      ctx.go(page(name), `${label} now serves v${target}.`);
     } catch (error) {
       dialog.close();
       ctx.fail(error);
@@ -235,8 +234,7 @@ function confirmMove(ctx, name, label, current, target, diff, etag) {
 async function rollback(ctx, name, label, etag) {
   try {
     const { data } = await api("POST", `${base(name)}/rollback`, { body: { label }, ifMatch: etag });
-    ctx.go(page(name));
-    ctx.notice(`${label} rolled back from v${data.from_version} to v${data.to_version}.`);
+    ctx.go(page(name), `${label} rolled back from v${data.from_version} to v${data.to_version}.`);
   } catch (error) {
     ctx.fail(error);
   }
@@ -376,8 +374,7 @@ export async function editorPage(ctx, name, number) {
         body: { ...content(), model_config: modelConfig, commit_message: commit.value },
         ifMatch: etag,
       });
-      ctx.go(`${page(name)}/versions/${data.version}`);
-      ctx.notice(`Saved ${name} v${data.version}.`);
+      ctx.go(`${page(name)}/versions/${data.version}`, `Saved ${name} v${data.version}.`);
     } catch (error) {
       status.className = "status error";
       status.textContent = error instanceof ApiError ? error.explanation : error.message;

@@ -81,6 +81,7 @@ def test_edit_into_a_new_version_with_variables_preview_and_a_refused_identical_
     page.get_by_label("Commit message").fill("shorter greeting, ticket number")
     page.get_by_role("button", name="Save as new version").click()
     expect(page.get_by_role("heading", name="support_reply v2")).to_be_visible()
+    expect(page.locator("#banner")).to_have_text("Saved support_reply v2.")  # after the route
     expect(page.get_by_test_id("version-text")).to_have_text(
         "Hi {{customer}}, re {{ topic }} (ticket {{ticket}})."
     )
