@@ -38,10 +38,10 @@ export async function analyticsPage(ctx) {
     const start = end - chosen.span;
     const step = chosen.span / chosen.buckets;
     const path = template.value ? `/v1/analytics/${encodeURIComponent(template.value)}` : "/v1/analytics";
-    const window = (from, to) => query({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    const between = (from, to) => query({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     const [{ data: summary }, ...buckets] = await Promise.all([
-      get(path + window(start, end)),
-      ...Array.from({ length: chosen.buckets }, (_, i) => get(path + window(start + i * step, start + (i + 1) * step))),
+      get(path + between(start, end)),
+      ...Array.from({ length: chosen.buckets }, (_, i) => get(path + between(start + i * step, start + (i + 1) * step))),
     ]);
     if (!ctx.current()) return;
     const keyOf = (item) => (template.value ? seriesKey(item) : `${item.template} ${seriesKey(item)}`);
