@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 CLIENT := clients/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt $(CLIENT)/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults langfuse-sdk-3 tools clean
+.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults langfuse-sdk-3 tools chromium clean
 
 # requirements.txt installs the client as deployments do (a copy); it is then re-installed
 # editable, so the tests and the served functions run the working tree's client code.
@@ -24,6 +24,17 @@ tools:
 	@command -v gcloud >/dev/null || { echo "ERROR: gcloud CLI not found (it ships the Firestore and Pub/Sub emulators)"; exit 1; }
 	@command -v java >/dev/null || { echo "ERROR: java not found (the emulators need it)"; exit 1; }
 
+# The console's browser tests drive Debian's Chromium through Playwright (executable_path,
+# never `playwright install`: no browser download). Installed here only when it is missing.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests ..."; \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  fi; }
+	@test -x $(CHROMIUM) || { echo "ERROR: $(CHROMIUM) is missing and could not be installed; run: sudo apt-get install -y chromium"; exit 1; }
+
 dev: venv tools
 	$(BIN)/python -m infra.local.dev
 
@@ -37,7 +48,7 @@ format: venv
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: venv tools lint infra-check
+test: venv tools chromium lint infra-check
 	$(BIN)/python -m pytest
 
 unit: venv
@@ -46,7 +57,7 @@ unit: venv
 integration: venv tools
 	$(BIN)/python -m pytest tests/integration
 
-e2e: venv tools
+e2e: venv tools chromium
 	$(BIN)/python -m pytest tests/e2e
 
 bench: venv tools

@@ -299,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nStack is up (project {PROJECT}); logs in {LOG_DIR.relative_to(ROOT)}/")
         for function in served:
             print(f"  {function.name:<20} {function.url}")
+        print(f"  {'console':<20} {by_name['admin'].url}/console/   (sign in with a KEY_*)")
         tick_seconds = float(os.environ.get("DEV_ROLLUP_TICK_SECONDS") or 60)
         print(f"Analytics roll up every {tick_seconds:g} s (DEV_ROLLUP_TICK_SECONDS).")
         print(f"\nIn a second shell: source {DEV_ENV.relative_to(ROOT)}   # it holds:")

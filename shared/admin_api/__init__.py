@@ -15,6 +15,7 @@ from shared.admin_api import (
     guardrails,
     labels,
     openapi,
+    session,
     templates,
 )
 from shared.admin_api.context import AdminRoute, AdminServices
@@ -31,6 +32,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     *executions.ROUTES,
     *audit_log.ROUTES,
     *openapi.ROUTES,
+    *session.ROUTES,
 )
 
 

@@ -64,6 +64,7 @@ class AdminServices:
     observations: ObservationReader
     audit_log: AuditLogReader
     document: Callable[[], dict[str, Any]]  # the OpenAPI document this API serves
+    max_rendered_bytes: int = 1024 * 1024  # MAX_RENDERED_BYTES, bounds a preview as a render
 
 
 AdminRoute = Route[AdminServices]

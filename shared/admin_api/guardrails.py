@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Response
 
 from shared.admin_api.context import PAGE, AdminRoute, AdminServices, revisioned
-from shared.guardrails.admin import GuardrailOut, GuardrailPage, GuardrailSpec
+from shared.guardrails.admin import (
+    GuardrailOut,
+    GuardrailPage,
+    GuardrailSpec,
+    ScanOut,
+    ScanRequest,
+)
 from shared.guardrails.model import Guardrail
 from shared.http.api import Call, json_answer
 from shared.http.pagination import parse_limit
@@ -54,6 +60,12 @@ def deactivate_guardrail(call: Call, app: AdminServices) -> Response:
     )
 
 
+def scan(call: Call, app: AdminServices) -> Response:
+    body = call.body_as(ScanRequest)
+    checks = app.guardrails.engine(body.guardrails).scan(body.text)
+    return json_answer(ScanOut(checks=[check.as_dict() for check in checks]))
+
+
 def delete_guardrail(call: Call, app: AdminServices) -> Response:
     app.guardrails.delete(call.args["name"], actor=call.actor, if_match=call.if_match())
     return Response(status=204)
@@ -78,6 +90,15 @@ ROUTES: tuple[AdminRoute, ...] = (
         body=Guardrail,
         response=GuardrailOut,
         status=201,
+    ),
+    AdminRoute(
+        method="POST",
+        path="/v1/guardrails/scan",
+        role="viewer",
+        handler=scan,
+        summary="Try guardrails on a text: every active one, or the named ones (stores nothing)",
+        body=ScanRequest,
+        response=ScanOut,
     ),
     AdminRoute(
         method="GET",

@@ -8,6 +8,7 @@ from shared.admin_api.context import PAGE, AdminRoute, AdminServices, revisioned
 from shared.http.api import Call, QueryParam, json_answer
 from shared.http.pagination import parse_limit
 from shared.templates import admin_models as m
+from shared.templates.service import render_guarded
 
 
 def list_templates(call: Call, app: AdminServices) -> Response:
@@ -49,6 +50,24 @@ def list_versions(call: Call, app: AdminServices) -> Response:
 def get_version(call: Call, app: AdminServices) -> Response:
     version = app.templates.version(call.args["name"], version_arg(call))
     return json_answer(version, etag=f'"{version.content_hash.removeprefix("sha256:")[:32]}"')
+
+
+def preview(call: Call, app: AdminServices) -> Response:
+    body = call.body_as(m.PreviewRequest)
+    name = call.args["name"]
+    draft = body.to_template(name)
+    guarded = render_guarded(
+        draft, body.values, app.guardrails.engine(), max_bytes=app.max_rendered_bytes
+    )
+    answer = m.PreviewOut(
+        name=name,
+        variables=draft.variables,
+        rendered=guarded.text,
+        messages=guarded.messages,
+        unused_variables=guarded.unused_variables,
+        guardrails=guarded.report.as_dict(),
+    )
+    return json_answer(answer)
 
 
 def delete_template(call: Call, app: AdminServices) -> Response:
@@ -146,6 +165,16 @@ ROUTES: tuple[AdminRoute, ...] = (
         handler=get_version,
         summary="Get one version",
         response=m.VersionOut,
+    ),
+    AdminRoute(
+        method="POST",
+        path="/v1/templates/{name}/preview",
+        role="viewer",
+        handler=preview,
+        summary="Render an unsaved draft with sample values and the active guardrails "
+        "(stores nothing)",
+        body=m.PreviewRequest,
+        response=m.PreviewOut,
     ),
     AdminRoute(
         method="GET",

@@ -1,9 +1,10 @@
 """The admin function's graph: template, guardrail and experiment services over their
-stores, the observation and audit-log readers, and the `/v1/` route table."""
+stores, the observation and audit-log readers, the `/v1/` route table, and the console's
+static files under `/console/` (open routes, outside the API's OpenAPI document)."""
 
 from __future__ import annotations
 
-from shared import admin_api
+from shared import admin_api, console
 from shared.admin_api import AdminServices
 from shared.bootstrap.http import HttpApp, authenticator
 from shared.config import Settings
@@ -37,12 +38,13 @@ def admin_services(settings: Settings) -> AdminServices:
         observations=ObservationStore(settings),
         audit_log=AuditLogStore(settings),
         document=admin_api.document,
+        max_rendered_bytes=settings.max_rendered_bytes,
     )
 
 
 def admin_app(settings: Settings, services: AdminServices | None = None) -> HttpApp[AdminServices]:
     api = Api(
-        admin_api.ROUTES,
+        (*admin_api.ROUTES, *console.ROUTES),
         context=services or admin_services(settings),
         title=admin_api.TITLE,
         version=admin_api.VERSION,

@@ -10,6 +10,7 @@ defaults for the optional fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,8 +20,9 @@ from shared.audit.documents import AuditedCollection
 from shared.audit.model import Actor
 from shared.errors import GuardrailNotFound, ValidationFailed
 from shared.guardrails import rules
+from shared.guardrails.engine import GuardrailEngine
 from shared.guardrails.model import Guardrail, GuardrailFields
-from shared.http.pagination import paginate
+from shared.http.pagination import MAX_LIMIT, paginate
 from shared.templates.model import check_simple_name
 from shared.validation import field_errors
 
@@ -115,7 +117,43 @@ class GuardrailAdminService:
             )
         )
 
+    def engine(self, only: Sequence[str] | None = None) -> GuardrailEngine:
+        """Every active guardrail, as a render runs them; or the named ones, active or not,
+        so an operator can try a guardrail before activating it."""
+        if only is not None:
+            return GuardrailEngine(
+                self.get(name).model_copy(update={"active": True}) for name in only
+            )
+        everything: tuple[Guardrail, ...] = ()
+        cursor: str | None = None
+        while True:
+            page = self.list(cursor=cursor, limit=MAX_LIMIT)
+            everything += tuple(page.items)
+            if page.next_cursor is None:
+                return GuardrailEngine(everything)
+            cursor = page.next_cursor
+
     def delete(self, name: str, *, actor: Actor, if_match: int | None) -> None:
         self._docs.delete(
             check_simple_name(name), actor=actor, if_match=if_match, guard=lambda _c: None
         )
+
+
+class ScanRequest(BaseModel):
+    """`POST guardrails/scan`: a text to try the guardrails on (nothing is stored)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str = Field(min_length=1)
+    guardrails: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="only these, active or not; omitted: every active guardrail",
+    )
+
+
+class ScanOut(BaseModel):
+    checks: list[dict[str, Any]] = Field(
+        description="one per guardrail, the fields `python -m shared.guardrails scan` prints"
+    )

@@ -200,3 +200,27 @@ class TemplatePage(BaseModel):
 class VersionPage(BaseModel):
     items: list[VersionOut]
     next_cursor: str | None
+
+
+class PreviewRequest(BaseModel):
+    """An unsaved draft (text or chat) and sample values to render it with."""
+
+    model_config = STRICT
+
+    template: str | None = Field(None, min_length=1, max_length=200_000)
+    messages: list[ChatMessage] | None = Field(None, min_length=1, max_length=100)
+    values: dict[str, Any] = Field(
+        default_factory=dict, max_length=200, description="sample values of the variables"
+    )
+
+    def to_template(self, name: str) -> PromptTemplate:
+        return _validated(name, self.model_dump(by_alias=True, exclude={"values"}))
+
+
+class PreviewOut(BaseModel):
+    name: str
+    variables: list[str] = Field(description="the placeholders the draft uses, in order")
+    rendered: str | None = None
+    messages: list[ChatMessage] | None = None
+    unused_variables: list[str]
+    guardrails: dict[str, Any] = Field(description="{ran, fired}, as a render reports them")

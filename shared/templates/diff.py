@@ -9,19 +9,26 @@ from shared.templates.model import PromptTemplate
 
 
 def _text(template: PromptTemplate) -> list[str]:
+    # Lines without their ends: a text whose last line has no newline (most prompts) would
+    # otherwise run into the next line of the diff ("-old+new").
     if template.template is not None:
-        return template.template.splitlines(keepends=True)
+        return template.template.splitlines()
     lines: list[str] = []
     for message in template.messages or []:
-        lines.append(f"[{message.role}]\n")
-        lines.extend(message.content.splitlines(keepends=True))
+        lines.append(f"[{message.role}]")
+        lines.extend(message.content.splitlines())
     return lines
 
 
 def diff_versions(old: PromptTemplate, new: PromptTemplate) -> dict[str, Any]:
     text = "".join(
-        difflib.unified_diff(
-            _text(old), _text(new), fromfile=f"v{old.version}", tofile=f"v{new.version}"
+        line + "\n"
+        for line in difflib.unified_diff(
+            _text(old),
+            _text(new),
+            fromfile=f"v{old.version}",
+            tofile=f"v{new.version}",
+            lineterm="",
         )
     )
     changes = []

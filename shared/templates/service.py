@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.errors import FieldError, RenderError, ServiceUnavailable, VersionNotFound
 from shared.experiments.live import ExperimentLoader, choose
-from shared.guardrails.engine import Report, replace_leaves, string_leaves
+from shared.guardrails.engine import GuardrailEngine, Report, replace_leaves, string_leaves
 from shared.guardrails.loader import GuardrailLoader
 from shared.rendering import render_text
 from shared.resilience import request_budget
@@ -161,29 +161,54 @@ class ResolutionService:
             return self._render(resolution, name, variables)
 
     def _render(self, resolution: Resolution, name: str, variables: Mapping[str, Any]) -> Rendered:
-        report = Report()
         engine = self.guardrails.load().value if self.guardrails is not None else None
-        if engine is not None:
-            leaves: dict[str, str] = {}
-            string_leaves(variables, "variables", leaves)
-            checked = engine.apply(leaves, "input_variables", report)
-            if checked != leaves:
-                variables = replace_leaves(variables, "variables", checked)
         try:
-            text, messages, unused = render(
-                resolution.template, variables, max_bytes=self.max_rendered_bytes
+            guarded = render_guarded(
+                resolution.template, variables, engine, max_bytes=self.max_rendered_bytes
             )
         except RenderError as exc:
             exc.extra.update({"template": name, "version": resolution.version})
             raise
-        if engine is not None:
-            if text is not None:
-                text = engine.apply({"rendered": text}, "rendered_prompt", report)["rendered"]
-            else:
-                contents = {f"rendered[{i}]": m.content for i, m in enumerate(messages or [])}
-                checked = engine.apply(contents, "rendered_prompt", report)
-                messages = [
-                    ChatMessage(role=m.role, content=checked[f"rendered[{i}]"])
-                    for i, m in enumerate(messages or [])
-                ]
-        return Rendered(resolution, text, messages, unused, report)
+        return Rendered(
+            resolution, guarded.text, guarded.messages, guarded.unused_variables, guarded.report
+        )
+
+
+@dataclass(frozen=True)
+class GuardedRender:
+    text: str | None
+    messages: list[ChatMessage] | None
+    unused_variables: list[str]
+    report: Report
+
+
+def render_guarded(
+    template: PromptTemplate,
+    variables: Mapping[str, Any],
+    engine: GuardrailEngine | None,
+    *,
+    max_bytes: int | None,
+) -> GuardedRender:
+    """Render with the guardrails a render runs: input guardrails on the variables (a
+    `redact` rewrites them before rendering), then on the rendered prompt; a firing `block`
+    raises GuardrailBlocked (422). The resolve function's render and the admin preview of an
+    unsaved draft both come through here, so a preview shows what a render would do."""
+    report = Report()
+    if engine is not None:
+        leaves: dict[str, str] = {}
+        string_leaves(variables, "variables", leaves)
+        checked = engine.apply(leaves, "input_variables", report)
+        if checked != leaves:
+            variables = replace_leaves(variables, "variables", checked)
+    text, messages, unused = render(template, variables, max_bytes=max_bytes)
+    if engine is not None:
+        if text is not None:
+            text = engine.apply({"rendered": text}, "rendered_prompt", report)["rendered"]
+        else:
+            contents = {f"rendered[{i}]": m.content for i, m in enumerate(messages or [])}
+            checked = engine.apply(contents, "rendered_prompt", report)
+            messages = [
+                ChatMessage(role=m.role, content=checked[f"rendered[{i}]"])
+                for i, m in enumerate(messages or [])
+            ]
+    return GuardedRender(text, messages, unused, report)

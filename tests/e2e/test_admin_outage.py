@@ -44,6 +44,8 @@ ROUTES = [
     ("POST", "/v1/templates/greet/rollback", {"label": "production"}),
     ("DELETE", "/v1/templates/greet", None),
     ("GET", "/v1/templates/greet/diff?from=1&to=2", None),
+    ("POST", "/v1/templates/greet/preview", {"template": "Hi {{who}}", "values": {"who": "x"}}),
+    ("POST", "/v1/guardrails/scan", {"text": "hello"}),
     ("GET", "/v1/guardrails", None),
     ("POST", "/v1/guardrails", PII),
     ("GET", "/v1/guardrails/pii_strict", None),

@@ -157,6 +157,20 @@ def test_a_langfuse_user_switches_by_pasting_three_lines(dev_stack):
         client.shutdown()
 
 
+def test_the_console_url_is_printed_and_serves_the_console(dev_stack):
+    [url] = re.findall(r"^  console +(http://\S+/console/)", dev_stack.output, re.MULTILINE)
+    assert url == f"{dev_stack.env['ADMIN_URL']}/console/"
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    me = requests.get(
+        url.replace("/console/", "/v1/me"),
+        headers={"X-API-Key": dev_stack.env["KEY_ADMIN"]},
+        timeout=10,
+    )
+    assert me.json()["role"] == "admin"
+
+
 def test_analytics_roll_up_without_anyone_calling_the_rollup(dev_stack):
     env = dev_stack.env
     report = {
@@ -223,7 +237,7 @@ def test_ctrl_c_stops_every_process_and_leaves_no_port_listening(dev_stack):
     """Runs last in this module: it stops the shared stack."""
     ports = [
         *(dev_stack.env[n] for n in ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")),
-        *(url.removeprefix("http://") for url in re.findall(r"(http://\S+)", dev_stack.output)),
+        *re.findall(r"http://([^/\s]+)", dev_stack.output),
     ]
     assert len(ports) >= 6  # two emulators and four functions
     rest = dev_stack.stop()

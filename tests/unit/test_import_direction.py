@@ -51,7 +51,7 @@ DOMAIN_MODULES = (
     "strict_json.py",
     "validation.py",
 )
-HTTP_LAYERS = ("http", "admin_api", "langfuse_api", "resolve_api.py")
+HTTP_LAYERS = ("http", "admin_api", "console", "langfuse_api", "resolve_api.py")
 
 ADAPTERS = ("google.cloud", "google.api_core", "shared.storage")
 # Allowed to import the adapters, so importing them would reach the adapters indirectly.
