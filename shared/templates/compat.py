@@ -28,12 +28,24 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+# One family of "wrong kind" errors for both paths (Firestore here, HTTP through the client).
+from prompt_client.errors import NotAChatTemplate, NotATextTemplate, WrongTemplateKind
+
 from shared.config import get_settings
 from shared.errors import ConfigurationError, ServiceUnavailable, TemplateNotFound
 from shared.templates.service import ResolutionService
 
 if TYPE_CHECKING:
     from prompt_client import PromptClient
+
+__all__ = [
+    "NotAChatTemplate",
+    "NotATextTemplate",
+    "UnknownTemplate",
+    "WrongTemplateKind",
+    "get_chat_template",
+    "get_template",
+]
 
 # The keys the seed's callers read from `get_template()`; they must always be present.
 SEED_KEYS = frozenset(
@@ -50,34 +62,6 @@ class UnknownTemplate(TemplateNotFound, KeyError):
 
     def __str__(self) -> str:
         return self.detail
-
-
-class WrongTemplateKind(TypeError):
-    """The template exists but is not of the kind the function returns."""
-
-    def __init__(self, name: str, version: int | None, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.version = version
-
-
-class NotATextTemplate(WrongTemplateKind):
-    def __init__(self, name: str, version: int | None) -> None:
-        super().__init__(
-            name,
-            version,
-            f"template '{name}' is a chat template (messages), not text: it has no 'template' "
-            f"string to format; use get_chat_template('{name}') or the resolve API",
-        )
-
-
-class NotAChatTemplate(WrongTemplateKind):
-    def __init__(self, name: str, version: int | None) -> None:
-        super().__init__(
-            name,
-            version,
-            f"template '{name}' is a text template: use get_template('{name}')",
-        )
 
 
 _lock = threading.Lock()
