@@ -265,8 +265,10 @@ def scan(
     if not candidates:
         return []
     best = [0.0] * len(segments)
-    for owner, probability in zip(owners, _probabilities(candidates), strict=True):
-        best[owner] = max(best[owner], probability)
+    distinct = list(dict.fromkeys(candidates))  # repeated boilerplate is scored once
+    scored = dict(zip(distinct, _probabilities(distinct), strict=True))
+    for owner, candidate in zip(owners, candidates, strict=True):
+        best[owner] = max(best[owner], scored[candidate])
     findings = []
     for index, (start, end) in enumerate(segments):
         score = max(best[index], forced.get(index, 0.0))

@@ -36,11 +36,22 @@ def render(
 ) -> tuple[str | None, list[ChatMessage] | None, list[str]]:
     """Render text or every chat message; report variables the template does not use.
     `max_bytes` bounds the whole rendered prompt (all messages together)."""
+    text, messages, unused, _ = render_with_spans(template, variables, max_bytes=max_bytes)
+    return text, messages, unused
+
+
+def render_with_spans(
+    template: PromptTemplate, variables: Mapping[str, Any], *, max_bytes: int | None = None
+) -> tuple[str | None, list[ChatMessage] | None, list[str], list[tuple[tuple[int, int], ...]]]:
+    """`render`, and where the variables went in the text (or in each message, in order):
+    the rendered-prompt guardrails scan around those spans only."""
     used: set[str] = set()
+    spans: list[tuple[tuple[int, int], ...]] = []
     if template.template is not None:
         result = render_text(template.template, variables, max_bytes=max_bytes)
         text, messages = result.text, None
         used |= result.used
+        spans.append(result.spans)
     else:
         text, messages = None, []
         budget = max_bytes
@@ -50,8 +61,9 @@ def render(
             )
             messages.append(ChatMessage(role=message.role, content=result.text))
             used |= result.used
+            spans.append(result.spans)
             budget = None if budget is None else budget - result.size
-    return text, messages, sorted(set(variables) - used)
+    return text, messages, sorted(set(variables) - used), spans
 
 
 class ResolutionService:
@@ -135,7 +147,7 @@ class ResolutionService:
             if checked != leaves:
                 variables = replace_leaves(variables, "variables", checked)
         try:
-            text, messages, unused = render(
+            text, messages, unused, spans = render_with_spans(
                 resolution.template, variables, max_bytes=self.max_rendered_bytes
             )
         except RenderError as exc:
@@ -143,10 +155,13 @@ class ResolutionService:
             raise
         if engine is not None:
             if text is not None:
-                text = engine.apply({"rendered": text}, "rendered_prompt", report)["rendered"]
+                text = engine.apply(
+                    {"rendered": text}, "rendered_prompt", report, spans={"rendered": spans[0]}
+                )["rendered"]
             else:
                 contents = {f"rendered[{i}]": m.content for i, m in enumerate(messages or [])}
-                checked = engine.apply(contents, "rendered_prompt", report)
+                located = {f"rendered[{i}]": s for i, s in enumerate(spans)}
+                checked = engine.apply(contents, "rendered_prompt", report, spans=located)
                 messages = [
                     ChatMessage(role=m.role, content=checked[f"rendered[{i}]"])
                     for i, m in enumerate(messages or [])
