@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi tools clean
+.PHONY: venv dev test lint format unit integration e2e bench wrk bench-guardrails checkov infra-check openapi tools clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ format: venv
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: venv tools lint infra-check
+test: venv tools wrk lint infra-check
 	$(BIN)/python -m pytest
 
 unit: venv
@@ -44,7 +44,18 @@ integration: venv tools
 e2e: venv tools
 	$(BIN)/python -m pytest tests/e2e
 
-bench: venv tools
+# wrk (Debian's package) is the outside load generator: installed here when missing, and the
+# target fails loudly when it cannot be.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+wrk:
+	@command -v wrk >/dev/null || $(SUDO) apt-get install -y wrk >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y wrk >/dev/null; } \
+		|| { echo "ERROR: could not install wrk (Debian package wrk): apt-get failed"; exit 1; }
+	@command -v wrk >/dev/null || { echo "ERROR: wrk is not on PATH after installing it"; exit 1; }
+
+bench: venv tools wrk
+	$(BIN)/python -m tests.bench.bench_wrk
+	$(BIN)/python -m tests.bench.bench_cold
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
 	$(BIN)/python -m tests.bench.bench_experiments

@@ -233,6 +233,16 @@ def _probabilities(texts: list[str]) -> list[float]:
     return _scorer().probabilities(texts)
 
 
+def _judge(segment: str, extra: re.Pattern[str] | None) -> tuple[list[str], float]:
+    """The segment's variants to score, and the score its terms or threats force (or 0)."""
+    variants = _variants(segment)
+    if extra is not None and any(extra.search(v) for v in variants):
+        return variants, 1.0
+    if any(_THREATS.search(v) for v in variants):
+        return variants, THREAT_SCORE
+    return variants, 0.0
+
+
 def scan(
     text: str, *, extra_terms: Iterable[str] = (), allow_terms: Sequence[str] = ()
 ) -> list[Finding]:
@@ -247,19 +257,21 @@ def scan(
     candidates: list[str] = []
     owners: list[int] = []
     forced: dict[int, float] = {}
+    # A sentence repeated in one text (boilerplate) is de-obfuscated and matched once.
+    seen: dict[str, tuple[list[str], float]] = {}
     for match in _SEGMENT.finditer(folded.text):
         segment = match.group()
         if not any(c.isalpha() for c in segment):
             continue
         if allow is not None:
             segment = allow.sub(" ", segment)
-        variants = _variants(segment)
+        if segment not in seen:
+            seen[segment] = _judge(segment, extra)
+        variants, floor = seen[segment]
         index = len(segments)
         segments.append((match.start(), match.end()))
-        if extra is not None and any(extra.search(v) for v in variants):
-            forced[index] = 1.0
-        elif any(_THREATS.search(v) for v in variants):
-            forced[index] = THREAT_SCORE
+        if floor:
+            forced[index] = floor
         candidates.extend(variants)
         owners.extend([index] * len(variants))
     if not candidates:
