@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 CLIENT := clients/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt $(CLIENT)/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv dev test lint format unit integration e2e bench bench-guardrails checkov infra-check openapi client-defaults langfuse-sdk-3 tools chromium clean
+.PHONY: venv dev test lint format unit integration e2e bench wrk bench-guardrails checkov infra-check openapi client-defaults langfuse-sdk-3 tools chromium clean
 
 # requirements.txt installs the client as deployments do (a copy); it is then re-installed
 # editable, so the tests and the served functions run the working tree's client code.
@@ -48,7 +48,7 @@ format: venv
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: venv tools chromium lint infra-check
+test: venv tools wrk chromium lint infra-check
 	$(BIN)/python -m pytest
 
 unit: venv
@@ -60,7 +60,18 @@ integration: venv tools
 e2e: venv tools chromium
 	$(BIN)/python -m pytest tests/e2e
 
-bench: venv tools
+# wrk (Debian's package) is the outside load generator: installed here when missing, and the
+# target fails loudly when it cannot be.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+wrk:
+	@command -v wrk >/dev/null || $(SUDO) apt-get install -y wrk >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y wrk >/dev/null; } \
+		|| { echo "ERROR: could not install wrk (Debian package wrk): apt-get failed"; exit 1; }
+	@command -v wrk >/dev/null || { echo "ERROR: wrk is not on PATH after installing it"; exit 1; }
+
+bench: venv tools wrk
+	$(BIN)/python -m tests.bench.bench_wrk
+	$(BIN)/python -m tests.bench.bench_cold
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
 	$(BIN)/python -m tests.bench.bench_experiments

@@ -9,6 +9,7 @@ from shared.bootstrap.publishing import execution_publisher
 from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
 from shared.executions.reporting import ExecutionReporting
+from shared.guardrails import engine as guardrails
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
 from shared.storage.secrets import secret_reader
@@ -36,6 +37,9 @@ def resolve_services(settings: Settings) -> ResolveServices:
 def resolve_app(
     settings: Settings, services: ResolveServices | None = None
 ) -> HttpApp[ResolveServices]:
+    """The resolve function's app; its guardrail models are loaded here, at import, not by
+    the first render (docs/operations.md, "Cold start", says why)."""
+    guardrails.warm_up()
     api = Api(
         resolve_api.ROUTES,
         context=services or resolve_services(settings),

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 from shared.config import Settings
 from shared.executions.events import INVALID_ERROR_CLASS, ExecutionEvent, error_key, hour_of
-from shared.guardrails.engine import GuardrailEngine, check_size, run_guardrail
+from shared.guardrails.engine import GuardrailEngine, check_size
 from shared.guardrails.loader import GuardrailLoader
 from shared.guardrails.model import Guardrail
 
@@ -68,7 +68,7 @@ def redact_body(engine: GuardrailEngine, text: str, surface: str) -> tuple[str |
     for guardrail in engine.guardrails:
         if not _redacts(guardrail, surface):
             continue
-        check = run_guardrail(guardrail, text)
+        check = engine.run(guardrail, text)
         if check.error is not None:
             return None, [*fired, "GUARDRAIL_ERROR"]
         if check.triggered:

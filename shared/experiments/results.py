@@ -1,5 +1,5 @@
-"""Experiment results from the audit pipeline's per-user aggregates (pure; scipy for the
-distributions).
+"""Experiment results from the audit pipeline's per-user aggregates (pure; the distributions
+are in distributions.py, scipy-free).
 
 Inputs are the per-variant sufficient statistics `rollup_analytics` keeps in
 `experiment_summaries/{id}` (users, executions, successes, totals, and sums and sums of
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from shared.experiments.distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
 
 ALPHA = 0.05
 POWER = 0.8
@@ -126,7 +128,6 @@ class Moments:
 
 def two_proportion_z(s1: float, n1: float, s2: float, n2: float) -> tuple[float, float] | None:
     """(z, two-sided p) of p1 - p2 with the pooled proportion, as statsmodels' proportions_ztest."""
-    from scipy.stats import norm
 
     if n1 <= 0 or n2 <= 0:
         return None
@@ -135,14 +136,13 @@ def two_proportion_z(s1: float, n1: float, s2: float, n2: float) -> tuple[float,
     if se == 0:
         return None
     z = (s1 / n1 - s2 / n2) / se
-    return z, float(2 * norm.sf(abs(z)))
+    return z, 2 * norm_sf(abs(z))
 
 
 def welch(
     first: Moments, second: Moments
 ) -> tuple[float, float, float, tuple[float, float]] | None:
     """(t, df, two-sided p, CI of first - second): Welch's t-test from summary statistics."""
-    from scipy.stats import t as student
 
     if (
         first.mean is None
@@ -161,8 +161,8 @@ def welch(
     diff = first.mean - second.mean
     statistic = diff / se
     df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
-    p = float(2 * student.sf(abs(statistic), df))
-    half = float(student.ppf(1 - ALPHA / 2, df)) * se
+    p = 2 * t_sf(abs(statistic), df)
+    half = t_ppf(1 - ALPHA / 2, df) * se
     return statistic, df, p, (diff - half, diff + half)
 
 
@@ -170,13 +170,12 @@ def relative_lift_ci(
     treatment: float, var_t: float, control: float, var_c: float
 ) -> tuple[float, tuple[float, float]] | None:
     """Lift t/c - 1 and its delta-method CI; var_* are variances of the two means."""
-    from scipy.stats import norm
 
     if control == 0:
         return None
     lift = treatment / control - 1
     variance = var_t / control**2 + treatment**2 * var_c / control**4
-    half = float(norm.ppf(1 - ALPHA / 2)) * math.sqrt(variance)
+    half = norm_ppf(1 - ALPHA / 2) * math.sqrt(variance)
     return lift, (lift - half, lift + half)
 
 
@@ -192,24 +191,22 @@ def msprt_p_value(difference: float, variance: float, tau: float) -> float | Non
 
 
 def sample_ratio(observed: list[float], weights: list[float]) -> tuple[float, float] | None:
-    from scipy.stats import chi2
 
     total = sum(observed)
     if total <= 0 or len(observed) < 2:
         return None
     expected = [total * w / sum(weights) for w in weights]
     statistic = sum((o - e) ** 2 / e for o, e in zip(observed, expected, strict=True))
-    return statistic, float(chi2.sf(statistic, len(observed) - 1))
+    return statistic, chi2_sf(statistic, len(observed) - 1)
 
 
 def users_needed(variance: float, baseline: float) -> int | None:
     """Users per variant to detect a relative change MDE of `baseline` (two-sided)."""
-    from scipy.stats import norm
 
     delta = MDE * abs(baseline)
     if delta == 0 or variance <= 0:
         return None
-    z = float(norm.ppf(1 - ALPHA / 2) + norm.ppf(POWER))
+    z = norm_ppf(1 - ALPHA / 2) + norm_ppf(POWER)
     return math.ceil(2 * variance * z * z / (delta * delta))
 
 
@@ -226,21 +223,19 @@ def _moments(n: float, total: float, total_sq: float) -> Moments:
 
 
 def _t_interval(m: Moments) -> Interval:
-    from scipy.stats import t as student
 
     if m.mean is None or m.variance is None:
         return Interval(low=None, high=None)
-    half = float(student.ppf(1 - ALPHA / 2, m.n - 1)) * math.sqrt(m.variance / m.n)
+    half = t_ppf(1 - ALPHA / 2, m.n - 1) * math.sqrt(m.variance / m.n)
     return Interval(low=m.mean - half, high=m.mean + half)
 
 
 def _rate_interval(successes: float, n: float) -> Interval:
-    from scipy.stats import norm
 
     if n <= 0:
         return Interval(low=None, high=None)
     p = successes / n
-    half = float(norm.ppf(1 - ALPHA / 2)) * math.sqrt(p * (1 - p) / n)
+    half = norm_ppf(1 - ALPHA / 2) * math.sqrt(p * (1 - p) / n)
     return Interval(low=max(0.0, p - half), high=min(1.0, p + half))
 
 
@@ -292,7 +287,6 @@ def _compare_means(metric: str, control: Moments, treatment: Moments) -> MetricC
 
 
 def _compare_rates(control: dict[str, float], treatment: dict[str, float]) -> MetricComparison:
-    from scipy.stats import norm
 
     n_c, n_t = control.get("executions", 0), treatment.get("executions", 0)
     s_c, s_t = control.get("successes", 0), treatment.get("successes", 0)
@@ -304,7 +298,7 @@ def _compare_rates(control: dict[str, float], treatment: dict[str, float]) -> Me
     always_valid = None
     if p_c is not None and p_t is not None:
         var_t, var_c = p_t * (1 - p_t) / n_t, p_c * (1 - p_c) / n_c
-        half = float(norm.ppf(1 - ALPHA / 2)) * math.sqrt(var_t + var_c)
+        half = norm_ppf(1 - ALPHA / 2) * math.sqrt(var_t + var_c)
         diff_ci = Interval(low=p_t - p_c - half, high=p_t - p_c + half)
         lift = relative_lift_ci(p_t, var_t, p_c, var_c)
         always_valid = msprt_p_value(p_t - p_c, var_t + var_c, MSPRT_TAU_RELATIVE * p_c)

@@ -1,4 +1,4 @@
-"""`python -m shared.guardrails {scan,eval,train}`: run the guardrails on your own traffic.
+"""`python -m shared.guardrails {scan,eval,train,export-toxic}`: guardrails on your traffic.
 
     scan   JSON lines in (`{"text": ...}`), one JSON line out per input line, in order:
            `{"line": n, "results": [{"guardrail", "type", "triggered", "score", "action",
@@ -13,6 +13,9 @@
            and compares with the committed artifact (exit 1 if outside the tolerance);
            `--evaluate FILE` also writes the by-source evaluation report (slow: one model
            per held-out family).
+    export-toxic  write alt-profanity-check's fitted model as the plain-Python scorer's
+           artifact, shared/guardrails/toxic_model.json.gz (needs requirements-dev.txt);
+           `--check` compares a fresh export with the committed bytes (exit 1 if not equal).
 
 Guardrails: the bundled defaults, or `--guardrails FILE` (a JSON list of guardrail
 documents, as the admin API takes them, to try thresholds before changing production), or
@@ -60,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=None, help="artifact to write")
     train.add_argument("--check", action="store_true", help="compare, do not write")
     train.add_argument("--evaluate", type=Path, metavar="FILE", help="by-source report")
+    export = commands.add_parser("export-toxic", help="export the toxic model's artifact")
+    export.add_argument("--out", type=Path, default=None, help="artifact to write")
+    export.add_argument("--check", action="store_true", help="compare, do not write")
     for name, text in (("scan", "scan JSON lines"), ("eval", "score labelled JSON lines")):
         command = commands.add_parser(name, help=text)
         command.add_argument("input", nargs="?", type=Path, help="JSON lines file (default stdin)")
@@ -114,6 +120,28 @@ def run_train(args: argparse.Namespace) -> int:
         args.evaluate.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         sys.stdout.write(json.dumps(report["by_source"]["pooled"]) + "\n")
     return EXIT_OK
+
+
+def run_export_toxic(args: argparse.Namespace) -> int:
+    try:
+        from shared.guardrails import toxic, toxic_export
+    except ImportError as exc:  # scikit-learn is a development dependency only
+        sys.stderr.write(f"error: export-toxic needs requirements-dev.txt installed ({exc})\n")
+        return EXIT_USAGE
+    try:
+        result = (
+            toxic_export.check(args.out or toxic.ARTIFACT)
+            if args.check
+            else toxic_export.export(args.out or toxic.ARTIFACT)
+        )
+    except ImportError as exc:
+        sys.stderr.write(f"error: export-toxic needs requirements-dev.txt installed ({exc})\n")
+        return EXIT_USAGE
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"error: export-toxic: {exc}\n")
+        return EXIT_USAGE
+    sys.stdout.write(json.dumps(result) + "\n")
+    return EXIT_BAD_LINES if args.check and not result["identical"] else EXIT_OK
 
 
 def load_guardrails(args: argparse.Namespace) -> list[Guardrail]:
@@ -196,8 +224,9 @@ def run_eval(
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "train":
-        return run_train(args)
+    offline = {"train": run_train, "export-toxic": run_export_toxic}
+    if args.command in offline:
+        return offline[args.command](args)
     try:
         engine = GuardrailEngine(load_guardrails(args))
     except (OSError, ValueError) as exc:  # unreadable file, bad JSON, invalid guardrail

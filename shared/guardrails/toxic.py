@@ -12,14 +12,20 @@ sentence is scored as written and as de-obfuscated variants (folded by NFKC/homo
 l33t digits mapped back to letters, spaced-out letters joined, letter runs collapsed) and
 keeps the highest probability. Text is split into bounded segments (sentences, at most
 `SEGMENT_CHARS` each), so long prose neither dilutes a single insult nor costs more than
-linear time. The scikit-learn stack loads on first use only (~1 s), never at import.
+linear time. The model is alt-profanity-check's, exported to `toxic_model.json.gz` and
+scored in plain Python (_Scorer): serving imports neither scikit-learn, scipy nor numpy.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import math
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from shared.guardrails.text import Finding, fold
@@ -102,74 +108,87 @@ MASK_LEXICON_WEIGHT = 1.5
 _MASKED = re.compile(r"(?<![\w*#])(?=[\w*#]{0,39}[*#])[\w*#]{2,40}")
 
 
-@cache
-def _model() -> tuple[Any, Any]:
-    from profanity_check import profanity_check  # heavy: numpy, scipy, scikit-learn
-
-    return profanity_check.vectorizer, profanity_check.model
+ARTIFACT = Path(__file__).with_name("toxic_model.json.gz")
+# scikit-learn's default token pattern, which the exported vectorizer uses (the export checks).
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # noqa: S105 (a regex, not a password)
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class _Scorer:
-    """alt-profanity-check's own fitted model, evaluated without scikit-learn's per-call
-    input validation, which cost ~8 ms of every 9 ms scan of a short text.
+    """alt-profanity-check's fitted model, scored in plain Python from its exported artifact
+    (`python -m shared.guardrails export-toxic` writes it; toxic_export.py says what it holds).
 
-    Same arithmetic as `vectorizer.transform` + `model.predict_proba` (a test holds them
-    equal): TF-IDF over the library's analyzer and vocabulary, L2-normalised; each of the
-    calibrated folds' linear decision `x.w + c`, mapped through its sigmoid
-    `1 / (1 + exp(a*d + b))`; the folds' probabilities averaged."""
+    Same arithmetic as the library's `vectorizer.transform` + `model.predict_proba` (a test
+    holds them equal on the evaluation set): lower-case, tokens of two or more word
+    characters, raw counts times IDF, L2-normalised; each calibrated fold's linear decision
+    `x.w + c`, mapped through its sigmoid `1 / (1 + exp(a*d + b))`; the folds' probabilities
+    averaged. Terms are summed in column order, as scikit-learn's sparse product does."""
 
-    def __init__(self) -> None:
-        import numpy
-
-        vectorizer, model = _model()
-        folds = model.calibrated_classifiers_
-        self._numpy = numpy
-        self._analyze = vectorizer.build_analyzer()
-        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_
-        self._weights = numpy.stack([f.estimator.coef_[0] for f in folds], axis=1)
-        self._intercepts = numpy.array([f.estimator.intercept_[0] for f in folds])
-        self._a = numpy.array([f.calibrators[0].a_ for f in folds])
-        self._b = numpy.array([f.calibrators[0].b_ for f in folds])
+    def __init__(self, document: dict[str, Any]) -> None:
+        # Flat float64 arrays, not a tuple of float objects per word: a third of the memory
+        # for the same values.
+        self._columns: dict[str, int] = {w: i for i, w in enumerate(document["vocabulary"])}
+        self._idf = array("d", document["idf"])
+        folds: list[dict[str, Any]] = document["folds"]
+        self._weights = [array("d", fold["coef"]) for fold in folds]
+        self._intercepts = tuple(float(fold["intercept"]) for fold in folds)
+        self._a = tuple(float(fold["a"]) for fold in folds)
+        self._b = tuple(float(fold["b"]) for fold in folds)
 
     @property
-    def mean_weights(self) -> Any:
-        return self._weights.mean(axis=1)
+    def vocabulary(self) -> dict[str, int]:
+        return self._columns
+
+    def mean_weight(self, word: str) -> float:
+        column = self._columns[word]
+        total: float = sum(weights[column] for weights in self._weights)
+        return total / len(self._weights)
+
+    def probability(self, text: str) -> float:
+        columns = self._columns
+        counts: dict[int, int] = {}
+        for token in _TOKEN.findall(text.lower()):
+            column = columns.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        decisions = list(self._intercepts)
+        if counts:
+            present = sorted(counts)
+            idf = self._idf
+            tfidf = [counts[column] * idf[column] for column in present]
+            squares = 0.0
+            for x in tfidf:
+                squares += x * x
+            norm = math.sqrt(squares)
+            normalised = [x / norm for x in tfidf]
+            for fold, weights in enumerate(self._weights):
+                dot = 0.0
+                for x, column in zip(normalised, present, strict=True):
+                    dot += x * weights[column]
+                decisions[fold] = dot + self._intercepts[fold]
+        total = 0.0
+        for decision, a, b in zip(decisions, self._a, self._b, strict=True):
+            z = a * decision + b
+            total += 1.0 / (1.0 + math.exp(z)) if z < 700 else 0.0
+        return total / len(decisions)
 
     def probabilities(self, texts: list[str]) -> list[float]:
-        numpy = self._numpy
-        decisions = numpy.empty((len(texts), len(self._intercepts)))
-        for row, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for token in self._analyze(text):
-                index = self._vocabulary.get(token)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            if not counts:
-                decisions[row] = self._intercepts
-                continue
-            indexes = numpy.fromiter(counts, dtype=numpy.intp, count=len(counts))
-            tfidf = numpy.fromiter(counts.values(), dtype=float, count=len(counts))
-            tfidf *= self._idf[indexes]
-            tfidf /= numpy.sqrt(tfidf @ tfidf)
-            decisions[row] = tfidf @ self._weights[indexes] + self._intercepts
-        folds = 1.0 / (1.0 + numpy.exp(self._a * decisions + self._b))
-        return [float(p) for p in folds.mean(axis=1)]
+        return [self.probability(text) for text in texts]
 
 
 @cache
 def _scorer() -> _Scorer:
-    return _Scorer()
+    return _Scorer(json.loads(gzip.decompress(ARTIFACT.read_bytes())))
 
 
 @cache
 def _mask_lexicon() -> dict[int, tuple[str, ...]]:
     """Abusive vocabulary by word length, strongest first."""
-    vocabulary = _scorer()._vocabulary
-    weights = _scorer().mean_weights
+    scorer = _scorer()
+    weights = {word: scorer.mean_weight(word) for word in scorer.vocabulary}
     words = sorted(
-        (w for w, i in vocabulary.items() if weights[i] > MASK_LEXICON_WEIGHT),
-        key=lambda w: -weights[vocabulary[w]],
+        (w for w, weight in weights.items() if weight > MASK_LEXICON_WEIGHT),
+        key=lambda w: -weights[w],
     )
     by_length: dict[int, list[str]] = {}
     for word in words:
@@ -216,6 +235,16 @@ def _probabilities(texts: list[str]) -> list[float]:
     return _scorer().probabilities(texts)
 
 
+def _judge(segment: str, extra: re.Pattern[str] | None) -> tuple[list[str], float]:
+    """The segment's variants to score, and the score its terms or threats force (or 0)."""
+    variants = _variants(segment)
+    if extra is not None and any(extra.search(v) for v in variants):
+        return variants, 1.0
+    if any(_THREATS.search(v) for v in variants):
+        return variants, THREAT_SCORE
+    return variants, 0.0
+
+
 def scan(
     text: str, *, extra_terms: Iterable[str] = (), allow_terms: Sequence[str] = ()
 ) -> list[Finding]:
@@ -230,26 +259,30 @@ def scan(
     candidates: list[str] = []
     owners: list[int] = []
     forced: dict[int, float] = {}
+    # A sentence repeated in one text (boilerplate) is de-obfuscated and matched once.
+    seen: dict[str, tuple[list[str], float]] = {}
     for match in _SEGMENT.finditer(folded.text):
         segment = match.group()
         if not any(c.isalpha() for c in segment):
             continue
         if allow is not None:
             segment = allow.sub(" ", segment)
-        variants = _variants(segment)
+        if segment not in seen:
+            seen[segment] = _judge(segment, extra)
+        variants, floor = seen[segment]
         index = len(segments)
         segments.append((match.start(), match.end()))
-        if extra is not None and any(extra.search(v) for v in variants):
-            forced[index] = 1.0
-        elif any(_THREATS.search(v) for v in variants):
-            forced[index] = THREAT_SCORE
+        if floor:
+            forced[index] = floor
         candidates.extend(variants)
         owners.extend([index] * len(variants))
     if not candidates:
         return []
     best = [0.0] * len(segments)
-    for owner, probability in zip(owners, _probabilities(candidates), strict=True):
-        best[owner] = max(best[owner], probability)
+    distinct = list(dict.fromkeys(candidates))  # repeated boilerplate is scored once
+    scored = dict(zip(distinct, _probabilities(distinct), strict=True))
+    for owner, candidate in zip(owners, candidates, strict=True):
+        best[owner] = max(best[owner], scored[candidate])
     findings = []
     for index, (start, end) in enumerate(segments):
         score = max(best[index], forced.get(index, 0.0))

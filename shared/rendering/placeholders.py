@@ -18,7 +18,6 @@ One regex scan, linear in the template length, no backtracking hazards.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,8 @@ class RenderedText:
     text: str
     used: frozenset[str]
     size: int  # UTF-8 bytes of `text`
+    # [start, end) of each non-empty substituted value in `text`; the rest is template text.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 def placeholder_names(text: str) -> list[str]:
@@ -99,11 +100,21 @@ def render_text(
             extra={"rendered_bytes": size, "max_rendered_bytes": max_bytes},
         )
 
-    def substitute(match: re.Match[str]) -> str:
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = length = 0
+    for match in _TOKEN.finditer(text):
+        literal = text[position : match.start()]
         name = match.group(1)
-        return "{{" if name is None else values[name]
-
-    return RenderedText(_TOKEN.sub(substitute, text), frozenset(values), size)
+        value = "{{" if name is None else values[name]
+        pieces += (literal, value)
+        length += len(literal)
+        if name is not None and value:
+            spans.append((length, length + len(value)))
+        length += len(value)
+        position = match.end()
+    pieces.append(text[position:])
+    return RenderedText("".join(pieces), frozenset(values), size, tuple(spans))
 
 
 def _formatted(name: str, value: Any) -> str:

@@ -37,11 +37,22 @@ def render(
 ) -> tuple[str | None, list[ChatMessage] | None, list[str]]:
     """Render text or every chat message; report variables the template does not use.
     `max_bytes` bounds the whole rendered prompt (all messages together)."""
+    text, messages, unused, _ = render_with_spans(template, variables, max_bytes=max_bytes)
+    return text, messages, unused
+
+
+def render_with_spans(
+    template: PromptTemplate, variables: Mapping[str, Any], *, max_bytes: int | None = None
+) -> tuple[str | None, list[ChatMessage] | None, list[str], list[tuple[tuple[int, int], ...]]]:
+    """`render`, and where the variables went in the text (or in each message, in order):
+    the rendered-prompt guardrails scan around those spans only."""
     used: set[str] = set()
+    spans: list[tuple[tuple[int, int], ...]] = []
     if template.template is not None:
         result = render_text(template.template, variables, max_bytes=max_bytes)
         text, messages = result.text, None
         used |= result.used
+        spans.append(result.spans)
     else:
         text, messages = None, []
         budget = max_bytes
@@ -49,6 +60,8 @@ def render(
             if message.role == PLACEHOLDER_ROLE:
                 spliced = _placeholder_messages(message.content, variables, index)
                 messages.extend(spliced)
+                # The caller wrote every character of a spliced message: all of it is scanned.
+                spans.extend(((0, len(m.content)),) for m in spliced)
                 used.add(message.content)
                 continue
             result = render_text(
@@ -56,8 +69,9 @@ def render(
             )
             messages.append(ChatMessage(role=message.role, content=result.text))
             used |= result.used
+            spans.append(result.spans)
             budget = None if budget is None else budget - result.size
-    return text, messages, sorted(set(variables) - used)
+    return text, messages, sorted(set(variables) - used), spans
 
 
 def _placeholder_messages(name: str, variables: Mapping[str, Any], index: int) -> list[ChatMessage]:
@@ -200,13 +214,16 @@ def render_guarded(
         checked = engine.apply(leaves, "input_variables", report)
         if checked != leaves:
             variables = replace_leaves(variables, "variables", checked)
-    text, messages, unused = render(template, variables, max_bytes=max_bytes)
+    text, messages, unused, spans = render_with_spans(template, variables, max_bytes=max_bytes)
     if engine is not None:
         if text is not None:
-            text = engine.apply({"rendered": text}, "rendered_prompt", report)["rendered"]
+            text = engine.apply(
+                {"rendered": text}, "rendered_prompt", report, spans={"rendered": spans[0]}
+            )["rendered"]
         else:
             contents = {f"rendered[{i}]": m.content for i, m in enumerate(messages or [])}
-            checked = engine.apply(contents, "rendered_prompt", report)
+            located = {f"rendered[{i}]": s for i, s in enumerate(spans)}
+            checked = engine.apply(contents, "rendered_prompt", report, spans=located)
             messages = [
                 ChatMessage(role=m.role, content=checked[f"rendered[{i}]"])
                 for i, m in enumerate(messages or [])

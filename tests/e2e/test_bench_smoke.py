@@ -101,3 +101,36 @@ def test_bench_langfuse_runs_and_sdk_cache_hits_send_nothing():
     assert report["cold_sdk"]["sdk_get_prompt_p50_ms"] > 0
     # A Langfuse SDK cache hit against us costs what it costs against Langfuse: no request.
     assert report["sdk_cache_hit"]["server_log_lines_during_hits"] == 0
+
+
+def test_bench_wrk_drives_every_endpoint_and_counts_the_log_lines():
+    """wrk against the served function: every target answered, every counted GET and render
+    left its log line (the run itself fails otherwise)."""
+    result = run_bench(
+        "tests.bench.bench_wrk", BENCH_ROUNDS="1", BENCH_ROUND_SECONDS="1", BENCH_CONCURRENCY="1,8"
+    )
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    for level in ("c1", "c8"):
+        for target in ("bare", "get", "render", "executions"):
+            assert report[level][target]["rps"] > 0
+            assert report[level][target]["p99_ms"] >= report[level][target]["p50_ms"]
+        assert report[level]["render_vs_get"] > 0
+    lines = report["log_lines"]
+    assert lines["cache_hit_lines_written"] >= lines["requests"] > 0
+    assert "GET/bare" in result.stdout
+
+
+def test_bench_cold_serves_fresh_processes_and_times_every_import():
+    result = run_bench("tests.bench.bench_cold", BENCH_COLD_RUNS="1")
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert set(report["imports"]) == {
+        "framework_import_s",
+        "resolve_import_s",
+        "admin_import_s",
+        "record_execution_import_s",
+        "rollup_analytics_import_s",
+    }
+    served = report["served_resolve"]
+    assert served["start_to_first_get_s"] > 0
+    assert served["first_get_to_first_render_s"] > 0
+    assert served["worker_rss_after_render_mb"] > 10

@@ -178,3 +178,43 @@ def test_too_few_users_means_keep_running_and_an_empty_summary_is_not_an_error()
     empty = analyze(experiment(), None)
     assert [v.users for v in empty.variants] == [0, 0]
     assert empty.comparisons[0].metrics[0].p_value is None
+
+
+@pytest.mark.parametrize("df", [1, 1.5, 2, 3, 4.7, 10, 29.3, 100, 1000, 123456.7])
+def test_the_scipy_free_distributions_equal_scipy_stats(df):
+    """norm/t/chi2 without scipy (distributions.py): relative error under 1e-12, tails too."""
+    from shared.experiments import distributions as d
+
+    def close(ours, theirs):
+        return ours == pytest.approx(theirs, rel=1e-12, abs=1e-300)
+
+    for p in (0.5, 0.6, 0.8, 0.95, 0.975, 0.995, 0.9999, 0.1, 0.025):
+        assert close(d.t_ppf(p, df), scipy_stats.t.ppf(p, df))
+    for t in (0.0, 0.1, 1.0, 2.5, -3.0, 10.0, 40.0):
+        assert close(d.t_sf(t, df), scipy_stats.t.sf(t, df))
+    for x in (0.0, 0.01, 1.0, 3.0, 10.0, 50.0, 200.0):
+        assert close(d.chi2_sf(x, df), scipy_stats.chi2.sf(x, df))
+    for z in (0.0, 0.5, 1.96, 5.0, 20.0, -2.0):
+        assert close(d.norm_sf(z), scipy_stats.norm.sf(z))
+    for p in (0.001, 0.5, 0.8, 0.975, 0.999999):
+        assert close(d.norm_ppf(p), scipy_stats.norm.ppf(p))
+
+
+def test_the_results_path_imports_no_scipy():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    program = (
+        "import sys\n"
+        "from shared.experiments.results import welch, sample_ratio, users_needed, Moments\n"
+        "assert welch(Moments(30, 1.0, 2.0), Moments(40, 1.5, 2.5)) is not None\n"
+        "assert sample_ratio([510, 490], [1, 1]) is not None\n"
+        "assert users_needed(2.0, 1.0)\n"
+        "print(sorted(m for m in ('scipy', 'numpy', 'statsmodels') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

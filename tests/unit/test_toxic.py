@@ -97,15 +97,42 @@ def test_adversarial_inputs_of_a_megabyte_scan_in_linear_time(hostile):
         assert all(f.score >= THRESHOLD for f in findings)
 
 
-def test_the_fast_scorer_equals_the_librarys_own_predict_proba():
-    """_Scorer skips scikit-learn's per-call validation; its numbers must be the library's."""
+# The plain-Python scorer sums in scikit-learn's order; what remains is BLAS/pairwise rounding.
+TOLERANCE = 1e-12
+
+
+def test_the_plain_scorer_equals_the_librarys_own_predict_proba_on_the_evaluation_set():
+    """The exported artifact, scored without numpy, gives the library's own probabilities."""
     import json
     from pathlib import Path
+
+    from profanity_check import profanity_check  # dev-only: the reference implementation
 
     from shared.guardrails import toxic
 
     lines = (Path(__file__).parents[1] / "data" / "guardrail_eval.jsonl").read_text().splitlines()
-    texts = [json.loads(line)["text"] for line in lines] + ["", "!!!", "the of and"]
-    vectorizer, model = toxic._model()
+    texts = [json.loads(line)["text"] for line in lines]
+    # Edge cases of the analyzer: empty, no tokens, stop words only, one-letter words, case,
+    # unicode word characters, repeated terms (counts), and the variants scan() scores.
+    texts += ["", "!!!", "the of and", "a b c", "FUCK Fuck fuck", "naïve café ｆｕｃｋ", "x" * 50]
+    texts += [v for text in texts[:200] for v in toxic._variants(text.lower())]
+    vectorizer, model = profanity_check.vectorizer, profanity_check.model
     expected = model.predict_proba(vectorizer.transform(texts))[:, 1]
-    assert toxic._scorer().probabilities(texts) == pytest.approx(list(expected), abs=1e-12)
+    assert toxic._scorer().probabilities(texts) == pytest.approx(list(expected), abs=TOLERANCE)
+
+
+def test_the_committed_artifact_is_what_the_export_writes_today():
+    """A library or export change that alters the model shows as a diff here, not in scores."""
+    from shared.guardrails import toxic, toxic_export
+
+    assert toxic_export.check(toxic.ARTIFACT)["identical"]
+
+
+def test_the_export_refuses_an_analyzer_the_plain_scorer_does_not_implement(mocker):
+    from profanity_check import profanity_check
+
+    from shared.guardrails import toxic_export
+
+    mocker.patch.object(profanity_check.vectorizer, "sublinear_tf", True)
+    with pytest.raises(ValueError, match="analyzer changed"):
+        toxic_export.document()

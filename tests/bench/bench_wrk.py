@@ -1,0 +1,313 @@
+"""Benchmark: the served resolve function under wrk, a load generator that is not the bottleneck.
+
+    make bench        (or: .venv/bin/python -m tests.bench.bench_wrk; needs `wrk` on PATH)
+
+The resolve function and a bare functions-framework endpoint answering the same bytes are
+served as production serves them (functions-framework CLI: gunicorn imports the module, then
+its worker answers; default threads), with INFO logging to a file, as under `make dev`.
+wrk (C, one thread, keep-alive) drives each at concurrency 1, 8 and 32, in alternating rounds
+(bare, GET, render, POST /executions, then again), so machine noise hits all alike. For each
+concurrency it reports the median over rounds of requests/s, p50 and p99 latency, and the
+ratios within each round: cache-hit GET / bare, render / GET, POST /executions / bare. Render
+is a typical student request (~1.5 KB of variables) with the three default guardrails;
+POST /executions publishes one execution report to the Pub/Sub emulator (202).
+
+Logs are part of the cost: the run fails unless the worker wrote one cache-hit line per GET
+and render that wrk counted (a benchmark once ran while no line was written).
+
+Only ratios measured in one run mean something on a shared machine; absolute figures are
+context. BENCH_ROUNDS (default 3) and BENCH_ROUND_SECONDS (default 4) size the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from infra.local.emulators import start_firestore, start_pubsub, stop_process_group
+from infra.local.pubsub import wire
+from shared.config import Settings
+from shared.storage.templates import TemplateRepository
+from shared.templates.defaults import DEFAULT_TEMPLATES
+from tests.bench.bench_resolve import CACHE_HIT_LINE, LOGS, NAME, _serve, bench_environment
+from tests.support import put_version
+
+PROJECT = "demo-bench-wrk"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUND_SECONDS = int(os.environ.get("BENCH_ROUND_SECONDS", "4"))
+CONCURRENCY = tuple(int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,8,32").split(","))
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+# A typical student request of ~1.5 KB in distinct sentences (a repeated paragraph would
+# flatter the detectors, which score a sentence repeated within one text once).
+RENDER_BODY = {
+    "variables": {
+        "grade_level": "8",
+        "student_query": (
+            "Hi! For my science project I need a short video about photosynthesis. "
+            "Could you explain how plants turn sunlight into food, step by step? "
+            "My teacher said chlorophyll is important, but I do not understand what it does. "
+            "Why are most leaves green and not another colour like blue or purple? "
+            "In autumn the trees near our school turn red and yellow, so what changes inside? "
+            "I would also like to know where the oxygen we breathe comes from. "
+            "Do plants need carbon dioxide at night, or only during the day? "
+            "My little brother thinks plants eat soil; is that true at all? "
+            "Please include a simple experiment we can do at home with a jar and a leaf. "
+            "The video should be about three minutes long and use friendly language. "
+            "It would help if you mention glucose and how the plant stores energy. "
+            "Can you add a short quiz at the end with four questions and answers? "
+            "We are presenting it to grade six students next Thursday morning. "
+            "Thank you so much, this project counts for half of our term grade! "
+            "One more thing: could the script name two careers that study plants? "
+            "Also, is it okay to compare a leaf to a tiny solar panel in the narration? "
+            "Our class has a small greenhouse, so maybe we can film some shots in there. "
+            "I read that some plants, like cacti, open their pores only at night; why? "
+            "Finally, what would happen to animals if photosynthesis stopped for a week?"
+        ),
+    }
+}
+
+
+def execution_report() -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "execution_id": f"exec-{uuid.uuid4().hex}",
+        "template": NAME,
+        "version": 1,
+        "label": "production",
+        "source": "cache",
+        "model": "gemini-2.5-flash",
+        "rendered_prompt": "Classify: why is the sky blue?",
+        "response": '{"topic": "light scattering"}',
+        "input_tokens": 120,
+        "output_tokens": 30,
+        "cost_usd": "0.000375",
+        "latency_ms": 420.5,
+        "success": True,
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def require_wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("ERROR: wrk not found; `make bench` installs it (Debian package wrk)")
+    return found
+
+
+def _script(directory: Path, method: str, body: bytes | None, key: str | None) -> Path:
+    """A wrk Lua script: method, headers, body (wrk's -H/-s, without shell quoting)."""
+    lines = [f'wrk.method = "{method}"']
+    if key is not None:
+        lines.append(f'wrk.headers["X-API-Key"] = "{key}"')
+    if body is not None:
+        body_path = directory / f"body-{uuid.uuid4().hex}.json"
+        body_path.write_bytes(body)
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f'local f = io.open("{body_path}", "rb"); wrk.body = f:read("*a"); f:close()')
+    path = directory / f"script-{uuid.uuid4().hex}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(
+    wrk: str, url: str, script: Path, connections: int, seconds: int = ROUND_SECONDS
+) -> dict[str, float]:
+    result = subprocess.run(
+        [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if bad or errors:
+        raise RuntimeError(f"wrk saw failures against {url}:\n{out}")
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    requests_total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "requests": requests_total,
+    }
+
+
+def _lines(log: Path) -> int:
+    with log.open(encoding="utf-8", errors="replace") as handle:
+        return sum(1 for line in handle if line.startswith("{") and CACHE_HIT_LINE in line)
+
+
+def _wait_lines(log: Path, expected: int, seconds: float = 60) -> int:
+    deadline = time.monotonic() + seconds
+    while (written := _lines(log)) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return written
+
+
+def _settled_lines(log: Path) -> int:
+    """The line count once the worker has written what it was writing."""
+    previous = -1
+    while (current := _lines(log)) != previous:
+        previous = current
+        time.sleep(0.5)
+    return current
+
+
+def _summary(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {
+        key: round(statistics.median(r[key] for r in rounds), 3)
+        for key in ("rps", "p50_ms", "p99_ms")
+    }
+
+
+def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
+    resolve = _serve("functions/resolve/main.py", "resolve", env)
+    bare = None
+    work = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+    try:
+        key = env["BENCH_API_KEY"]
+        get_url = f"{resolve.url}/templates/{NAME}"
+        with requests.Session() as session:
+            session.headers["X-API-Key"] = key
+            first = session.get(get_url)
+            assert first.json()["source"] == "firestore", first.text[:500]
+            body = session.get(get_url)
+            assert body.json()["source"] == "cache", body.text
+            render = session.post(f"{get_url}/render", json=RENDER_BODY)
+            assert render.status_code == 200, render.text
+            assert len(render.json()["guardrails"]["ran"]) == 3, render.text
+            posted = session.post(f"{resolve.url}/executions", json=execution_report())
+            assert posted.status_code == 202, posted.text
+        bare_body = work / "bare.json"
+        bare_body.write_bytes(body.content)
+        bare = _serve(
+            "tests/bench/bare_function/main.py", "bare", {**env, "BARE_BODY_PATH": str(bare_body)}
+        )
+        scripts = {
+            "bare": (f"{bare.url}/", _script(work, "GET", None, None)),
+            "get": (get_url, _script(work, "GET", None, key)),
+            "render": (
+                f"{get_url}/render",
+                _script(work, "POST", json.dumps(RENDER_BODY).encode(), key),
+            ),
+            "executions": (
+                f"{resolve.url}/executions",
+                _script(work, "POST", json.dumps(execution_report()).encode(), key),
+            ),
+        }
+        for url, script in scripts.values():  # warm both servers' code paths and connections
+            run_wrk(wrk, url, script, max(CONCURRENCY), seconds=1)
+        logged = 0
+        lines_before = _settled_lines(resolve.log_path)
+        results: dict[str, Any] = {}
+        for connections in CONCURRENCY:
+            rounds: dict[str, list[dict[str, float]]] = {name: [] for name in scripts}
+            for _ in range(ROUNDS):
+                for name, (url, script) in scripts.items():
+                    rounds[name].append(run_wrk(wrk, url, script, connections))
+            logged += sum(r["requests"] for name in ("get", "render") for r in rounds[name])
+
+            def ratio(a: str, b: str, key: str = "rps", rounds: Any = rounds) -> float:
+                pairs = zip(rounds[a], rounds[b], strict=True)
+                return round(statistics.median(x[key] / y[key] for x, y in pairs), 3)
+
+            results[f"c{connections}"] = {
+                **{name: _summary(r) for name, r in rounds.items()},
+                "get_vs_bare": ratio("get", "bare"),
+                "render_vs_get": ratio("render", "get"),
+                "executions_vs_bare": ratio("executions", "bare"),
+                "get_p99_vs_bare_p99": ratio("get", "bare", "p99_ms"),
+            }
+        written = _wait_lines(resolve.log_path, lines_before + logged) - lines_before
+        # wrk counts completed responses; a request cut at a round's end may be logged yet
+        # not counted, never the other way round.
+        if written < logged:
+            raise RuntimeError(
+                f"the worker wrote {written} cache-hit lines for {logged} GET/render "
+                f"requests; see {resolve.log_path}"
+            )
+        results["log_lines"] = {"requests": logged, "cache_hit_lines_written": written}
+        results["settings"] = {
+            "rounds": ROUNDS,
+            "round_seconds": ROUND_SECONDS,
+            "server": "functions-framework CLI (gunicorn gthread, 1 worker, default THREADS)",
+            "client": "wrk -t1 --latency, keep-alive",
+            "log_level": env.get("LOG_LEVEL"),
+        }
+        return results
+    finally:
+        for function in (resolve, bare):
+            if function is not None:
+                stop_process_group(function.process)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    wrk = require_wrk()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    firestore = start_firestore(LOGS)
+    pubsub = None
+    try:
+        pubsub = start_pubsub(LOGS, PROJECT)
+        env = bench_environment(firestore.host, PROJECT)
+        topic = f"bench-executions-{uuid.uuid4().hex[:8]}"
+        wire(pubsub.host, PROJECT, record_url=None, rollup_url=None, executions_topic=topic)
+        env |= {"PUBSUB_EMULATOR_HOST": pubsub.host, "EXECUTIONS_TOPIC": topic}
+        # A busy shared machine must not turn the first read into a fallback answer.
+        env |= {"FIRESTORE_DEADLINE_SECONDS": "5", "FIRESTORE_COLD_DEADLINE_SECONDS": "10"}
+        settings = Settings.from_env(env)
+        put_version(
+            TemplateRepository(settings),
+            DEFAULT_TEMPLATES[NAME],
+            author="bench",
+            labels=("production",),
+        )
+        results = bench(env, wrk)
+    finally:
+        firestore.stop()
+        if pubsub is not None:
+            pubsub.stop()
+    print(json.dumps(results, indent=2))
+    for level in CONCURRENCY:
+        r = results[f"c{level}"]
+        print(
+            f"c={level}: GET/bare {r['get_vs_bare']:.2f} (target >= 0.90), "
+            f"GET p99 {r['get']['p99_ms']:.1f} ms vs bare {r['bare']['p99_ms']:.1f} ms, "
+            f"render/GET {r['render_vs_get']:.2f} (target >= 0.70), "
+            f"POST /executions/bare {r['executions_vs_bare']:.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
