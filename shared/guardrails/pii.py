@@ -24,14 +24,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from stdnum import iban, luhn
-from stdnum.us import ssn
 
+from shared.guardrails import national_ids
 from shared.guardrails.text import Finding, redact
 
 __all__ = ["Finding", "detect", "redact"]
 
 CONTEXT_CHARS = 48
-BARE_SSN_CONTEXT_CHARS = 16  # a bare 9-digit number needs its label right before it
 CONTEXT_BOOST = 0.1
 
 
@@ -45,8 +44,6 @@ _EMAIL = re.compile(
 _AT = re.compile("@")
 _CARD = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){12,18}(?![\d-])")
 _IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_SSN_DASHED = re.compile(r"\d(?<![\d-]\d)\d{2}-\d{2}-\d{4}(?![\d-])")
-_SSN_BARE = re.compile(r"\d(?<!\d\d)\d{8}(?!\d)")
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _KNOWN_SECRETS = re.compile(
@@ -68,7 +65,6 @@ _CONTEXT_WORDS = {
     "PHONE": ("phone", "call", "tel", "mobile", "cell", "whatsapp", "text me"),
     "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "cc", "payment"),
     "IBAN": ("iban", "account", "bank", "transfer"),
-    "NATIONAL_ID": ("ssn", "social security", "social-security", "ss#", "taxpayer"),
     "IP_ADDRESS": ("ip", "address", "host", "server"),
     "SECRET": ("key", "token", "secret", "password", "passwd", "api", "bearer", "credential"),
 }
@@ -79,7 +75,6 @@ _LOWERING_WORDS = {
     "PHONE": ("order", "invoice", "tracking", "isbn", "ticket", "fax of the company"),
     "CREDIT_CARD": ("test card", "example", "sample", "dummy"),
     "IBAN": ("example", "sample", "dummy"),
-    "NATIONAL_ID": ("example", "sample", "dummy", "fake"),
     "IP_ADDRESS": ("version", "example", "documentation"),
     "SECRET": ("example", "placeholder", "dummy", "fake", "sample", "redacted"),
 }
@@ -168,28 +163,71 @@ _CARD_SHAPE = re.compile(
 )
 _PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t().\-/]{5,30}\d")
 PHONE_WINDOW_MARGIN = 2
+PHONE_SCORE = 0.85
+# A national number written as one run of digits ("0474765237") is as much an order or
+# account number as a phone number: it is a phone only after a word that says so. Grouped
+# the way its country groups numbers, or written with "+", it needs no word.
+AMBIGUOUS_PHONE_SCORE = 0.4
+_PHONE_WORDS = re.compile(
+    r"(?<!\w)(?:phone|telephone|tel|call|ring|mobile|cell|whatsapp|sms|text me|text|number|"
+    r"contact|reach|fax|téléphone|portable|appelle[rz]?|telefon|handy|rufnummer|anrufen|"
+    r"teléfono|telefono|móvil|movil|llama|cellulare|chiama|telefoon|mobiel|bel|celular|"
+    r"ligue|zap|電話|携帯|फ़ोन|mob|ph)(?!\w)"
+)
+_NOT_PHONE_WORDS = re.compile(
+    r"(?<!\w)(?:order|invoice|tracking|isbn|ean|ticket|ref|reference|account|id|serial|sku|"
+    r"item|product|part|batch|lot|case|po|version|build|commit|pedido|bestellung|commande|"
+    r"ordine|factura|rechnung|facture)(?!\w)"
+)
+
+
+def _phone_regions(regions: Iterable[str]) -> list[str]:
+    import phonenumbers
+
+    known = [r.upper() for r in regions if r.upper() in phonenumbers.SUPPORTED_REGIONS]
+    return list(dict.fromkeys(known)) or ["US"]
 
 
 def _phones(
     text: str, windows: Windows, regions: Iterable[str], claimed: _Covered
 ) -> Iterator[Finding]:
+    """Phone numbers in each window, tried region by region (the order configured).
+
+    A window whose digits the numbers found so far all cover holds nothing more, which ends
+    the region loop: a phone number (a "+" one parses the same in every region) costs one
+    region's parse, ten regions cost ten parses only on digit runs that are no phone
+    number, and a window is at most 32 characters, so the cost stays linear in the text."""
     import phonenumbers
 
     seen: set[tuple[int, int]] = set()
-    regions = list(regions)
+    regions = _phone_regions(regions)
     for window in _within(_PHONE_WINDOW, text, windows):
         if claimed.covers(window.start(), window.end()):
-            continue  # inside a card, IBAN, IP or SSN found already
+            continue  # inside a card, IBAN, IP or national identifier found already
         offset = max(0, window.start() - PHONE_WINDOW_MARGIN)
         snippet = text[offset : window.end() + PHONE_WINDOW_MARGIN]
+        inside = range(window.start() - offset, window.end() - offset)
+        digits = {i for i in inside if snippet[i].isdigit()}
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(
                 snippet, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
             ):
+                digits.difference_update(range(match.start, match.end))
                 span = (offset + match.start, offset + match.end)
                 if span not in seen:
                     seen.add(span)
-                    yield Finding("PHONE", *span, _context_score(text, span[0], "PHONE", 0.85))
+                    yield Finding("PHONE", *span, _phone_score(text, span[0], match.raw_string))
+            if not digits:
+                break
+
+
+def _phone_score(text: str, start: int, raw: str) -> float:
+    if raw.startswith("+") or not raw.isdigit():
+        return _context_score(text, start, "PHONE", PHONE_SCORE)
+    before = text[max(0, start - CONTEXT_CHARS) : start].lower()
+    if _PHONE_WORDS.search(before) and not _NOT_PHONE_WORDS.search(before):
+        return min(1.0, PHONE_SCORE + CONTEXT_BOOST)
+    return AMBIGUOUS_PHONE_SCORE
 
 
 def _cards(text: str, windows: Windows) -> Iterator[Finding]:
@@ -213,23 +251,6 @@ def _ibans(text: str, _windows: Windows) -> Iterator[Finding]:
                 match.end(),
                 _context_score(text, match.start(), "IBAN", 0.95),
             )
-
-
-def _ssns(text: str, windows: Windows) -> Iterator[Finding]:
-    for match in _within(_SSN_DASHED, text, windows):
-        if ssn.is_valid(match.group()):
-            yield Finding(
-                "NATIONAL_ID",
-                match.start(),
-                match.end(),
-                _context_score(text, match.start(), "NATIONAL_ID", 0.85),
-            )
-    for match in _within(_SSN_BARE, text, windows):
-        with_context = _context_score(
-            text, match.start(), "NATIONAL_ID", 0.0, reach=BARE_SSN_CONTEXT_CHARS
-        )
-        if with_context > 0 and ssn.is_valid(match.group()):
-            yield Finding("NATIONAL_ID", match.start(), match.end(), 0.8)
 
 
 def _ips(text: str, windows: Windows) -> Iterator[Finding]:
@@ -281,28 +302,48 @@ DETECTORS: dict[str, Callable[..., Iterator[Finding]]] = {
     "EMAIL": _emails,
     "CREDIT_CARD": _cards,
     "IBAN": _ibans,
-    "NATIONAL_ID": _ssns,
     "IP_ADDRESS": _ips,
     "SECRET": _secrets,
 }
 
 
 def detect(
-    text: str, *, entities: Iterable[str], phone_regions: Iterable[str] = ("US",)
+    text: str,
+    *,
+    entities: Iterable[str],
+    phone_regions: Iterable[str] = ("US",),
+    id_regions: Iterable[str] = ("US",),
 ) -> list[Finding]:
-    """Non-overlapping findings in text order; on overlap higher score, then longer span, wins."""
+    """Non-overlapping findings in text order; on overlap higher score, then longer span, wins.
+
+    `entities` holds finding types; `NATIONAL_ID` stands for every identifier that one of
+    `id_regions` issues. `phone_regions` are the regions whose national formats are read."""
     wanted = set(entities)
     windows = numeric_windows(text)
     found: list[Finding] = []
     for kind, detector in DETECTORS.items():
         if kind in wanted:
             found.extend(detector(text, windows))
+    id_types = national_id_types(wanted, id_regions)
+    if id_types:
+        found.extend(
+            national_ids.detect(text, id_types, lambda pattern: _within(pattern, text, windows))
+        )
     if "PHONE" in wanted:
         shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]
         shapes += [m.span() for m in _IBAN.finditer(text)]
         claimed = _Covered([(f.start, f.end) for f in found] + shapes)
-        found.extend(_phones(text, windows, list(phone_regions) or ["US"], claimed))
+        found.extend(_phones(text, windows, phone_regions, claimed))
     return _without_overlaps(found)
+
+
+def national_id_types(entities: Iterable[str], regions: Iterable[str]) -> list[str]:
+    """The identifier types to look for: those named, and with `NATIONAL_ID` the regions'."""
+    wanted = set(entities)
+    named = wanted & set(national_ids.TYPES)
+    if "NATIONAL_ID" in wanted:
+        named.update(national_ids.types_for(r.upper() for r in regions))
+    return [kind for kind in national_ids.TYPES if kind in named]
 
 
 def _without_overlaps(found: list[Finding]) -> list[Finding]:
