@@ -34,12 +34,19 @@ from stdnum.us import ssn
 from shared.guardrails.text import Finding
 
 CONTEXT_CHARS = 48
-LABEL_CHARS = 24  # a bare identifier needs its label this close before it
+LABEL_CHARS = 32  # a bare identifier needs its label this close before it
 SCORE = 0.85
 BARE_SCORE = 0.8
 CONTEXT_BOOST = 0.1
 CONTEXT_PENALTY = 0.25
 LOWERING = re.compile(r"\b(?:example|sample|dummy|fake)")
+# Right before a number, these say what it is instead: without the identifier's own label
+# nearby, such a number is not one even in the identifier's written shape.
+NOT_PERSONAL = re.compile(
+    r"(?<!\w)(?:order|invoice|tracking|ticket|ref|reference|isbn|ean|sku|serial|item|part|"
+    r"batch|lot|version|build|pedido|bestellung|auftrag|rechnung|commande|facture|ordine|"
+    r"fattura|factura|bestelling|factuur|nota fiscal)(?!\w)"
+)
 
 # Digit-only candidates are looked for inside the detector's numeric windows (runs of digits
 # and separators); each pattern starts with its first character class, the boundary
@@ -83,11 +90,16 @@ class NationalId:
     written: re.Pattern[str] | None  # shapes that are a finding without a label
     bare: re.Pattern[str] | None  # shapes that need a label right before them
     numeric: bool  # candidates consist of digits and separators only
-    label_chars: int = LABEL_CHARS
+    # Digits laid out in this identifier's written shape are no phone number, valid or not.
+    distinctive: bool = False
 
 
 def _words(*words: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    """Labels as whole words; long ones also inside compounds ("Steueridentifikationsnummer")."""
+    short = [re.escape(w) for w in words if len(w) <= 5]
+    long = [re.escape(w) for w in words if len(w) > 5]
+    alternatives = [r"(?<!\w)(?:" + "|".join(short) + r")(?!\w)"] if short else []
+    return re.compile("|".join(alternatives + long))
 
 
 NATIONAL_IDS: tuple[NationalId, ...] = (
@@ -99,7 +111,6 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         re.compile(r"\d(?<![\d-]\d)\d{2}-\d{2}-\d{4}(?![\d-])"),
         re.compile(r"\d(?<!\d\d)\d{8}(?!\d)"),
         True,
-        label_chars=16,
     ),
     NationalId(
         "UK_NINO",
@@ -146,6 +157,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         re.compile(_NIR_START + r" \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}" + _E),
         re.compile(_NIR_START + r"\d{4}(?:\d{2}|2[AB])\d{6} ?\d{2}" + _E),
         False,  # Corsica's departments 2A and 2B put letters in it
+        distinctive=True,
     ),
     NationalId(
         "ES_DNI",
@@ -185,6 +197,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         _digits(r"\d{3}\.\d{2}\.\d{3}"),
         _digits(r"\d{8}"),
         True,
+        distinctive=True,
     ),
     NationalId(
         "BR_CPF",
@@ -194,6 +207,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         _digits(r"\d{2}\.\d{3}\.\d{3}-\d{2}"),
         _digits(r"\d{10}"),
         True,
+        distinctive=True,
     ),
     NationalId(
         "BR_CNPJ",
@@ -203,6 +217,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         _digits(r"\d\.\d{3}\.\d{3}/\d{4}-\d{2}"),
         _digits(r"\d{13}"),
         True,
+        distinctive=True,
     ),
     NationalId(
         "IN_AADHAAR",
@@ -237,6 +252,9 @@ TYPES = tuple(BY_TYPE)
 REGIONS = tuple(dict.fromkeys(spec.region for spec in NATIONAL_IDS))
 
 
+LABELS = re.compile("|".join(f"(?:{spec.labels.pattern})" for spec in NATIONAL_IDS))
+
+
 def types_for(regions: Iterable[str]) -> list[str]:
     """The identifier types the given regions issue, in table order."""
     wanted = set(regions)
@@ -268,11 +286,26 @@ def detect(
                 if labelled:
                     # A bare number is this identifier only right after its label, and not
                     # when the words there say it is made up.
-                    before = text[max(0, start - spec.label_chars) : start].lower()
+                    before = text[max(0, start - LABEL_CHARS) : start].lower()
                     if LOWERING.search(before) or not spec.labels.search(before):
                         continue
                     score = BARE_SCORE
                 else:
                     score = _score(text, start, spec, SCORE)
+                    near = text[max(0, start - LABEL_CHARS) : start].lower()
+                    if score < SCORE + CONTEXT_BOOST and NOT_PERSONAL.search(near):
+                        continue
                 if spec.validate(match.group()):
                     yield Finding(kind, start, match.end(), score)
+
+
+def shapes(
+    text: str, within: Callable[[re.Pattern[str]], Iterator[re.Match[str]]]
+) -> list[tuple[int, int]]:
+    """Spans laid out like a distinctive identifier (a CPF's `ddd.ddd.ddd-dd`), valid or not."""
+    spans: list[tuple[int, int]] = []
+    for spec in NATIONAL_IDS:
+        if spec.distinctive and spec.written is not None:
+            matches = within(spec.written) if spec.numeric else spec.written.finditer(text)
+            spans.extend(match.span() for match in matches)
+    return spans

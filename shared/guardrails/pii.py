@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from stdnum import iban, luhn
 
@@ -42,7 +43,7 @@ _EMAIL = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])"
 )
 _AT = re.compile("@")
-_CARD = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){12,18}(?![\d-])")
+_CARD = re.compile(r"\d(?<![\w+-]\d)(?:[ -]?\d){12,18}(?![\d-])")  # "RR5588..." is tracking
 _IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
@@ -164,20 +165,29 @@ _CARD_SHAPE = re.compile(
 _PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t().\-/]{5,30}\d")
 PHONE_WINDOW_MARGIN = 2
 PHONE_SCORE = 0.85
-# A national number written as one run of digits ("0474765237") is as much an order or
-# account number as a phone number: it is a phone only after a word that says so. Grouped
-# the way its country groups numbers, or written with "+", it needs no word.
+# A national number is only sure to be a phone when written the way phones are: with "+",
+# with its trunk prefix or area code in parentheses ("0474 76 52 37", "(030) 4284514"), or
+# grouped the way its country groups it ("415-555-2671", "312 345 6789"). Otherwise, as one
+# run of digits or grouped like thousands ("849 939 834" is a Spanish number and a
+# population), it is a phone only after a word that says so; after a word that says it is
+# something else (an order, an invoice, a national identifier's label) it is not one.
 AMBIGUOUS_PHONE_SCORE = 0.4
+NOT_A_PHONE_SCORE = 0.3
+NEAR_CHARS = national_ids.LABEL_CHARS
+_THOUSANDS = re.compile(r"\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*")
 _PHONE_WORDS = re.compile(
-    r"(?<!\w)(?:phone|telephone|tel|call|ring|mobile|cell|whatsapp|sms|text me|text|number|"
-    r"contact|reach|fax|téléphone|portable|appelle[rz]?|telefon|handy|rufnummer|anrufen|"
-    r"teléfono|telefono|móvil|movil|llama|cellulare|chiama|telefoon|mobiel|bel|celular|"
-    r"ligue|zap|電話|携帯|फ़ोन|mob|ph)(?!\w)"
+    r"(?<!\w)(?:tel|tél|phon|fone|mobil|mobiel|móvil|movil|cell|celu|handy|anruf|ruf|appel|llam|llám|"
+    r"chiam|whatsapp|portable)\w*"
+    r"|(?<!\w)(?:call|ring|text|sms|contact|reach|fax|mob|ph|bel|liga|ligue|zap|my number)(?!\w)"
+    r"|電話|携帯|連絡"
 )
 _NOT_PHONE_WORDS = re.compile(
     r"(?<!\w)(?:order|invoice|tracking|isbn|ean|ticket|ref|reference|account|id|serial|sku|"
     r"item|product|part|batch|lot|case|po|version|build|commit|pedido|bestellung|commande|"
-    r"ordine|factura|rechnung|facture)(?!\w)"
+    r"ordine|factura|fattura|rechnung|facture|bestelling|factuur|注文)(?!\w)"
+)
+_DATE = re.compile(
+    r"\d{1,2}([./-])\d{1,2}\1(?:1[89]|20)\d{2}|(?:1[89]|20)\d{2}([./-])\d{1,2}\2\d{1,2}"
 )
 
 
@@ -208,26 +218,64 @@ def _phones(
         snippet = text[offset : window.end() + PHONE_WINDOW_MARGIN]
         inside = range(window.start() - offset, window.end() - offset)
         digits = {i for i in inside if snippet[i].isdigit()}
+        candidates: list[Finding] = []
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(
                 snippet, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
             ):
                 digits.difference_update(range(match.start, match.end))
                 span = (offset + match.start, offset + match.end)
-                if span not in seen:
-                    seen.add(span)
-                    yield Finding("PHONE", *span, _phone_score(text, span[0], match.raw_string))
+                candidates.append(Finding("PHONE", *span, _phone_score(text, span[0], match)))
             if not digits:
                 break
+        # Regions can read different numbers into one stretch ("(11) 96123-7339" is Brazilian,
+        # "96123-7339" Spanish): the longest reading is the number that was written.
+        kept: list[Finding] = []
+        for finding in sorted(candidates, key=lambda f: (f.start - f.end, -f.score)):
+            if (finding.start, finding.end) in seen or any(
+                k.start < finding.end and finding.start < k.end for k in kept
+            ):
+                continue
+            seen.add((finding.start, finding.end))
+            kept.append(finding)
+        yield from kept
 
 
-def _phone_score(text: str, start: int, raw: str) -> float:
-    if raw.startswith("+") or not raw.isdigit():
+def _phone_score(text: str, start: int, match: Any) -> float:
+    raw: str = match.raw_string
+    if raw.startswith("+"):
         return _context_score(text, start, "PHONE", PHONE_SCORE)
     before = text[max(0, start - CONTEXT_CHARS) : start].lower()
-    if _PHONE_WORDS.search(before) and not _NOT_PHONE_WORDS.search(before):
+    near = before[-NEAR_CHARS:]
+    if _DATE.search(raw) or _NOT_PHONE_WORDS.search(near) or national_ids.LABELS.search(near):
+        return NOT_A_PHONE_SCORE
+    if _PHONE_WORDS.search(before):
         return min(1.0, PHONE_SCORE + CONTEXT_BOOST)
+    if _written_like_a_phone(raw, match.number):
+        return PHONE_SCORE
     return AMBIGUOUS_PHONE_SCORE
+
+
+def _digit_groups(written: str) -> list[int]:
+    return [len(group) for group in re.findall(r"\d+", written)]
+
+
+def _written_like_a_phone(raw: str, number: Any) -> bool:
+    import phonenumbers
+
+    if raw.isdigit() or _THOUSANDS.fullmatch(raw):
+        return False
+    if raw.startswith(("0", "(")):
+        return True
+    groups = _digit_groups(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    written = _digit_groups(raw)
+    trunk = sum(groups) - len(phonenumbers.national_significant_number(number))
+    if 0 < trunk <= groups[0]:  # also fine without the trunk prefix ("98765 43210")
+        without = [groups[0] - trunk, *groups[1:]] if groups[0] > trunk else groups[1:]
+        return written in (groups, without)
+    return written == groups
 
 
 def _cards(text: str, windows: Windows) -> Iterator[Finding]:
@@ -332,6 +380,7 @@ def detect(
     if "PHONE" in wanted:
         shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]
         shapes += [m.span() for m in _IBAN.finditer(text)]
+        shapes += national_ids.shapes(text, lambda pattern: _within(pattern, text, windows))
         claimed = _Covered([(f.start, f.end) for f in found] + shapes)
         found.extend(_phones(text, windows, phone_regions, claimed))
     return _without_overlaps(found)
