@@ -55,11 +55,12 @@ NOT_PERSONAL = re.compile(
 # the candidate; the lookahead only tests characters the numeric windows contain, so a
 # windowed scan decides as a scan of the whole text would.
 _B = r"(?<![\w.,/-]\d)(?<!\d[ -]\d)"
-_E = r"(?![\d-]|[./ -]\d)"
+_E = r"(?![\d-]|[./-]\d)"
+_E_SPACED = r"(?![\d-]|[./ -]\d)"  # a space-grouped shape: no further group after it
 
 
-def _digits(pattern: str) -> re.Pattern[str]:
-    return re.compile(r"\d" + _B + pattern + _E)
+def _digits(pattern: str, end: str = _E) -> re.Pattern[str]:
+    return re.compile(r"\d" + _B + pattern + end)
 
 
 def _letters(first: str, rest: str) -> re.Pattern[str]:
@@ -136,7 +137,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
             "tax id",
             "tin",
         ),
-        _digits(r"\d \d{3} \d{3} \d{3}"),
+        _digits(r"\d \d{3} \d{3} \d{3}", _E_SPACED),
         _digits(r"\d{10}"),
         True,
     ),
@@ -154,7 +155,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
             "carte vitale",
             "social security",
         ),
-        re.compile(_NIR_START + r" \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}" + _E),
+        re.compile(_NIR_START + r" \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}" + _E_SPACED),
         re.compile(_NIR_START + r"\d{4}(?:\d{2}|2[AB])\d{6} ?\d{2}" + _E),
         False,  # Corsica's departments 2A and 2B put letters in it
         distinctive=True,
@@ -224,7 +225,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         "IN",
         aadhaar.is_valid,
         _words("aadhaar", "aadhar", "adhaar", "uid", "uidai"),
-        _digits(r"\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}"),
+        _digits(r"\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}", _E_SPACED),
         _digits(r"\d{11}"),
         True,
     ),
@@ -243,7 +244,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
         sin.is_valid,
         _words("sin", "social insurance", "nas", "assurance sociale", "numéro d'assurance sociale"),
         None,
-        _digits(r"\d{2}(?P<sep>[ -]?)\d{3}(?P=sep)\d{3}"),
+        _digits(r"\d{2}(?P<sep>[ -]?)\d{3}(?P=sep)\d{3}", _E_SPACED),
         True,
     ),
 )
@@ -299,13 +300,19 @@ def detect(
                     yield Finding(kind, start, match.end(), score)
 
 
+# One pattern for all distinctive shapes, run inside the numeric windows (where a Corsican
+# NIR's letters never are: those are left to the NIR detector itself).
+_SHAPES = re.compile(
+    "|".join(
+        "(?:" + spec.written.pattern + ")"
+        for spec in NATIONAL_IDS
+        if spec.distinctive and spec.written is not None
+    )
+)
+
+
 def shapes(
-    text: str, within: Callable[[re.Pattern[str]], Iterator[re.Match[str]]]
+    within: Callable[[re.Pattern[str]], Iterator[re.Match[str]]],
 ) -> list[tuple[int, int]]:
     """Spans laid out like a distinctive identifier (a CPF's `ddd.ddd.ddd-dd`), valid or not."""
-    spans: list[tuple[int, int]] = []
-    for spec in NATIONAL_IDS:
-        if spec.distinctive and spec.written is not None:
-            matches = within(spec.written) if spec.numeric else spec.written.finditer(text)
-            spans.extend(match.span() for match in matches)
-    return spans
+    return [match.span() for match in within(_SHAPES)]

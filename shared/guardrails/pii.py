@@ -16,6 +16,7 @@ Redaction replaces each kept span with `<TYPE>` and leaves every other character
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import itertools
 import math
@@ -191,11 +192,12 @@ _DATE = re.compile(
 )
 
 
-def _phone_regions(regions: Iterable[str]) -> list[str]:
+@functools.lru_cache(maxsize=256)  # a handful of configurations, asked on every text
+def _phone_regions(regions: tuple[str, ...]) -> tuple[str, ...]:
     import phonenumbers
 
     known = [r.upper() for r in regions if r.upper() in phonenumbers.SUPPORTED_REGIONS]
-    return list(dict.fromkeys(known)) or ["US"]
+    return tuple(dict.fromkeys(known)) or ("US",)
 
 
 def _phones(
@@ -210,7 +212,7 @@ def _phones(
     import phonenumbers
 
     seen: set[tuple[int, int]] = set()
-    regions = _phone_regions(regions)
+    regions = _phone_regions(tuple(regions))
     for window in _within(_PHONE_WINDOW, text, windows):
         if claimed.covers(window.start(), window.end()):
             continue  # inside a card, IBAN, IP or national identifier found already
@@ -246,14 +248,24 @@ def _phone_score(text: str, start: int, match: Any) -> float:
     if raw.startswith("+"):
         return _context_score(text, start, "PHONE", PHONE_SCORE)
     before = text[max(0, start - CONTEXT_CHARS) : start].lower()
-    near = before[-NEAR_CHARS:]
-    if _DATE.search(raw) or _NOT_PHONE_WORDS.search(near) or national_ids.LABELS.search(near):
+    # The word nearest the number decides: "SSN 536-90-4399, ring 0121 496 0948" is a phone.
+    said_phone = _last_end(_PHONE_WORDS, before, 0)
+    said_other = max(
+        _last_end(_NOT_PHONE_WORDS, before, len(before) - NEAR_CHARS),
+        _last_end(national_ids.LABELS, before, len(before) - NEAR_CHARS),
+    )
+    if _DATE.search(raw) or said_other > said_phone:
         return NOT_A_PHONE_SCORE
-    if _PHONE_WORDS.search(before):
+    if said_phone >= 0:
         return min(1.0, PHONE_SCORE + CONTEXT_BOOST)
     if _written_like_a_phone(raw, match.number):
         return PHONE_SCORE
     return AMBIGUOUS_PHONE_SCORE
+
+
+def _last_end(pattern: re.Pattern[str], window: str, start: int) -> int:
+    """Where the last match in window[start:] ends (-1: none)."""
+    return max((m.end() for m in pattern.finditer(window, max(0, start))), default=-1)
 
 
 def _digit_groups(written: str) -> list[int]:
@@ -372,7 +384,7 @@ def detect(
     for kind, detector in DETECTORS.items():
         if kind in wanted:
             found.extend(detector(text, windows))
-    id_types = national_id_types(wanted, id_regions)
+    id_types = national_id_types(frozenset(wanted), tuple(id_regions))
     if id_types:
         found.extend(
             national_ids.detect(text, id_types, lambda pattern: _within(pattern, text, windows))
@@ -380,19 +392,19 @@ def detect(
     if "PHONE" in wanted:
         shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]
         shapes += [m.span() for m in _IBAN.finditer(text)]
-        shapes += national_ids.shapes(text, lambda pattern: _within(pattern, text, windows))
+        shapes += national_ids.shapes(lambda pattern: _within(pattern, text, windows))
         claimed = _Covered([(f.start, f.end) for f in found] + shapes)
         found.extend(_phones(text, windows, phone_regions, claimed))
     return _without_overlaps(found)
 
 
-def national_id_types(entities: Iterable[str], regions: Iterable[str]) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def national_id_types(entities: frozenset[str], regions: tuple[str, ...]) -> tuple[str, ...]:
     """The identifier types to look for: those named, and with `NATIONAL_ID` the regions'."""
-    wanted = set(entities)
-    named = wanted & set(national_ids.TYPES)
-    if "NATIONAL_ID" in wanted:
-        named.update(national_ids.types_for(r.upper() for r in regions))
-    return [kind for kind in national_ids.TYPES if kind in named]
+    named = entities & set(national_ids.TYPES)
+    if "NATIONAL_ID" in entities:
+        named |= set(national_ids.types_for(r.upper() for r in regions))
+    return tuple(kind for kind in national_ids.TYPES if kind in named)
 
 
 def _without_overlaps(found: list[Finding]) -> list[Finding]:

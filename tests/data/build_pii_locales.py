@@ -237,7 +237,8 @@ def _idnr(rng: random.Random) -> str:
 def _nir(rng: random.Random) -> str:
     def candidate() -> str:
         dept = rng.choice([f"{rng.randint(1, 95):02d}", "2A", "2B"])
-        body = f"{rng.choice('12')}{rng.randint(0, 99):02d}{rng.randint(1, 12):02d}{dept}{rng.randint(1, 990):03d}{rng.randint(1, 999):03d}"
+        n = rng.randint
+        body = f"{rng.choice('12')}{n(0, 99):02d}{n(1, 12):02d}{dept}{n(1, 990):03d}{n(1, 999):03d}"
         return body + nir.calc_check_digits(body)
 
     return _first_valid(candidate, nir.is_valid)
@@ -257,7 +258,8 @@ def _codice_fiscale(rng: random.Random) -> str:
     def candidate() -> str:
         letters = "".join(rng.choice(string.ascii_uppercase) for _ in range(6))
         day = rng.randint(1, 28) + rng.choice([0, 40])
-        body = f"{letters}{rng.randint(0, 99):02d}{rng.choice('ABCDEHLMPRST')}{day:02d}{rng.choice('ABCDEFGHILM')}{rng.randint(1, 999):03d}"
+        month, town = rng.choice("ABCDEHLMPRST"), rng.choice("ABCDEFGHILM")
+        body = f"{letters}{rng.randint(0, 99):02d}{month}{day:02d}{town}{rng.randint(1, 999):03d}"
         return body + codicefiscale.calc_check_digit(body)
 
     return _first_valid(candidate, codicefiscale.is_valid)
@@ -345,7 +347,8 @@ IDS: dict[str, IdSpec] = {
     "US_SSN": ("US", _ssn, ssn.is_valid, [lambda v: _group(v, (3, 2, 4), "-")], True,
                ["SSN: {}", "my social security number is {}", "SSN {} on the W-4"],
                ["{} is on the form", "Employee record: {}."]),
-    "UK_NINO": ("GB", _nino, BY_TYPE["UK_NINO"].validate, [lambda v: v, lambda v: _group(v, (2, 2, 2, 2, 1), " ")], False,
+    "UK_NINO": ("GB", _nino, BY_TYPE["UK_NINO"].validate,
+                [lambda v: v, lambda v: _group(v, (2, 2, 2, 2, 1), " ")], False,
                 ["National Insurance number: {}", "NINO {}", "my NI number is {}"],
                 ["{} on the payslip", "Payroll: {}."]),
     "DE_TAX_ID": ("DE", _idnr, idnr.is_valid, [lambda v: _group(v, (2, 3, 3, 3), " ")], True,
@@ -357,7 +360,8 @@ IDS: dict[str, IdSpec] = {
     "ES_DNI": ("ES", _dni, dni.is_valid, [lambda v: v, lambda v: v[:8] + "-" + v[8]], False,
                ["DNI: {}", "Mi DNI es {}.", "NIF {}"],
                ["{} (titular)", "Alumno: {}."]),
-    "ES_NIE": ("ES", _nie, nie.is_valid, [lambda v: v, lambda v: v[0] + "-" + v[1:8] + "-" + v[8]], False,
+    "ES_NIE": ("ES", _nie, nie.is_valid,
+               [lambda v: v, lambda v: v[0] + "-" + v[1:8] + "-" + v[8]], False,
                ["NIE: {}", "Mi NIE es {}.", "tarjeta de extranjero {}"],
                ["{} (titular)", "Solicitante: {}."]),
     "IT_FISCAL_CODE": ("IT", _codice_fiscale, codicefiscale.is_valid, [lambda v: v], False,
@@ -369,16 +373,19 @@ IDS: dict[str, IdSpec] = {
     "BR_CPF": ("BR", _cpf, cpf.is_valid, [lambda v: _group(v, (3, 3, 3, 2), (".", ".", "-"))], True,
                ["CPF: {}", "Meu CPF é {}.", "cpf {}"],
                ["{} (titular)", "Aluno: {}."]),
-    "BR_CNPJ": ("BR", _cnpj, cnpj.is_valid, [lambda v: _group(v, (2, 3, 3, 4, 2), (".", ".", "/", "-"))], True,
+    "BR_CNPJ": ("BR", _cnpj, cnpj.is_valid,
+                [lambda v: _group(v, (2, 3, 3, 4, 2), (".", ".", "/", "-"))], True,
                 ["CNPJ: {}", "CNPJ da escola {}", "cnpj {}"],
                 ["{} (fornecedor)", "Empresa: {}."]),
-    "IN_AADHAAR": ("IN", _aadhaar, aadhaar.is_valid, [lambda v: _group(v, (4, 4, 4), " "), lambda v: _group(v, (4, 4, 4), "-")], True,
+    "IN_AADHAAR": ("IN", _aadhaar, aadhaar.is_valid,
+                   [lambda v: _group(v, (4, 4, 4), " "), lambda v: _group(v, (4, 4, 4), "-")], True,
                    ["Aadhaar: {}", "my aadhaar number is {}", "UID {}"],
                    ["{} (parent)", "Student: {}."]),
     "IN_PAN": ("IN", _pan, pan.is_valid, [lambda v: v], False,
                ["PAN: {}", "my PAN card number is {}", "PAN {}"],
                ["{} (parent)", "Vendor: {}."]),
-    "CA_SIN": ("CA", _sin, sin.is_valid, [lambda v: _group(v, (3, 3, 3), " "), lambda v: _group(v, (3, 3, 3), "-")], True,
+    "CA_SIN": ("CA", _sin, sin.is_valid,
+               [lambda v: _group(v, (3, 3, 3), " "), lambda v: _group(v, (3, 3, 3), "-")], True,
                ["SIN: {}", "my social insurance number is {}", "NAS : {}"],
                []),  # 3-3-3 is how many numbers are written: a SIN needs its label
 }  # fmt: skip
@@ -417,7 +424,8 @@ def id_lines(rng: random.Random, kind: str) -> list[Line]:
 
 ORDER_WORDS = {
     "US": "Order", "GB": "Order", "DE": "Bestellung", "FR": "Commande", "ES": "Pedido",
-    "IT": "Ordine", "NL": "Bestelling", "BR": "Pedido", "JP": "注文番号", "IN": "Order", "CA": "Order",
+    "IT": "Ordine", "NL": "Bestelling", "BR": "Pedido", "JP": "注文番号", "IN": "Order",
+    "CA": "Order",
 }  # fmt: skip
 DATE_STYLES = {
     "US": "{m:02d}/{d:02d}/{y}", "GB": "{d:02d}/{m:02d}/{y}", "DE": "{d:02d}.{m:02d}.{y}",
@@ -438,7 +446,7 @@ GROUPINGS = [
 
 
 def look_alike_lines(rng: random.Random, region: str) -> list[Line]:
-    order = ORDER_WORDS[region]
+    order, date, n = ORDER_WORDS[region], DATE_STYLES[region], rng.randint
     lines: list[Line] = []
     for index in range(24):
         book = "978" + rng.choice("0123") + _digits(rng, 8)
@@ -448,7 +456,7 @@ def look_alike_lines(rng: random.Random, region: str) -> list[Line]:
         barcode += ean.calc_check_digit(barcode)
         grouping = GROUPINGS[index % len(GROUPINGS)]
         grouped = _group(_digits(rng, sum(grouping)), grouping, rng.choice([" ", "-"]))
-        y, m, d = rng.randint(1990, 2030), rng.randint(1, 12), rng.randint(1, 28)
+        y, m, d = n(1990, 2030), n(1, 12), n(1, 28)
         values = [
             (f"ISBN {isbn.format(book)} is the textbook", "ISBN"),
             (f"EAN {barcode} on the label", "EAN-13"),
@@ -457,49 +465,51 @@ def look_alike_lines(rng: random.Random, region: str) -> list[Line]:
             (f"{order} #{_digits(rng, rng.choice([9, 10, 11, 12, 14]))}", "order number"),
             (f"Invoice {_digits(rng, 4)}-{_digits(rng, 6)} paid", "invoice number"),
             (
-                DATE_STYLES[region].format(y=y, m=m, d=d)
-                + f" {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+                date.format(y=y, m=m, d=d) + f" {n(0, 23):02d}:{n(0, 59):02d}",
                 "date",
             ),
             (
-                f"{DATE_STYLES[region].format(y=y, m=m, d=d)} - {DATE_STYLES[region].format(y=y, m=m % 12 + 1, d=d)}",
+                f"{date.format(y=y, m=m, d=d)} - {date.format(y=y, m=m % 12 + 1, d=d)}",
                 "date range",
             ),
-            (f"version {rng.randint(1, 20)}.{rng.randint(0, 40)}.{rng.randint(0, 99)}", "version"),
-            (f"build {y}.{m:02d}.{d:02d}.{rng.randint(1000, 9999)}", "version"),
+            (f"version {n(1, 20)}.{n(0, 40)}.{n(0, 99)}", "version"),
+            (f"build {y}.{m:02d}.{d:02d}.{n(1000, 9999)}", "version"),
             (
-                f"The city has {rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)} inhabitants.",
+                f"The city has {n(100, 999)} {n(100, 999)} {n(100, 999)} inhabitants.",
                 "number in prose",
             ),
             (
-                f"It cost {rng.randint(1, 999)}.{rng.randint(100, 999)},{rng.randint(10, 99)} in {y}.",
+                f"It cost {n(1, 999)}.{n(100, 999)},{n(10, 99)} in {y}.",
                 "price in prose",
             ),
             (
-                f"Between {y} and {y + 7} the score rose from {rng.randint(100, 999)} to {rng.randint(1000, 99999)}.",
+                f"Between {y} and {y + 7} the score rose from {n(100, 999)} to {n(1000, 99999)}.",
                 "numbers in prose",
             ),
             (f"const TIMEOUT_MS = {_digits(rng, 9)};", "number in code"),
             (
-                f"ts={rng.randint(1_600_000_000_000, 1_800_000_000_000)} level=info",
+                f"ts={n(1_600_000_000_000, 1_800_000_000_000)} level=info",
                 "timestamp in code",
             ),
-            (f"mask = 0x{rng.randint(0, 2**32 - 1):08X}", "hex in code"),
+            (f"mask = 0x{n(0, 2**32 - 1):08X}", "hex in code"),
             (
                 f"assert f({_digits(rng, 4)}, {_digits(rng, 4)}) == {_digits(rng, 4)}",
                 "numbers in code",
             ),
             (
-                f"listen :{rng.randint(1024, 65535)} (workers={rng.randint(2, 64)})",
+                f"listen :{n(1024, 65535)} (workers={n(2, 64)})",
                 "port in config",
             ),
             (
-                f"Room {rng.randint(100, 999)}, floor {rng.randint(1, 9)}, seat {rng.randint(10, 99)}",
+                f"Room {n(100, 999)}, floor {n(1, 9)}, seat {n(10, 99)}",
                 "numbers in prose",
             ),
             (f"Tracking {rng.choice(['1Z', 'JD', 'RR'])}{_digits(rng, 16)}", "tracking number"),
             (
-                f"sku {''.join(rng.choice(string.ascii_uppercase) for _ in range(5))}{_digits(rng, 4)}{rng.choice(string.ascii_uppercase)}",
+                "sku "
+                + "".join(rng.choice(string.ascii_uppercase) for _ in range(5))
+                + _digits(rng, 4)
+                + "Q",
                 "product code",
             ),
             (
@@ -507,11 +517,11 @@ def look_alike_lines(rng: random.Random, region: str) -> list[Line]:
                 "ticket number",
             ),
             (
-                f"page {rng.randint(1, 999)} of {rng.randint(1000, 9999)}, {rng.randint(1, 99)}% done",
+                f"page {n(1, 999)} of {n(1000, 9999)}, {n(1, 99)}% done",
                 "numbers in prose",
             ),
             (
-                f"Score: {rng.randint(0, 99)} {rng.randint(0, 99)} {rng.randint(0, 99)} {rng.randint(0, 99)} {rng.randint(0, 99)}",
+                "Score: " + " ".join(str(n(0, 99)) for _ in range(5)),
                 "numbers in prose",
             ),
         ]
