@@ -271,18 +271,22 @@ def _score(text: str, start: int, spec: NationalId, base: float) -> float:
     return base
 
 
-def detect(
-    text: str,
-    types: Iterable[str],
-    within: Callable[[re.Pattern[str]], Iterator[re.Match[str]]],
-) -> Iterator[Finding]:
-    """Findings of the given identifier types; `within(pattern)` scans the numeric windows."""
+Scan = Callable[[re.Pattern[str]], Iterator[re.Match[str]]]
+# Every identifier holds digits and is at most this long, so one with letters lies within
+# this many characters of a run of digits: scanning there finds what a scan of the whole
+# text would, and prose without numbers costs nothing.
+AROUND_DIGITS = 24
+
+
+def detect(text: str, types: Iterable[str], within: Scan, around: Scan) -> Iterator[Finding]:
+    """Findings of the given identifier types; `within(pattern)` scans the runs of digits and
+    separators, `around(pattern)` the text up to `AROUND_DIGITS` characters around them."""
     for kind in types:
         spec = BY_TYPE[kind]
         for pattern, labelled in ((spec.written, False), (spec.bare, True)):
             if pattern is None:
                 continue
-            for match in within(pattern) if spec.numeric else pattern.finditer(text):
+            for match in (within if spec.numeric else around)(pattern):
                 start = match.start()
                 if labelled:
                     # A bare number is this identifier only right after its label, and not

@@ -109,6 +109,18 @@ def numeric_windows(text: str) -> Windows:
     return [(max(0, m.start() - 1), m.end()) for m in _NUMERIC_RUN.finditer(text)]
 
 
+def _around(windows: Windows, length: int, margin: int) -> Windows:
+    """The windows widened by `margin` on both sides, overlapping ones merged."""
+    merged: Windows = []
+    for run_start, run_end in windows:
+        start, end = max(0, run_start - margin), min(length, run_end + margin)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _within(pattern: re.Pattern[str], text: str, windows: Windows) -> Iterator[re.Match[str]]:
     for start, end in windows:
         yield from pattern.finditer(text, start, end)
@@ -386,8 +398,14 @@ def detect(
             found.extend(detector(text, windows))
     id_types = national_id_types(frozenset(wanted), tuple(id_regions))
     if id_types:
+        around = _around(windows, len(text), national_ids.AROUND_DIGITS)
         found.extend(
-            national_ids.detect(text, id_types, lambda pattern: _within(pattern, text, windows))
+            national_ids.detect(
+                text,
+                id_types,
+                lambda pattern: _within(pattern, text, windows),
+                lambda pattern: _within(pattern, text, around),
+            )
         )
     if "PHONE" in wanted:
         shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]

@@ -43,6 +43,7 @@ from shared.guardrails.engine import GuardrailEngine, Report, run_guardrail, str
 from shared.guardrails.evaluation import Counts, LabelledLine
 from shared.guardrails.model import Guardrail
 from shared.guardrails.pii import detect
+from shared.guardrails.text import Finding
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.service import render
 
@@ -64,23 +65,40 @@ PRESIDIO_TYPES = {
 Spans = list[tuple[str, int, int]]
 
 
+def _common(findings: list[Finding]) -> Spans:
+    """Our findings in presidio's terms: a US SSN is its NATIONAL_ID; identifiers presidio has
+    no recognizer for are left out of the comparison."""
+    spans = []
+    for f in findings:
+        kind = "NATIONAL_ID" if f.type == "US_SSN" else f.type
+        if kind in COMMON:
+            spans.append((kind, f.start, f.end))
+    return spans
+
+
 def ours(text: str) -> Spans:
-    return [(f.type, f.start, f.end) for f in detect(text, entities=COMMON)]
+    return _common(detect(text, entities=COMMON))
 
 
 def ours_with_regions(text: str) -> Spans:
-    found = detect(text, entities=COMMON, phone_regions=REGIONS, id_regions=REGIONS)
-    return [(f.type, f.start, f.end) for f in found]
+    return _common(detect(text, entities=COMMON, phone_regions=REGIONS, id_regions=REGIONS))
 
 
 def bench_regions(
     presidio: Callable[[str], Spans] | None, short: list[str], prose: list[str]
 ) -> dict[str, Any]:
     locale = [LabelledLine.model_validate_json(raw) for raw in LOCALE_SET.read_text().splitlines()]
-    # presidio has no recognizers for most of the identifiers: its accuracy is on phones and
-    # the types both have, so only those labels count for both.
+    # presidio has no recognizers for most of the identifiers: accuracy is on the types both
+    # have (phones, US SSNs), so only those labels count, for both.
     phones = [
-        LabelledLine(text=line.text, entities=[e for e in line.entities or [] if e.type in COMMON])
+        LabelledLine(
+            text=line.text,
+            entities=[
+                e.model_copy(update={"type": "NATIONAL_ID" if e.type == "US_SSN" else e.type})
+                for e in line.entities or []
+                if e.type in (*COMMON, "US_SSN")
+            ],
+        )
         for line in locale
     ]
     report: dict[str, Any] = {"regions": list(REGIONS), "locale_texts": len(locale)}

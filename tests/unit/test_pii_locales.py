@@ -210,3 +210,20 @@ def test_look_alikes_stay_under_one_percent_false_positives(locale_rows):
     for row in locale_rows:
         if row.get("guardrail") == "pii_detection" and "region" in row:
             assert row["false_positive_rate"] <= 0.025, row  # at most one slip per region
+
+
+def test_windowed_scans_find_what_a_whole_text_scan_finds_with_every_region(monkeypatch):
+    """The numeric windows are a speed-up only, for the identifiers' patterns too."""
+    from shared.guardrails import pii
+
+    rng = random.Random(11)
+    pieces = ["390.533.447-05", "1112.22.333", "36 574 261 809", "2341 2341 2346", "SIN ",
+              "CPF ", "bsn ", "16.727.230/0001-97", "(030) 4284514", "04 68 43 25 68",
+              "2 95 10 99 126 111 93", "536-90-4399", "call ", "order ", " ", "-", ".", "/",
+              "7", "0", "x", "12345678Z", "AB123456C", "RSSMRA85T10A562S", "ABCPE1234F",
+              "X1234567L", "Q", "prose without digits, " * 3]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 10))) for _ in range(300)]
+    windowed = [found(t, regions=[*TEN, "CA"]) for t in texts]
+    monkeypatch.setattr(pii, "numeric_windows", lambda text: [(0, len(text))])
+    assert [found(t, regions=[*TEN, "CA"]) for t in texts] == windowed
+    assert sum(map(len, windowed)) > 100  # the texts do hold findings
