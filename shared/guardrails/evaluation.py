@@ -5,7 +5,9 @@ A labelled line: `{"text": ..., "expect": {"<guardrail type or name>": bool, ...
 each optional. Guardrail-level scores count lines (fired vs expected); per-finding-type
 scores count spans: a finding matches a labelled entity of the same type that it overlaps
 (partial credit is common practice, e.g. presidio-evaluator's token-level matching; the
-span report shows exact-boundary agreement separately).
+span report shows exact-boundary agreement separately). A line may name the `region` it was
+written in; its counts then also go to rows keyed by region (`{"guardrail", "region", ...}`
+and `{"finding_type", "region", ...}`), after the overall ones.
 
 The trade-off rows come last: for each guardrail and each of `thresholds`, what precision,
 recall and false-positive rate the same lines would give if the guardrail fired at that
