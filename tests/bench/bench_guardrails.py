@@ -65,13 +65,17 @@ PRESIDIO_TYPES = {
 Spans = list[tuple[str, int, int]]
 
 
+SEEDED_THRESHOLD = DEFAULT_GUARDRAILS["pii_detection"].threshold
+
+
 def _common(findings: list[Finding]) -> Spans:
-    """Our findings in presidio's terms: a US SSN is its NATIONAL_ID; identifiers presidio has
-    no recognizer for are left out of the comparison."""
+    """Our findings in presidio's terms: those the seeded guardrail reports (at its threshold;
+    ambiguous digit runs score under it), a US SSN as NATIONAL_ID, and identifiers presidio
+    has no recognizer for left out of the comparison."""
     spans = []
     for f in findings:
         kind = "NATIONAL_ID" if f.type == "US_SSN" else f.type
-        if kind in COMMON:
+        if kind in COMMON and f.score >= SEEDED_THRESHOLD:
             spans.append((kind, f.start, f.end))
     return spans
 
