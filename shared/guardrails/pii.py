@@ -398,13 +398,16 @@ def detect(
             found.extend(detector(text, windows))
     id_types = national_id_types(frozenset(wanted), tuple(id_regions))
     if id_types:
-        around = _around(windows, len(text), national_ids.AROUND_DIGITS)
+        around: list[Windows] = []  # only identifiers with letters need these: built once
+
+        def near_digits(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+            if not around:
+                around.append(_around(windows, len(text), national_ids.AROUND_DIGITS))
+            return _within(pattern, text, around[0])
+
         found.extend(
             national_ids.detect(
-                text,
-                id_types,
-                lambda pattern: _within(pattern, text, windows),
-                lambda pattern: _within(pattern, text, around),
+                text, id_types, lambda pattern: _within(pattern, text, windows), near_digits
             )
         )
     if "PHONE" in wanted:
