@@ -3,12 +3,14 @@
 Each detector proposes candidate spans with a bounded regular expression (no nested
 unbounded quantifiers, so scanning is linear in the input) and keeps only candidates that
 pass their real validator: Luhn plus issuer ranges for cards, the ISO 13616 checksum for
-IBANs, the SSA rules for US SSNs, `ipaddress` for IPs, Google's libphonenumber for phones
-(strict grouping: digits grouped the way the country writes numbers, so IP addresses and
+IBANs, python-stdnum for national identifiers (national_ids.py: the SSN and ten other
+regions' identifiers, each its own finding type), `ipaddress` for IPs, Google's
+libphonenumber for phones, read in the national formats of the configured regions (strict
+grouping: digits grouped the way the country writes numbers, so IP addresses and
 account-number fragments are not phones). Numbers that fail their checksum are not
 findings. Context words just before a span raise its score ("card", "ssn") or lower it
-("example", "test card", "order"); a bare 9-digit number is an SSN only right after its
-label (a dashed one always).
+("example", "test card", "order"); a national number written as one digit run is a phone
+only after a phone word, a bare identifier only right after its label.
 
 Redaction replaces each kept span with `<TYPE>` and leaves every other character as it was.
 """
