@@ -6,8 +6,9 @@
            active guardrail, or `{"line": n, "error": {...}}` for a line that is not valid.
     eval   labelled JSON lines in (`{"text", "expect": {type-or-name: bool}, "entities":
            [{"type", "start", "end"}]}`), one JSON line out per guardrail and per finding
-           type: tp, fp, fn, precision, recall, f1 (and tn, false_positive_rate); then,
-           per guardrail, the precision/recall trade-off at each `--thresholds` value.
+           type: tp, fp, fn, precision, recall, f1 (and tn, false_positive_rate); the same
+           per region for lines that name theirs (`"region": "DE"`); then, per guardrail,
+           the precision/recall trade-off at each `--thresholds` value.
     train  rebuild the injection model from its corpus (needs requirements-dev.txt):
            writes shared/guardrails/injection_model.json.gz; `--check` rebuilds in memory
            and compares with the committed artifact (exit 1 if outside the tolerance);

@@ -60,7 +60,12 @@ Detector = Callable[[str, Any], list[Finding]]
 def _pii(text: str, config: PiiConfig) -> list[Finding]:
     from shared.guardrails import pii
 
-    return pii.detect(text, entities=config.entities, phone_regions=config.phone_regions or ["US"])
+    return pii.detect(
+        text,
+        entities=config.entities,
+        phone_regions=config.phone_region_codes,
+        id_regions=config.id_region_codes,
+    )
 
 
 def _toxic(text: str, config: ToxicConfig) -> list[Finding]:

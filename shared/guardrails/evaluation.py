@@ -5,7 +5,9 @@ A labelled line: `{"text": ..., "expect": {"<guardrail type or name>": bool, ...
 each optional. Guardrail-level scores count lines (fired vs expected); per-finding-type
 scores count spans: a finding matches a labelled entity of the same type that it overlaps
 (partial credit is common practice, e.g. presidio-evaluator's token-level matching; the
-span report shows exact-boundary agreement separately).
+span report shows exact-boundary agreement separately). A line may name the `region` it was
+written in; its counts then also go to rows keyed by region (`{"guardrail", "region", ...}`
+and `{"finding_type", "region", ...}`), after the overall ones.
 
 The trade-off rows come last: for each guardrail and each of `thresholds`, what precision,
 recall and false-positive rate the same lines would give if the guardrail fired at that
@@ -23,6 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.guardrails.engine import GuardrailEngine
+from shared.guardrails.national_ids import TYPES as NATIONAL_ID_TYPES
+from shared.guardrails.text import Finding
 
 
 class Entity(BaseModel):
@@ -37,6 +41,15 @@ class LabelledLine(BaseModel):
     text: str
     expect: dict[str, bool] = Field(default_factory=dict)
     entities: list[Entity] | None = None
+    # The locale the line was written in (ISO 3166-1 alpha-2): its counts are also reported
+    # per region, so a deployment sees how each of the regions it serves does.
+    region: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+
+
+def _matches(label: str, finding: str) -> bool:
+    """A finding answers a label of its own type; `NATIONAL_ID`, the type SSNs were reported
+    as before each identifier had its own, is answered by any national identifier."""
+    return label == finding or (label == "NATIONAL_ID" and finding in NATIONAL_ID_TYPES)
 
 
 @dataclass
@@ -72,9 +85,21 @@ DEFAULT_THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 class Evaluation:
     guardrails: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     finding_types: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    # The same counts for the lines that name their region, keyed (name or type, region).
+    by_region: dict[tuple[str, str], Counts] = field(default_factory=lambda: defaultdict(Counts))
+    types_by_region: dict[tuple[str, str], Counts] = field(
+        default_factory=lambda: defaultdict(Counts)
+    )
     misses: list[dict[str, Any]] = field(default_factory=list)
     scores: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+
+    def tallies(self, kind: str, region: str | None) -> list[Counts]:
+        """Where one finding-type outcome counts: overall, and for its line's region."""
+        answer = [self.finding_types[kind]]
+        if region is not None:
+            answer.append(self.types_by_region[kind, region])
+        return answer
 
     def tradeoff(self, guardrail: str) -> list[dict[str, Any]]:
         answer = []
@@ -110,6 +135,14 @@ class Evaluation:
                 {"finding_type": kind, **counts.as_dict(), "exact_spans": counts.exact}
                 for kind, counts in sorted(self.finding_types.items())
             ]
+            + [
+                {"guardrail": name, "region": region, **counts.as_dict()}
+                for (name, region), counts in sorted(self.by_region.items())
+            ]
+            + [
+                {"finding_type": kind, "region": region, **counts.as_dict()}
+                for (kind, region), counts in sorted(self.types_by_region.items())
+            ]
             + [row for name in sorted(self.scores) for row in self.tradeoff(name)]
         )
 
@@ -126,16 +159,15 @@ def evaluate(
             expected = line.expect.get(check.guardrail, line.expect.get(check.type))
             if expected is None:
                 continue
-            counts = result.guardrails[check.guardrail]
             result.scores[check.guardrail].append((check.score, expected))
-            if check.triggered and expected:
-                counts.tp += 1
-            elif check.triggered:
-                counts.fp += 1
-            elif expected:
-                counts.fn += 1
-            else:
-                counts.tn += 1
+            tallies = [result.guardrails[check.guardrail]]
+            if line.region is not None:
+                tallies.append(result.by_region[check.guardrail, line.region])
+            for counts in tallies:
+                counts.tp += check.triggered and expected
+                counts.fp += check.triggered and not expected
+                counts.fn += expected and not check.triggered
+                counts.tn += not (expected or check.triggered)
             if check.triggered != expected:
                 result.misses.append(
                     {
@@ -145,36 +177,49 @@ def evaluate(
                         "score": check.score,
                     }
                 )
-        if line.entities is None:
-            continue
-        found = [f for check in checks if check.type == "pii_detection" for f in check.findings]
-        unmatched = list(found)
-        for entity in line.entities:
-            counts = result.finding_types[entity.type]
-            match = next(
-                (
-                    f
-                    for f in unmatched
-                    if f.type == entity.type and f.start < entity.end and entity.start < f.end
-                ),
-                None,
-            )
-            if match is None:
+        if line.entities is not None:
+            found = [f for check in checks if check.type == "pii_detection" for f in check.findings]
+            _score_spans(result, number, line, line.entities, found)
+    return result
+
+
+def _score_spans(
+    result: Evaluation,
+    number: int,
+    line: LabelledLine,
+    entities: list[Entity],
+    found: list[Finding],
+) -> None:
+    """Match findings to labelled spans (same type, overlapping) and count the outcome."""
+    unmatched = list(found)
+    for entity in entities:
+        tallies = result.tallies(entity.type, line.region)
+        match = next(
+            (
+                f
+                for f in unmatched
+                if _matches(entity.type, f.type) and f.start < entity.end and entity.start < f.end
+            ),
+            None,
+        )
+        if match is None:
+            for counts in tallies:
                 counts.fn += 1
-                result.misses.append({"line": number, "finding_type": entity.type, "missed": True})
-                continue
-            unmatched.remove(match)
+            result.misses.append({"line": number, "finding_type": entity.type, "missed": True})
+            continue
+        unmatched.remove(match)
+        for counts in tallies:
             counts.tp += 1
             counts.exact += (match.start, match.end) == (entity.start, entity.end)
-        for finding in unmatched:
-            result.finding_types[finding.type].fp += 1
-            result.misses.append(
-                {
-                    "line": number,
-                    "finding_type": finding.type,
-                    "spurious": True,
-                    "start": finding.start,
-                    "end": finding.end,
-                }
-            )
-    return result
+    for finding in unmatched:
+        for counts in result.tallies(finding.type, line.region):
+            counts.fp += 1
+        result.misses.append(
+            {
+                "line": number,
+                "finding_type": finding.type,
+                "spurious": True,
+                "start": finding.start,
+                "end": finding.end,
+            }
+        )

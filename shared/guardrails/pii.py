@@ -3,12 +3,14 @@
 Each detector proposes candidate spans with a bounded regular expression (no nested
 unbounded quantifiers, so scanning is linear in the input) and keeps only candidates that
 pass their real validator: Luhn plus issuer ranges for cards, the ISO 13616 checksum for
-IBANs, the SSA rules for US SSNs, `ipaddress` for IPs, Google's libphonenumber for phones
-(strict grouping: digits grouped the way the country writes numbers, so IP addresses and
+IBANs, python-stdnum for national identifiers (national_ids.py: the SSN and ten other
+regions' identifiers, each its own finding type), `ipaddress` for IPs, Google's
+libphonenumber for phones, read in the national formats of the configured regions (strict
+grouping: digits grouped the way the country writes numbers, so IP addresses and
 account-number fragments are not phones). Numbers that fail their checksum are not
 findings. Context words just before a span raise its score ("card", "ssn") or lower it
-("example", "test card", "order"); a bare 9-digit number is an SSN only right after its
-label (a dashed one always).
+("example", "test card", "order"); a national number written as one digit run is a phone
+only after a phone word, a bare identifier only right after its label.
 
 Redaction replaces each kept span with `<TYPE>` and leaves every other character as it was.
 """
@@ -16,22 +18,23 @@ Redaction replaces each kept span with `<TYPE>` and leaves every other character
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from stdnum import iban, luhn
-from stdnum.us import ssn
 
+from shared.guardrails import national_ids
 from shared.guardrails.text import Finding, redact
 
 __all__ = ["Finding", "detect", "redact"]
 
 CONTEXT_CHARS = 48
-BARE_SSN_CONTEXT_CHARS = 16  # a bare 9-digit number needs its label right before it
 CONTEXT_BOOST = 0.1
 
 
@@ -43,10 +46,8 @@ _EMAIL = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])"
 )
 _AT = re.compile("@")
-_CARD = re.compile(r"\d(?<![\d+-]\d)(?:[ -]?\d){12,18}(?![\d-])")
+_CARD = re.compile(r"\d(?<![\w+-]\d)(?:[ -]?\d){12,18}(?![\d-])")  # "RR5588..." is tracking
 _IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_SSN_DASHED = re.compile(r"\d(?<![\d-]\d)\d{2}-\d{2}-\d{4}(?![\d-])")
-_SSN_BARE = re.compile(r"\d(?<!\d\d)\d{8}(?!\d)")
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _KNOWN_SECRETS = re.compile(
@@ -68,7 +69,6 @@ _CONTEXT_WORDS = {
     "PHONE": ("phone", "call", "tel", "mobile", "cell", "whatsapp", "text me"),
     "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "cc", "payment"),
     "IBAN": ("iban", "account", "bank", "transfer"),
-    "NATIONAL_ID": ("ssn", "social security", "social-security", "ss#", "taxpayer"),
     "IP_ADDRESS": ("ip", "address", "host", "server"),
     "SECRET": ("key", "token", "secret", "password", "passwd", "api", "bearer", "credential"),
 }
@@ -79,7 +79,6 @@ _LOWERING_WORDS = {
     "PHONE": ("order", "invoice", "tracking", "isbn", "ticket", "fax of the company"),
     "CREDIT_CARD": ("test card", "example", "sample", "dummy"),
     "IBAN": ("example", "sample", "dummy"),
-    "NATIONAL_ID": ("example", "sample", "dummy", "fake"),
     "IP_ADDRESS": ("version", "example", "documentation"),
     "SECRET": ("example", "placeholder", "dummy", "fake", "sample", "redacted"),
 }
@@ -110,6 +109,18 @@ Windows = list[tuple[int, int]]
 
 def numeric_windows(text: str) -> Windows:
     return [(max(0, m.start() - 1), m.end()) for m in _NUMERIC_RUN.finditer(text)]
+
+
+def _around(windows: Windows, length: int, margin: int) -> Windows:
+    """The windows widened by `margin` on both sides, overlapping ones merged."""
+    merged: Windows = []
+    for run_start, run_end in windows:
+        start, end = max(0, run_start - margin), min(length, run_end + margin)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _within(pattern: re.Pattern[str], text: str, windows: Windows) -> Iterator[re.Match[str]]:
@@ -168,28 +179,129 @@ _CARD_SHAPE = re.compile(
 )
 _PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t().\-/]{5,30}\d")
 PHONE_WINDOW_MARGIN = 2
+PHONE_SCORE = 0.85
+# A national number is only sure to be a phone when written the way phones are: with "+",
+# with its trunk prefix or area code in parentheses ("0474 76 52 37", "(030) 4284514"), or
+# grouped the way its country groups it ("415-555-2671", "312 345 6789"). Otherwise, as one
+# run of digits or grouped like thousands ("849 939 834" is a Spanish number and a
+# population), it is a phone only after a word that says so; after a word that says it is
+# something else (an order, an invoice, a national identifier's label) it is not one.
+AMBIGUOUS_PHONE_SCORE = 0.4
+NOT_A_PHONE_SCORE = 0.3
+NEAR_CHARS = national_ids.LABEL_CHARS
+_THOUSANDS = re.compile(r"\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*")
+_PHONE_WORDS = re.compile(
+    r"(?<!\w)(?:tel|tél|phon|fone|mobil|mobiel|móvil|movil|cell|celu|handy|anruf|ruf|appel|llam|llám|"
+    r"chiam|whatsapp|portable)\w*"
+    r"|(?<!\w)(?:call|ring|text|sms|contact|reach|fax|mob|ph|bel|liga|ligue|zap|my number)(?!\w)"
+    r"|電話|携帯|連絡"
+)
+_NOT_PHONE_WORDS = re.compile(
+    r"(?<!\w)(?:order|invoice|tracking|isbn|ean|ticket|ref|reference|account|id|serial|sku|"
+    r"item|product|part|batch|lot|case|po|version|build|commit|pedido|bestellung|commande|"
+    r"ordine|factura|fattura|rechnung|facture|bestelling|factuur|注文)(?!\w)"
+)
+_DATE = re.compile(
+    r"\d{1,2}([./-])\d{1,2}\1(?:1[89]|20)\d{2}|(?:1[89]|20)\d{2}([./-])\d{1,2}\2\d{1,2}"
+)
+
+
+@functools.lru_cache(maxsize=256)  # a handful of configurations, asked on every text
+def _phone_regions(regions: tuple[str, ...]) -> tuple[str, ...]:
+    import phonenumbers
+
+    known = [r.upper() for r in regions if r.upper() in phonenumbers.SUPPORTED_REGIONS]
+    return tuple(dict.fromkeys(known)) or ("US",)
 
 
 def _phones(
     text: str, windows: Windows, regions: Iterable[str], claimed: _Covered
 ) -> Iterator[Finding]:
+    """Phone numbers in each window, tried region by region (the order configured).
+
+    A window whose digits the numbers found so far all cover holds nothing more, which ends
+    the region loop: a phone number (a "+" one parses the same in every region) costs one
+    region's parse, ten regions cost ten parses only on digit runs that are no phone
+    number, and a window is at most 32 characters, so the cost stays linear in the text."""
     import phonenumbers
 
     seen: set[tuple[int, int]] = set()
-    regions = list(regions)
+    regions = _phone_regions(tuple(regions))
     for window in _within(_PHONE_WINDOW, text, windows):
         if claimed.covers(window.start(), window.end()):
-            continue  # inside a card, IBAN, IP or SSN found already
+            continue  # inside a card, IBAN, IP or national identifier found already
         offset = max(0, window.start() - PHONE_WINDOW_MARGIN)
         snippet = text[offset : window.end() + PHONE_WINDOW_MARGIN]
+        inside = range(window.start() - offset, window.end() - offset)
+        digits = {i for i in inside if snippet[i].isdigit()}
+        candidates: list[Finding] = []
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(
                 snippet, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
             ):
+                digits.difference_update(range(match.start, match.end))
                 span = (offset + match.start, offset + match.end)
-                if span not in seen:
-                    seen.add(span)
-                    yield Finding("PHONE", *span, _context_score(text, span[0], "PHONE", 0.85))
+                candidates.append(Finding("PHONE", *span, _phone_score(text, span[0], match)))
+            if not digits:
+                break
+        # Regions can read different numbers into one stretch ("(11) 96123-7339" is Brazilian,
+        # "96123-7339" Spanish): the longest reading is the number that was written.
+        kept: list[Finding] = []
+        for finding in sorted(candidates, key=lambda f: (f.start - f.end, -f.score)):
+            if (finding.start, finding.end) in seen or any(
+                k.start < finding.end and finding.start < k.end for k in kept
+            ):
+                continue
+            seen.add((finding.start, finding.end))
+            kept.append(finding)
+        yield from kept
+
+
+def _phone_score(text: str, start: int, match: Any) -> float:
+    raw: str = match.raw_string
+    if raw.startswith("+"):
+        return _context_score(text, start, "PHONE", PHONE_SCORE)
+    before = text[max(0, start - CONTEXT_CHARS) : start].lower()
+    # The word nearest the number decides: "SSN 536-90-4399, ring 0121 496 0948" is a phone.
+    said_phone = _last_end(_PHONE_WORDS, before, 0)
+    said_other = max(
+        _last_end(_NOT_PHONE_WORDS, before, len(before) - NEAR_CHARS),
+        _last_end(national_ids.LABELS, before, len(before) - NEAR_CHARS),
+    )
+    if _DATE.search(raw) or said_other > said_phone:
+        return NOT_A_PHONE_SCORE
+    if said_phone >= 0:
+        return min(1.0, PHONE_SCORE + CONTEXT_BOOST)
+    if _written_like_a_phone(raw, match.number):
+        return PHONE_SCORE
+    return AMBIGUOUS_PHONE_SCORE
+
+
+def _last_end(pattern: re.Pattern[str], window: str, start: int) -> int:
+    """Where the last match in window[start:] ends (-1: none)."""
+    return max((m.end() for m in pattern.finditer(window, max(0, start))), default=-1)
+
+
+def _digit_groups(written: str) -> list[int]:
+    return [len(group) for group in re.findall(r"\d+", written)]
+
+
+def _written_like_a_phone(raw: str, number: Any) -> bool:
+    import phonenumbers
+
+    if raw.isdigit() or _THOUSANDS.fullmatch(raw):
+        return False
+    if raw.startswith(("0", "(")):
+        return True
+    groups = _digit_groups(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    written = _digit_groups(raw)
+    trunk = sum(groups) - len(phonenumbers.national_significant_number(number))
+    if 0 < trunk <= groups[0]:  # also fine without the trunk prefix ("98765 43210")
+        without = [groups[0] - trunk, *groups[1:]] if groups[0] > trunk else groups[1:]
+        return written in (groups, without)
+    return written == groups
 
 
 def _cards(text: str, windows: Windows) -> Iterator[Finding]:
@@ -213,23 +325,6 @@ def _ibans(text: str, _windows: Windows) -> Iterator[Finding]:
                 match.end(),
                 _context_score(text, match.start(), "IBAN", 0.95),
             )
-
-
-def _ssns(text: str, windows: Windows) -> Iterator[Finding]:
-    for match in _within(_SSN_DASHED, text, windows):
-        if ssn.is_valid(match.group()):
-            yield Finding(
-                "NATIONAL_ID",
-                match.start(),
-                match.end(),
-                _context_score(text, match.start(), "NATIONAL_ID", 0.85),
-            )
-    for match in _within(_SSN_BARE, text, windows):
-        with_context = _context_score(
-            text, match.start(), "NATIONAL_ID", 0.0, reach=BARE_SSN_CONTEXT_CHARS
-        )
-        if with_context > 0 and ssn.is_valid(match.group()):
-            yield Finding("NATIONAL_ID", match.start(), match.end(), 0.8)
 
 
 def _ips(text: str, windows: Windows) -> Iterator[Finding]:
@@ -281,28 +376,58 @@ DETECTORS: dict[str, Callable[..., Iterator[Finding]]] = {
     "EMAIL": _emails,
     "CREDIT_CARD": _cards,
     "IBAN": _ibans,
-    "NATIONAL_ID": _ssns,
     "IP_ADDRESS": _ips,
     "SECRET": _secrets,
 }
 
 
 def detect(
-    text: str, *, entities: Iterable[str], phone_regions: Iterable[str] = ("US",)
+    text: str,
+    *,
+    entities: Iterable[str],
+    phone_regions: Iterable[str] = ("US",),
+    id_regions: Iterable[str] = ("US",),
 ) -> list[Finding]:
-    """Non-overlapping findings in text order; on overlap higher score, then longer span, wins."""
+    """Non-overlapping findings in text order; on overlap higher score, then longer span, wins.
+
+    `entities` holds finding types; `NATIONAL_ID` stands for every identifier that one of
+    `id_regions` issues. `phone_regions` are the regions whose national formats are read."""
     wanted = set(entities)
     windows = numeric_windows(text)
     found: list[Finding] = []
     for kind, detector in DETECTORS.items():
         if kind in wanted:
             found.extend(detector(text, windows))
+    id_types = national_id_types(frozenset(wanted), tuple(id_regions))
+    if id_types:
+        around: list[Windows] = []  # only identifiers with letters need these: built once
+
+        def near_digits(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+            if not around:
+                around.append(_around(windows, len(text), national_ids.AROUND_DIGITS))
+            return _within(pattern, text, around[0])
+
+        found.extend(
+            national_ids.detect(
+                text, id_types, lambda pattern: _within(pattern, text, windows), near_digits
+            )
+        )
     if "PHONE" in wanted:
         shapes = [m.span() for m in _within(_CARD_SHAPE, text, windows)]
         shapes += [m.span() for m in _IBAN.finditer(text)]
+        shapes += national_ids.shapes(lambda pattern: _within(pattern, text, windows))
         claimed = _Covered([(f.start, f.end) for f in found] + shapes)
-        found.extend(_phones(text, windows, list(phone_regions) or ["US"], claimed))
+        found.extend(_phones(text, windows, phone_regions, claimed))
     return _without_overlaps(found)
+
+
+@functools.lru_cache(maxsize=256)
+def national_id_types(entities: frozenset[str], regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The identifier types to look for: those named, and with `NATIONAL_ID` the regions'."""
+    named = entities & set(national_ids.TYPES)
+    if "NATIONAL_ID" in entities:
+        named |= set(national_ids.types_for(r.upper() for r in regions))
+    return tuple(kind for kind in national_ids.TYPES if kind in named)
 
 
 def _without_overlaps(found: list[Finding]) -> list[Finding]:

@@ -55,6 +55,10 @@ def test_bench_guardrails_runs_and_reports_every_guardrail():
     assert ours["tp"] > 300
     assert ours["precision"] >= 0.99
     assert report["pii_short"]["ours_ms_per_text"] > 0
+    regions = report["pii_regions"]  # ten regions configured, on the locale set's texts too
+    assert len(regions["regions"]) == 10
+    assert regions["accuracy_on_locale_set_common_types"]["ours"]["recall"] >= 0.95
+    assert regions["ours_dense_1024_kb_ms_per_kb"] > 0
     injection = report["injection_model"]
     assert len(injection["cold_load_seconds"]) == 3
     assert set(injection["ms_per_kb"]) == {"1_kb", "64_kb", "1024_kb"}

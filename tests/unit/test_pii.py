@@ -84,9 +84,9 @@ def test_ibans_with_a_valid_checksum_are_found_and_a_broken_one_is_not(number):
 
 
 def test_ssn_rules_dashed_always_bare_only_with_its_label():
-    assert _types("SSN 536-90-4399 on file") == ["NATIONAL_ID"]
-    assert _types("my ssn is 536904399") == ["NATIONAL_ID"]
-    assert "NATIONAL_ID" not in _types("order 536904399 shipped")  # presidio flags this; we do not
+    assert _types("SSN 536-90-4399 on file") == ["US_SSN"]
+    assert _types("my ssn is 536904399") == ["US_SSN"]
+    assert "US_SSN" not in _types("order 536904399 shipped")  # presidio flags this; we do not
     for invalid in (
         "000-12-3456",
         "666-12-3456",
@@ -95,7 +95,7 @@ def test_ssn_rules_dashed_always_bare_only_with_its_label():
         "123-45-0000",
         "078-05-1120",
     ):
-        assert "NATIONAL_ID" not in _types(f"ssn {invalid}"), invalid
+        assert "US_SSN" not in _types(f"ssn {invalid}"), invalid
 
 
 def test_emails_ips_and_secrets():
