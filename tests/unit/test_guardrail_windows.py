@@ -18,7 +18,14 @@ from shared.guardrails.windows import CONTEXT_CHARS, FixedTextFindings, regions
 from shared.rendering import render_text
 from shared.templates.defaults import DEFAULT_TEMPLATES
 
-EVAL_SET = Path(__file__).parents[1] / "data" / "guardrail_eval.jsonl"
+DATA = Path(__file__).parents[1] / "data"
+EVAL_SET = DATA / "guardrail_eval.jsonl"
+# Phones in national formats and identifiers of eleven regions, with their look-alikes.
+LOCALE_SET = DATA / "pii_locale_eval.jsonl"
+LOCALE_PII = Guardrail.model_validate(
+    json.loads((DATA / "pii_locale_guardrails.json").read_text())[0]
+    | {"name": "pii_eleven_regions"}
+)
 PII = DEFAULT_GUARDRAILS["pii_detection"]
 EMAIL = "".join(["li.novak", "@", "example.org"])  # runtime data, not source text
 FILLER = "Answer in full sentences and cite the textbook chapter you used.\n" * 8
@@ -34,25 +41,33 @@ TEMPLATES = [
     "{{q}}",
     "{{q}}\n" + FILLER * 3 + "{{q}}",
 ]
-CONFIGS = [
-    PII,
-    Guardrail.model_validate(
-        {**PII.model_dump(), "name": "pii_regions", "config": {"phone_regions": ["DE", "GB", "US"]}}
+CASES = [
+    (PII, EVAL_SET),
+    (
+        Guardrail.model_validate(
+            {
+                **PII.model_dump(),
+                "name": "pii_regions",
+                "config": {"phone_regions": ["DE", "GB", "US"]},
+            }
+        ),
+        EVAL_SET,
     ),
+    (LOCALE_PII, LOCALE_SET),
 ]
 
 
-def eval_texts() -> list[str]:
-    return [json.loads(line)["text"] for line in EVAL_SET.read_text().splitlines()]
+def eval_texts(path: Path = EVAL_SET) -> list[str]:
+    return [json.loads(line)["text"] for line in path.read_text().splitlines()]
 
 
-@pytest.mark.parametrize("guardrail", CONFIGS, ids=lambda g: g.name)
-def test_findings_equal_a_scan_of_the_whole_text_on_the_evaluation_set(guardrail):
+@pytest.mark.parametrize(("guardrail", "texts"), CASES, ids=lambda c: getattr(c, "name", ""))
+def test_findings_equal_a_scan_of_the_whole_text_on_the_evaluation_set(guardrail, texts):
     detector, config = DETECTORS[guardrail.type], parse_config(guardrail)
     fixed = FixedTextFindings()
     compared = with_fixed_regions = 0
     for template in TEMPLATES:
-        for number, value in enumerate(eval_texts()):
+        for number, value in enumerate(eval_texts(texts)):
             # Every text as the value; some also ending a line, and behind a context word.
             variants = [value] if number % 5 else [value, value + "\n", "tel " + value[:40]]
             for variables in ({"q": v} for v in variants):
@@ -139,3 +154,36 @@ def test_configurations_are_parsed_once_per_engine_not_per_call(mocker):
         engine.apply({"variables.q": "hello there"}, "input_variables", Report())
         engine.scan("hello there")
     assert parsed.call_count == 0
+
+
+def test_a_spliced_placeholder_message_is_scanned_whole_on_render():
+    """A chat placeholder takes the caller's messages as they are: all of their text is
+    variable text, so the windowed scan still finds PII anywhere in it."""
+    from shared.templates.model import PromptTemplate
+    from shared.templates.service import render_guarded, render_with_spans
+
+    template = PromptTemplate.model_validate(
+        {
+            "name": "chat_with_history",
+            "messages": [
+                {"role": "system", "content": FILLER + "Be kind."},
+                {"role": "placeholder", "content": "history"},
+                {"role": "user", "content": "{{q}}"},
+            ],
+        }
+    )
+    history = [{"role": "user", "content": FILLER + "my mail is " + EMAIL + "\n" + FILLER}]
+    _, messages, _, spans = render_with_spans(template, {"history": history, "q": "hi"})
+    # One span list per message, in order: a spliced message is a span end to end (were it
+    # misaligned, the caller's text would be cached as if it were template text).
+    assert messages is not None
+    assert len(spans) == len(messages) == 3
+    assert spans[1] == ((0, len(history[0]["content"])),)
+    assert spans[2] == ((0, 2),)
+    guarded = render_guarded(
+        template, {"history": history, "q": "hi"}, GuardrailEngine([PII]), max_bytes=None
+    )
+    assert guarded.messages is not None
+    assert [m.role for m in guarded.messages] == ["system", "user", "user"]
+    assert EMAIL not in guarded.messages[1].content
+    assert "<EMAIL>" in guarded.messages[1].content
