@@ -32,6 +32,11 @@ _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
     r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b[^.\n]{0,30}?"
     r"\b(?:instructions?|prompts?|rules|directions|guidelines|context|messages?)\b"
+    # "Disregard the above and instead ...": the object left out, the order that follows.
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
+    r"(?:the\s+|that\s+|what(?:'s|\s+is|\s+was)\s+(?:written\s+|said\s+)?)?"
+    r"(?:above|previous|preceding|prior|before)(?:\s+(?:text|message|prompt|content|ones?))?"
+    r"\s*(?:,|and|then|;)\s*(?:and\s+)?(?:instead|now|from\s+now\s+on)\b"
     r"|\bignora(?:r)?\b[^.\n]{0,30}?\binstrucciones\b"
     r"|\bignorez?\b[^.\n]{0,30}?\binstructions\b[^.\n]{0,20}?\b(?:pr[ée]c[ée]dentes|ant[ée]rieures)\b"
     r"|\b(?:ignoriere|vergiss)\b[^.\n]{0,30}?\banweisungen\b"

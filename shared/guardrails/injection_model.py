@@ -43,22 +43,26 @@ OVERLAP_CHARS = 100
 NORM_FLOOR = 80
 CHAR_NGRAMS = (4,)
 FINDING_TYPE = "INJECTION_MODEL"
+# Feature-name prefixes of the lexicon's concept pairs and single concepts.
+CONCEPT_PREFIXES = ("c ", "k ")
 
 # A small cross-lingual lexicon: the words attacks are made of, in the eight languages the
 # guard claims, mapped to one concept each, so that what the model learns from English
 # attacks also reaches "oubliez les consignes précédentes". Folded (lower-case) forms.
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "IGNORE": (
-        "ignore", "ignoring", "disregard", "forget", "ignora", "ignorar", "ignores", "olvida",
-        "olvides", "olvidar", "ignorez", "oublie", "oubliez", "ignoriere", "ignorieren",
-        "vergiss", "vergessen", "missachte", "esqueça", "esqueca", "desconsidere", "ignorem",
-        "dimentica", "dimenticare", "忽略", "忘记", "忘掉", "无视", "無視", "忘れ",
+        "ignore", "ignoring", "disregard", "forget", "override", "bypass", "ignora", "ignorar",
+        "ignores", "olvida", "olvides", "olvidar", "olvídate", "olvidate", "ignorez", "ignorer",
+        "oublie", "oubliez", "oublier", "ignoriere", "ignorieren", "ignoriert", "vergiss",
+        "vergesst", "vergessen", "missachte", "esqueça", "esqueca", "esqueçam", "desconsidere",
+        "ignorem", "dimentica", "dimenticare", "dimenticate", "ignorate", "忽略", "忘记", "忘掉",
+        "无视", "無視", "忘れ",
     ),
     "PREVIOUS": (
-        "previous", "prior", "above", "earlier", "preceding", "anteriores", "anterior",
-        "previas", "précédentes", "précédents", "antérieures", "vorherigen", "vorherige",
-        "obigen", "bisherigen", "precedenti", "sopra", "acima", "之前", "以上", "上面", "先前",
-        "以前", "上記", "これまで",
+        "previous", "prior", "above", "earlier", "preceding", "before", "anteriores", "anterior",
+        "previas", "précédentes", "précédents", "précédent", "antérieures", "dessus", "vorherigen",
+        "vorherige", "obigen", "bisherigen", "vorher", "precedenti", "precedente", "sopra",
+        "acima", "之前", "以上", "上面", "先前", "以前", "上記", "これまで", "前の",
     ),
     "INSTRUCTIONS": (
         "instructions", "instruction", "rules", "guidelines", "directives", "directions",
@@ -68,26 +72,113 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "指示", "规则", "命令", "ルール", "设定",
     ),
     "REVEAL": (
-        "reveal", "show", "print", "display", "output", "repeat", "disclose", "dump", "revela",
-        "muestra", "muéstrame", "repite", "révèle", "révélez", "affiche", "montre", "répète",
-        "zeige", "verrate", "wiederhole", "revele", "mostre", "repita", "rivela", "mostra",
-        "mostrami", "ripeti", "显示", "输出", "告诉", "重复", "表示", "出力", "教えて", "繰り返",
+        "reveal", "show", "print", "display", "output", "repeat", "disclose", "dump", "leak",
+        "recite", "paste", "revela", "muestra", "muéstrame", "repite", "dime", "imprime",
+        "révèle", "révélez", "affiche", "affichez", "montre", "montrez", "répète", "répétez",
+        "zeige", "zeig", "verrate", "wiederhole", "gib", "nenne", "revele", "mostre", "repita",
+        "diga", "rivela", "mostra", "mostrami", "ripeti", "stampa", "dimmi", "显示", "输出",
+        "告诉", "重复", "泄露", "打印", "表示", "出力", "教えて", "繰り返", "見せて",
     ),
     "SYSTEM": (
         "system", "sistema", "système", "systemprompt", "systemnachricht", "系统", "システム",
     ),
-    "PROMPT": ("prompt", "prompts", "提示词", "プロンプト"),
+    "PROMPT": ("prompt", "prompts", "提示词", "提示", "プロンプト"),
     "HIDDEN": (
-        "hidden", "secret", "confidential", "initial", "original", "ocultas", "secretas",
-        "iniciales", "cachées", "secrètes", "initiales", "versteckten", "geheimen",
-        "ursprünglichen", "ocultas", "secretas", "iniciais", "nascoste", "segrete", "iniziali",
-        "隐藏", "秘密", "最初", "隠された",
+        "hidden", "secret", "confidential", "initial", "original", "internal", "private",
+        "ocultas", "ocultos", "secretas", "iniciales", "internas", "cachées", "cachés",
+        "secrètes", "initiales", "internes", "versteckten", "geheimen", "ursprünglichen",
+        "internen", "secretas", "iniciais", "internas", "nascoste", "segrete", "iniziali",
+        "interne", "隐藏", "秘密", "最初", "初始", "内部", "隠された", "隠し",
     ),
     "UNRESTRICTED": (
         "restrictions", "restriction", "filters", "censorship", "uncensored", "unfiltered",
-        "restricción", "restricciones", "filtros", "einschränkung", "einschränkungen",
-        "restrição", "restrições", "restrizione", "restrizioni", "限制", "制限", "フィルター",
-        "过滤",
+        "limits", "unrestricted", "restricción", "restricciones", "filtros", "límites",
+        "restriction", "restrictions", "filtres", "limites", "censure", "einschränkung",
+        "einschränkungen", "grenzen", "zensur", "restrição", "restrições",
+        "restrizione", "restrizioni", "filtri", "limiti", "限制", "制限", "フィルター", "过滤",
+        "审查",
+    ),
+    "TEXT": (
+        "text", "words", "message", "messages", "context", "conversation", "texto", "mensaje",
+        "contexto", "texte", "contexte", "nachricht", "kontext", "mensagem", "testo",
+        "messaggio", "contesto", "文字", "消息", "上下文", "内容", "テキスト", "文章", "メッセージ",
+    ),
+    "CONFIG": (
+        "configuration", "config", "template", "setup", "settings", "programming",
+        "configuración", "plantilla", "configuração", "paramètres", "konfiguration",
+        "einstellungen", "vorlage", "configurazione", "impostazioni", "配置", "模板", "設定",
+    ),
+    "DEVELOPER": (
+        "developer", "developers", "admin", "administrator", "operator", "creator", "creators",
+        "engineer", "openai", "sudo", "root", "desarrollador", "administrador", "creador",
+        "développeur", "administrateur", "créateur", "entwickler", "administrator", "ersteller",
+        "desenvolvedor", "criador", "sviluppatore", "amministratore", "creatore", "开发者",
+        "开发人员", "管理员", "開発者", "管理者",
+    ),
+    "DEBUG": (
+        "debug", "debugging", "diagnostic", "diagnostics", "maintenance", "depuración",
+        "depurar", "débogage", "déboguer", "debuggen", "fehlersuche", "wartung", "depuração",
+        "manutenção", "manutenzione", "调试", "维护", "デバッグ",
+    ),
+    "MODE": ("mode", "modo", "modus", "模式", "モード"),
+    "PRETEND": (
+        "pretend", "roleplay", "simulate", "imagine", "character", "persona", "act", "impersonate",
+        "finge", "finja", "actúa", "simula", "imagina", "personaje", "semblant", "joue",
+        "incarne", "personnage", "simule", "spiele", "rolle", "simuliere", "stell",
+        "interprete", "personagem", "fingi", "interpreta", "personaggio", "扮演", "假装", "角色",
+        "模拟", "ふり", "演じ",
+    ),
+    "NOW": (
+        "now", "henceforth", "onwards", "instead", "ahora", "adelante", "maintenant",
+        "désormais", "dorénavant", "plutôt", "jetzt", "sofort", "stattdessen", "agora",
+        "diante", "invece", "现在", "从现在", "今から", "代わりに",
+    ),
+    "NEW": (
+        "new", "updated", "real", "nuevas", "nuevo", "nueva", "verdaderas",
+        "nouvelles", "nouveau", "nouvelle", "vraies", "neue", "neuen", "echten", "novas",
+        "novo", "nova", "verdadeiras", "nuove", "nuovo", "nuova", "vere", "新的", "真正",
+        "新しい", "本当の",
+    ),
+    "OBEY": (
+        "obey", "follow", "comply", "obedece", "sigue", "cumple", "obéis", "obéissez", "suis",
+        "respecte", "befolge", "gehorche", "folge", "obedeça", "siga", "cumpra", "obbedisci",
+        "segui", "遵守", "服从", "遵循", "従って", "従え", "守ら",
+    ),
+    "ADDRESSEE": (
+        "ai", "assistant", "assistants", "model", "llm", "chatbot", "gpt", "chatgpt", "agent",
+        "ia", "asistente", "modelo", "modèle", "ki", "assistent", "modell", "assistente",
+        "modello", "人工智能", "助手", "模型", "アシスタント", "モデル",
+    ),
+    "TASK": (
+        "task", "tasks", "goal", "objective", "mission", "tarea", "objetivo", "tâche",
+        "objectif", "aufgabe", "ziel", "tarefa", "compito", "obiettivo", "任务", "目标",
+        "タスク", "目標",
+    ),
+    "URGENT": (
+        "important", "urgent", "immediately", "critical", "importante", "urgente",
+        "inmediatamente", "immédiatement", "wichtig", "dringend", "imediatamente",
+        "immediatamente", "重要", "紧急", "立即", "至急", "直ちに",
+    ),
+    "SEND": (
+        "send", "forward", "email", "transfer", "upload", "exfiltrate", "envía", "envia",
+        "reenvía", "envoie", "envoyez", "transfère", "sende", "schicke", "weiterleiten", "envie",
+        "encaminhe", "invia", "inoltra", "发送", "转发", "送信", "転送",
+    ),
+    # Words of definition and explanation: "what does the term system prompt mean" asks
+    # about the concept; an attack asks for the thing itself.
+    "DEFINE": (
+        "mean", "means", "meaning", "definition", "define", "term", "explain", "difference",
+        "concept", "significa", "significado", "definición", "explica", "diferencia",
+        "signifie", "définition", "explique", "différence", "bedeutet", "bedeutung",
+        "erkläre", "unterschied", "definição", "diferença", "significato", "definizione",
+        "spiega", "differenza", "什么是", "意思", "定义", "解释", "区别", "とは", "意味", "定義",
+        "違い",
+    ),
+    "VERBATIM": (
+        "verbatim", "everything", "exactly", "literally", "entire", "word", "textualmente",
+        "exactamente", "todo", "entero", "exactement", "mot", "tout", "entier", "wörtlich",
+        "genau", "alles", "vollständig", "exatamente", "palavra", "tudo", "esattamente",
+        "parola", "tutto", "原样", "逐字", "完整", "全部", "そのまま", "全て", "すべて", "全文",
     ),
 }  # fmt: skip
 _CONCEPT = {term: concept for concept, terms in CONCEPTS.items() for term in terms}
@@ -112,13 +203,27 @@ PRONOUNS = frozenset(
         "voce", "seu", "sua",
     )
 )  # fmt: skip
+# The second-person words among them stay out of the words but become a concept of their
+# own, paired like the others: "your system prompt" is the assistant's own, "a system prompt"
+# is the idea. Chinese and Japanese forms are searched for, as the lexicon's are.
+ADDRESS = frozenset(
+    (
+        "you", "your", "yours", "yourself", "u", "ur", "tu", "te", "ti", "toi", "vous", "votre",
+        "vos", "ton", "ta", "tes", "tuo", "tua", "tuoi", "tue", "du", "dich", "dir", "dein",
+        "deine", "deinen", "deiner", "deines", "euch", "euer", "você", "voce", "seu", "sua",
+        "seus", "suas", "teu", "teus", "tuas", "tus", "usted", "vosotros", "vuestras",
+        "vuestros",
+    )
+)  # fmt: skip
+_CJK_ADDRESS = re.compile("你|您|あなた|君")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?。！？\n]+\s*")
 
 
 def features(folded: str) -> set[str]:
     """The n-grams of one folded window (training calls this very function)."""
-    words = [word for word in _WORD.findall(folded) if word not in PRONOUNS]
+    tokens = _WORD.findall(folded)
+    words = [word for word in tokens if word not in PRONOUNS]
     found = {"w " + word for word in words}
     found.update("b " + a + " " + b for a, b in pairwise(words))
     joined = " " + " ".join(words) + " "
@@ -127,10 +232,17 @@ def features(folded: str) -> set[str]:
     concepts = [_CONCEPT[word] for word in words if word in _CONCEPT]
     if not folded.isascii():
         concepts += (_CONCEPT[m.group()] for m in _CJK_TERMS.finditer(folded))
+        if _CJK_ADDRESS.search(folded):
+            concepts.append("ADDRESS")
+    if any(token in ADDRESS for token in tokens):
+        concepts.append("ADDRESS")
     # Pairs, not single concepts: "above" alone is everyday ("the above text"); "ignore"
     # with "instructions" in one window is what attacks are made of.
     distinct = sorted(set(concepts))
     found.update("c " + a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :])
+    # Single concepts too, so that one word of the lexicon in a language never seen in an
+    # attack still carries what its English counterparts taught ("développeur", "debug").
+    found.update("k " + a for a in distinct)
     return found
 
 

@@ -48,6 +48,11 @@ CALIBRATION_FOLDS = 3
 ROUND_DIGITS = 4
 DROP_BELOW = 0.002
 TOLERANCE = 0.001
+# Concept features (lexicon pairs and singles) enter the fit scaled up, which lowers their
+# L2 penalty: the model leans on what carries across languages and sources rather than on
+# one collection's exact words. The exported weight includes the scale, so serving is a
+# plain sum.
+CONCEPT_SCALE = 3.0
 PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
 # family too; held out alone they would only measure that overlap.
@@ -113,6 +118,10 @@ def _weights(texts: Sequence[Text]) -> list[float]:
     return weights
 
 
+def _scale(feature: str) -> float:
+    return CONCEPT_SCALE if feature.startswith(injection_model.CONCEPT_PREFIXES) else 1.0
+
+
 def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -123,6 +132,7 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
         documents.update(set().union(*text.windows))
     vocabulary = sorted(f for f, n in documents.items() if n >= MIN_DOCS)
     index = {f: i for i, f in enumerate(vocabulary)}
+    scale = [_scale(f) for f in vocabulary]
     rows, cols, values, labels = [], [], [], []
     row = 0
     for text in texts:
@@ -133,16 +143,16 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
                 if column is not None:
                     rows.append(row)
                     cols.append(column)
-                    values.append(value)
+                    values.append(value * scale[column])
             labels.append(text.label)
             row += 1
     matrix = csr_matrix((values, (rows, cols)), shape=(row, len(vocabulary)))
     model = LogisticRegression(C=C, solver="liblinear", random_state=SEED, max_iter=1000)
     model.fit(matrix, np.array(labels), sample_weight=np.array(_weights(texts)))
     weights = {
-        f: round(float(w), ROUND_DIGITS)
-        for f, w in zip(vocabulary, model.coef_[0], strict=True)
-        if abs(w) >= DROP_BELOW
+        f: round(float(w) * k, ROUND_DIGITS)
+        for f, w, k in zip(vocabulary, model.coef_[0], scale, strict=True)
+        if abs(w * k) >= DROP_BELOW
     }
     return weights, round(float(model.intercept_[0]), ROUND_DIGITS)
 
@@ -199,7 +209,13 @@ def document(model: injection_model.Model, corpus: bytes) -> dict[str, Any]:
             "words": True,
             "word_pairs": True,
         },
-        "training": {"seed": SEED, "C": C, "min_docs": MIN_DOCS, "drop_below": DROP_BELOW},
+        "training": {
+            "seed": SEED,
+            "C": C,
+            "min_docs": MIN_DOCS,
+            "drop_below": DROP_BELOW,
+            "concept_scale": CONCEPT_SCALE,
+        },
         "calibration": {"slope": model.slope, "intercept": model.intercept, "prior": PRIOR},
         "bias": model.bias,
         "weights": dict(sorted(model.weights.items())),

