@@ -16,6 +16,7 @@ from shared.admin_api import (
     labels,
     openapi,
     templates,
+    webhooks,
 )
 from shared.admin_api.context import AdminRoute, AdminServices
 from shared.http.api import openapi_document
@@ -30,6 +31,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     *experiments.ROUTES,
     *executions.ROUTES,
     *audit_log.ROUTES,
+    *webhooks.ROUTES,
     *openapi.ROUTES,
 )
 
