@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 class OutboxDocuments(Protocol):
     def pending(self, *, limit: int) -> list[dict[str, Any]]: ...
     def claim(self, document: dict[str, Any], *, now: datetime) -> bool: ...
+    def release(self, event_id: str) -> None: ...
     def remove(self, event_id: str) -> None: ...
 
 
@@ -64,7 +65,13 @@ class OutboxDrainer:
                 continue
             event = cloud_event(document, document.get("created_at"))
             data = json.dumps(event["data"], separators=(",", ":"), default=str).encode()
-            self._topic.publish(data, pubsub_attributes(event)).result(timeout=self._timeout)
+            try:
+                self._topic.publish(data, pubsub_attributes(event)).result(timeout=self._timeout)
+            except Exception:
+                # Handed back at once, so the next drain need not wait for the claim to run
+                # out (a drainer that dies here simply leaves the claim to expire).
+                self._outbox.release(str(document["id"]))
+                raise
             self._outbox.remove(str(document["id"]))
             published.append(str(document["id"]))
         return published

@@ -82,6 +82,10 @@ class OutboxStore(FirestoreRepository):
             raise
         return True
 
+    def release(self, event_id: str) -> None:
+        ref = self.client.collection(self._settings.outbox_collection).document(event_id)
+        self.read_with_deadline(lambda options: ref.update({"claimed_until": None}, **options))
+
     def remove(self, event_id: str) -> None:
         ref = self.client.collection(self._settings.outbox_collection).document(event_id)
         self.read_with_deadline(lambda options: ref.delete(**options))
