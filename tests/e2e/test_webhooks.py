@@ -216,6 +216,7 @@ def test_an_event_the_admin_could_not_publish_is_delivered_after_the_scheduled_d
     healthy = receivers(204)
     admin.post("/v1/templates", json={"name": "greet", "template": "Hi"})
     subscribe(admin, healthy.url)
+
     # The admin instance cannot publish: the write still commits, its event waits.
     class Unreachable:
         def publish(self, data, attributes):
