@@ -6,6 +6,8 @@ locals {
     admin            = ["roles/datastore.user", "roles/logging.logWriter"]
     record_execution = ["roles/datastore.user", "roles/logging.logWriter"]
     rollup_analytics = ["roles/datastore.user", "roles/logging.logWriter"]
+    deliver_webhooks = ["roles/datastore.user", "roles/logging.logWriter"] # delivery log
+    drain_changes    = ["roles/datastore.user", "roles/logging.logWriter"] # removes outbox docs
   }
   function_role_pairs = {
     for pair in flatten([
