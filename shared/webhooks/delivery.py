@@ -131,12 +131,14 @@ class WebhookDelivery:
                     "status": "pending",
                     "attempts": 0,
                     "redeliveries": 0,
+                    "queued": False,
                 }
             )
-            # A redelivered event re-queues only what was never attempted (its earlier
-            # fan-out may have died between the record and the task); the rest has a task.
-            if created or (record.get("status") == "pending" and not record.get("attempts")):
+            # A redelivered event re-queues only a delivery whose task was never published
+            # (its earlier fan-out died between the record and the task); the rest has one.
+            if created or not record.get("queued"):
                 publish_task(self._tasks, delivery_id, timeout=self._timeout)
+                self._log.record(delivery_id, {"queued": True})
                 queued.append(delivery_id)
         return queued
 
