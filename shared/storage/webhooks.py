@@ -19,6 +19,7 @@ from shared.storage import audit as audit_log
 from shared.storage.documents import AuditedDocuments
 from shared.storage.firestore import FirestoreRepository, call_options
 from shared.storage.queries import QueryShape, register
+from shared.webhooks.rules import check_redeliverable
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
@@ -189,6 +190,7 @@ class DeliveryStore(FirestoreRepository):
             current = snapshot.to_dict() or {}
             if not snapshot.exists or current.get("subscription_id") != subscription_id:
                 raise DeliveryNotFound(delivery_id)
+            check_redeliverable({**current, "id": delivery_id})
             fields = {
                 "status": "pending",
                 "attempts": 0,

@@ -9,6 +9,7 @@ receiver URLs and addresses are allowed, and what an attempt's outcome makes of 
     check_ip     each address the host resolves to is public (`is_global`) in production:
                  loopback, private, link-local, CGNAT, multicast, reserved are refused
     after_attempt  delivered | retrying | dead_lettered (retry budget spent, or refused)
+    check_redeliverable  only a settled delivery (not one still queued or retrying)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.errors import FieldError, ValidationFailed
+from shared.errors import Conflict, FieldError, ValidationFailed
 
 LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", "metadata.google.internal")
 
@@ -123,6 +124,16 @@ def after_attempt(attempts_before: int, attempt: Attempt, *, max_attempts: int) 
         "last_error": attempt.error,
         "latency_ms": round(attempt.latency_ms, 1),
     }
+
+
+def check_redeliverable(delivery: dict[str, Any]) -> None:
+    """Redeliver what is settled (delivered, dead-lettered, skipped); a delivery still queued
+    or retrying already has a task, and a second one would double its attempts."""
+    if delivery.get("status") in ("pending", "retrying"):
+        raise Conflict(
+            f"delivery '{delivery.get('id')}' is {delivery.get('status')}: it is already queued",
+            extra={"status": delivery.get("status")},
+        )
 
 
 def delivery_id(event_id: str, subscription_id: str) -> str:

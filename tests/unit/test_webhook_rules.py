@@ -188,3 +188,13 @@ def test_an_event_over_the_body_limit_is_sent_without_before_and_after():
     assert json.loads(body_for(event, 100_000))["data"]["before"] == "x" * 5000
     slim = json.loads(body_for(event, 1024))
     assert slim["data"] == {"revision": 2, "truncated": True}
+
+
+def test_only_a_settled_delivery_can_be_redelivered():
+    from shared.errors import Conflict
+
+    for status in ("delivered", "dead_lettered", "skipped"):
+        rules.check_redeliverable({"id": "d", "status": status})
+    for status in ("pending", "retrying"):
+        with pytest.raises(Conflict, match="already queued"):
+            rules.check_redeliverable({"id": "d", "status": status})
