@@ -118,6 +118,38 @@ class Settings(BaseModel):
         600.0, alias="ROLLUP_WATERMARK_OVERLAP_SECONDS", ge=0
     )
 
+    # Change events: every committed admin change leaves an outbox document in its own
+    # transaction; a drain (right after the commit, and on every CHANGES_TICK_TOPIC tick)
+    # publishes it to CHANGES_TOPIC and then removes it.
+    changes_topic: str = Field("prompt-changes", alias="CHANGES_TOPIC", min_length=1)
+    changes_tick_topic: str = Field("prompt-changes-tick", alias="CHANGES_TICK_TOPIC", min_length=1)
+    outbox_collection: str = Field("change_outbox", alias="OUTBOX_COLLECTION", min_length=1)
+    changes_publish_timeout_seconds: float = Field(
+        2.0, alias="CHANGES_PUBLISH_TIMEOUT_SECONDS", gt=0, le=30
+    )
+    # A drainer claims an outbox document for this long before publishing it, so two
+    # drainers rarely publish the same event (a crashed one's claim simply runs out).
+    outbox_claim_seconds: float = Field(30.0, alias="OUTBOX_CLAIM_SECONDS", gt=0, le=600)
+    # Webhooks: one delivery task per (event, subscription) on WEBHOOK_DELIVERIES_TOPIC,
+    # retried by Pub/Sub with exponential backoff; after WEBHOOK_MAX_ATTEMPTS failed
+    # attempts the delivery is dead-lettered (WEBHOOK_DEAD_LETTER_TOPIC).
+    webhooks_collection: str = Field("webhooks", alias="WEBHOOKS_COLLECTION", min_length=1)
+    webhook_deliveries_topic: str = Field(
+        "webhook-deliveries", alias="WEBHOOK_DELIVERIES_TOPIC", min_length=1
+    )
+    webhook_dead_letter_topic: str = Field(
+        "webhook-deliveries-dead-letter", alias="WEBHOOK_DEAD_LETTER_TOPIC", min_length=1
+    )
+    webhook_max_attempts: int = Field(5, alias="WEBHOOK_MAX_ATTEMPTS", ge=1, le=50)
+    webhook_timeout_seconds: float = Field(5.0, alias="WEBHOOK_TIMEOUT_SECONDS", gt=0, le=30)
+    webhook_max_body_bytes: int = Field(
+        256 * 1024, alias="WEBHOOK_MAX_BODY_BYTES", ge=1024, le=1024 * 1024
+    )
+    # Outside production, receivers on loopback/private addresses over http are allowed
+    # (local development); production always refuses them and requires https.
+    # Unset: allowed outside production only.
+    webhook_allow_private_targets: bool | None = Field(None, alias="WEBHOOK_ALLOW_PRIVATE_TARGETS")
+
     http_max_age_seconds: int = Field(10, alias="HTTP_MAX_AGE_SECONDS", ge=0)
     max_request_bytes: int = Field(1024 * 1024, alias="MAX_REQUEST_BYTES", ge=1024)
     # A render answer is bounded too: a small template repeating a large variable would
@@ -138,11 +170,20 @@ class Settings(BaseModel):
                 raise ValueError(
                     "use PSEUDONYMIZATION_KEY_SECRET, not PSEUDONYMIZATION_KEY, in production"
                 )
+            if self.webhook_allow_private_targets:
+                raise ValueError("WEBHOOK_ALLOW_PRIVATE_TARGETS must not be true in production")
         if self.firestore_cold_deadline_seconds < self.firestore_deadline_seconds:
             raise ValueError(
                 "FIRESTORE_COLD_DEADLINE_SECONDS must be >= FIRESTORE_DEADLINE_SECONDS"
             )
         return self
+
+    @property
+    def webhooks_reach_private_networks(self) -> bool:
+        """Whether webhook receivers may be on loopback/private addresses over http."""
+        if self.webhook_allow_private_targets is None:
+            return self.environment != "production"
+        return self.webhook_allow_private_targets
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

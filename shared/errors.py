@@ -145,6 +145,24 @@ class ExperimentNotFound(NotFound):
         )
 
 
+class WebhookNotFound(NotFound):
+    slug = "webhook-not-found"
+    title = "Webhook not found"
+
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"webhook '{webhook_id}' does not exist", extra={"webhook": webhook_id})
+
+
+class DeliveryNotFound(NotFound):
+    slug = "delivery-not-found"
+    title = "Delivery not found"
+
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(
+            f"delivery '{delivery_id}' does not exist", extra={"delivery": delivery_id}
+        )
+
+
 class MethodNotAllowed(AppError):
     status = 405
     slug = "method-not-allowed"

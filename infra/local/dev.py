@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from infra.local.changes import publish_drain_tick, wire_changes
 from infra.local.emulators import (
     Emulator,
     EmulatorError,
@@ -41,7 +42,7 @@ from infra.local.emulators import (
     start_pubsub,
     stop_process_group,
 )
-from infra.local.pubsub import Wiring, publish_tick, wire
+from infra.local.pubsub import publish_tick, wire
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".local" / "dev-logs"
@@ -287,12 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         for function in served:
             wait_until_up(function)
         by_name = {f.name: f for f in served}
-        wiring = wire(
-            pubsub.host,
-            PROJECT,
-            record_url=by_name["record_execution"].url,
-            rollup_url=by_name["rollup_analytics"].url,
-        )
+        ticks = wire_events(pubsub.host, by_name)
         values = dev_environment(env, served, keys)
         write_dev_env(DEV_ENV, values)
 
@@ -311,9 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             check(served, keys)
             return 0
         print("\nPress Ctrl-C to stop everything.")
-        return _serve_until_stopped(
-            served, pubsub.host, wiring, tick_seconds, lambda: stop_requested
-        )
+        return _serve_until_stopped(served, ticks, tick_seconds, lambda: stop_requested)
     except (EmulatorError, subprocess.CalledProcessError) as exc:
         print(f"make dev failed: {exc}", file=sys.stderr)
         return 1
@@ -326,14 +320,34 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopped.")
 
 
+def wire_events(pubsub_host: str, by_name: dict[str, ServedFunction]) -> list[Callable[[], None]]:
+    """Topics and push subscriptions to the served functions; returns the scheduled ticks."""
+    wiring = wire(
+        pubsub_host,
+        PROJECT,
+        record_url=by_name["record_execution"].url,
+        rollup_url=by_name["rollup_analytics"].url,
+    )
+    changes = wire_changes(
+        pubsub_host,
+        PROJECT,
+        deliver_url=by_name["deliver_webhooks"].url,
+        drain_url=by_name["drain_changes"].url,
+    )
+    return [
+        lambda: publish_tick(pubsub_host, wiring),
+        lambda: publish_drain_tick(pubsub_host, changes),
+    ]
+
+
 def _serve_until_stopped(
     served: list[ServedFunction],
-    pubsub_host: str,
-    wiring: Wiring,
+    ticks: list[Callable[[], None]],
     tick_seconds: float,
     stopped: Callable[[], bool],
 ) -> int:
-    """Watch the functions, and tick the rollup as Cloud Scheduler would."""
+    """Watch the functions, and tick the rollup and the outbox drain as Cloud Scheduler
+    would."""
     next_tick = time.monotonic() + tick_seconds
     while not stopped():
         for thing in served:
@@ -342,10 +356,11 @@ def _serve_until_stopped(
                 return 1
         if time.monotonic() >= next_tick:
             next_tick = time.monotonic() + tick_seconds
-            try:
-                publish_tick(pubsub_host, wiring)
-            except Exception as exc:  # noqa: BLE001 - a missed tick must not stop the stack
-                print(f"analytics tick not published: {type(exc).__name__}")
+            for tick in ticks:
+                try:
+                    tick()
+                except Exception as exc:  # noqa: BLE001 - a missed tick must not stop the stack
+                    print(f"tick not published: {type(exc).__name__}")
         time.sleep(0.5)
     return 0
 

@@ -86,7 +86,10 @@ locals {
       min         = 0
       max         = 5
       concurrency = 20
-      env         = tomap({})
+      env = tomap({
+        CHANGES_TOPIC            = local.changes_topic
+        WEBHOOK_DELIVERIES_TOPIC = local.deliveries_topic
+      })
     }
     # The Langfuse-compatible prompt API: reads like resolve (same cache and fallbacks),
     # writes like admin (same repository and audit log).
@@ -126,6 +129,37 @@ locals {
       concurrency = 1
       env = tomap({
         EXECUTION_RETENTION_DAYS = tostring(var.execution_retention_days)
+      })
+    }
+    # Its primary trigger is the changes topic; a second push subscription brings it the
+    # per-subscription delivery tasks (changes.tf).
+    deliver_webhooks = {
+      trigger     = "pubsub"
+      topic       = local.changes_topic
+      memory      = "512Mi"
+      cpu         = "1"
+      timeout     = 60
+      min         = 0
+      max         = var.event_max_instances
+      concurrency = 32 # deliveries wait on receivers (I/O), at most WEBHOOK_TIMEOUT_SECONDS each
+      env = tomap({
+        CHANGES_TOPIC             = local.changes_topic
+        WEBHOOK_DELIVERIES_TOPIC  = local.deliveries_topic
+        WEBHOOK_DEAD_LETTER_TOPIC = local.webhook_dead_letter_topic
+        WEBHOOK_MAX_ATTEMPTS      = tostring(var.webhook_max_attempts)
+      })
+    }
+    drain_changes = {
+      trigger     = "pubsub"
+      topic       = local.changes_tick_topic
+      memory      = "256Mi"
+      cpu         = "1"
+      timeout     = 60
+      min         = 0
+      max         = 1 # one drain at a time; claims make overlap harmless but useless
+      concurrency = 1
+      env = tomap({
+        CHANGES_TOPIC = local.changes_topic
       })
     }
   }

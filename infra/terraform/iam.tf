@@ -7,6 +7,8 @@ locals {
     langfuse         = ["roles/datastore.user", "roles/logging.logWriter"] # creates versions, moves labels
     record_execution = ["roles/datastore.user", "roles/logging.logWriter"]
     rollup_analytics = ["roles/datastore.user", "roles/logging.logWriter"]
+    deliver_webhooks = ["roles/datastore.user", "roles/logging.logWriter"] # delivery log
+    drain_changes    = ["roles/datastore.user", "roles/logging.logWriter"] # removes outbox docs
   }
   function_role_pairs = {
     for pair in flatten([

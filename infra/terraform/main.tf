@@ -4,9 +4,14 @@ locals {
   executions_topic  = "prompt-executions"
   tick_topic        = "analytics-tick"
   dead_letter_topic = "prompt-executions-dead-letter"
-  backup_bucket     = "${var.project_id}-prompt-backups" # cloudbuild.migrate-prompts.yaml's default
-  auth_secret       = "prompt-auth-config"
-  pseudonym_secret  = "prompt-pseudonymization-key"
+  # Change events and webhooks (changes.tf); the defaults of shared/config.py.
+  changes_topic             = "prompt-changes"
+  changes_tick_topic        = "prompt-changes-tick"
+  deliveries_topic          = "webhook-deliveries"
+  webhook_dead_letter_topic = "webhook-deliveries-dead-letter"
+  backup_bucket             = "${var.project_id}-prompt-backups" # cloudbuild.migrate-prompts.yaml's default
+  auth_secret               = "prompt-auth-config"
+  pseudonym_secret          = "prompt-pseudonymization-key"
 }
 
 resource "google_project_service" "apis" {

@@ -119,7 +119,7 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
 }
 
 resource "google_cloud_run_service_iam_member" "pusher_invokes_events" {
-  for_each = toset(["record_execution", "rollup_analytics"])
+  for_each = toset(["record_execution", "rollup_analytics", "deliver_webhooks", "drain_changes"])
 
   location = var.region
   service  = google_cloudfunctions2_function.event[each.value].service_config[0].service

@@ -133,3 +133,13 @@ variable "labels" {
   type        = map(string)
   default     = { app = "prompt-management" }
 }
+
+variable "webhook_max_attempts" {
+  description = "Attempts per webhook delivery before it is dead-lettered (WEBHOOK_MAX_ATTEMPTS)."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.webhook_max_attempts >= 1 && var.webhook_max_attempts <= 8
+    error_message = "webhook_max_attempts must be 1..8 (the subscriptions' Pub/Sub backstop allows 10)."
+  }
+}

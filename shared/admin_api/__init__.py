@@ -17,6 +17,7 @@ from shared.admin_api import (
     openapi,
     session,
     templates,
+    webhooks,
 )
 from shared.admin_api.context import AdminRoute, AdminServices
 from shared.http.api import openapi_document
@@ -31,6 +32,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     *experiments.ROUTES,
     *executions.ROUTES,
     *audit_log.ROUTES,
+    *webhooks.ROUTES,
     *openapi.ROUTES,
     *session.ROUTES,
 )

@@ -19,6 +19,7 @@ from shared.http.parsing import positive_int
 from shared.revision import etag_for
 from shared.templates.admin import TemplateAdminService, TemplateStore
 from shared.templates.admin_models import TemplateOut
+from shared.webhooks.admin import WebhookAdminService
 
 
 class ObservationReader(Protocol):
@@ -63,6 +64,7 @@ class AdminServices:
     experiments: ExperimentAdminService
     observations: ObservationReader
     audit_log: AuditLogReader
+    webhooks: WebhookAdminService
     document: Callable[[], dict[str, Any]]  # the OpenAPI document this API serves
     max_rendered_bytes: int = 1024 * 1024  # MAX_RENDERED_BYTES, bounds a preview as a render
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from shared import admin_api, console
 from shared.admin_api import AdminServices
+from shared.bootstrap.changes import outbox_drainer, webhook_admin
 from shared.bootstrap.http import HttpApp, authenticator
 from shared.config import Settings
 from shared.errors import GuardrailNotFound
@@ -37,6 +38,7 @@ def admin_services(settings: Settings) -> AdminServices:
         experiments=experiments,
         observations=ObservationStore(settings),
         audit_log=AuditLogStore(settings),
+        webhooks=webhook_admin(settings),
         document=admin_api.document,
         max_rendered_bytes=settings.max_rendered_bytes,
     )
@@ -55,4 +57,5 @@ def admin_app(settings: Settings, services: AdminServices | None = None) -> Http
         authenticator=authenticator(settings),
         api=api,
         deadline_seconds=settings.admin_deadline_seconds,
+        after_write=outbox_drainer(settings).drain_quietly,
     )

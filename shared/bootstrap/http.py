@@ -4,6 +4,7 @@ deadline budget per request."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -29,6 +30,10 @@ class HttpApp(Generic[C]):
     # One budget shared by every Firestore call of a request; None when the services
     # budget their own calls (resolution does, per lookup).
     deadline_seconds: float | None = None
+    # Run after a write answered 2xx, in its own budget, never changing the answer: the
+    # admin drains the change outbox here, so a committed change's event usually leaves
+    # within the request that made it.
+    after_write: Callable[[], None] | None = None
 
     @property
     def services(self) -> C:
@@ -38,7 +43,11 @@ class HttpApp(Generic[C]):
         if self.deadline_seconds is None:
             return self.api.dispatch(request, self.authenticator)
         with request_budget(self.deadline_seconds):
-            return self.api.dispatch(request, self.authenticator)
+            response = self.api.dispatch(request, self.authenticator)
+        if self.after_write is not None and request.method != "GET" and response.status_code < 300:
+            with request_budget(self.deadline_seconds):
+                self.after_write()
+        return response
 
 
 def authenticator(settings: Settings) -> Authenticator:

@@ -30,6 +30,7 @@ from shared.http.parsing import query_params, read_json_body
 from shared.observability import current_request_id
 from shared.templates.model import LABEL_PATTERN, TEMPLATE_NAME_PATTERN
 from shared.validation import validate_as
+from shared.webhooks.model import DELIVERY_ID_PATTERN
 
 PATH_PARAMETER_PATTERNS = {
     "name": TEMPLATE_NAME_PATTERN,
@@ -37,6 +38,7 @@ PATH_PARAMETER_PATTERNS = {
     "id": EXPERIMENT_ID_PATTERN,
     "version": r"^[1-9][0-9]{0,17}$",
     "execution_id": r"^[A-Za-z0-9_-]{1,128}$",
+    "delivery_id": DELIVERY_ID_PATTERN,
 }
 
 

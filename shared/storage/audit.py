@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared.changes.events import ChangeFacts, change_event, source_for
 from shared.config import Settings
+from shared.storage import outbox
 from shared.storage.firestore import FirestoreRepository
 from shared.storage.queries import QueryShape, register
 
@@ -17,14 +19,30 @@ if TYPE_CHECKING:
 
 
 def record(
-    client: Client, settings: Settings, transaction: Transaction, entry: dict[str, Any]
-) -> None:
+    client: Client,
+    settings: Settings,
+    transaction: Transaction,
+    entry: dict[str, Any],
+    *,
+    facts: ChangeFacts | None,
+) -> str:
     """Add `entry` (see `shared.audit.model.audit_entry`) to the change log inside the
-    write's own transaction, stamped with the commit time: the one way every store audits."""
+    write's own transaction, stamped with the commit time: the one way every store audits.
+    When the action is a change callers care about (`shared.changes.events.EVENT_TYPES`),
+    its change event goes to the outbox in the same transaction: it exists exactly when the
+    change committed. Every store passes `facts` (None only where no event can follow).
+    Returns the audit entry's id."""
     from google.cloud import firestore
 
     ref = client.collection(settings.audit_collection).document()
     transaction.create(ref, {**entry, "at": firestore.SERVER_TIMESTAMP})
+    if facts is not None:
+        event = change_event(
+            entry, audit_entry_id=ref.id, facts=facts, source=source_for(settings.project_id)
+        )
+        if event is not None:
+            outbox.add(client, settings, transaction, event)
+    return str(ref.id)
 
 
 AUDIT_NEWEST = register(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
+from shared.changes.events import ChangeFacts
 from shared.config import Settings
 from shared.errors import AppError, Conflict
 from shared.revision import check_if_match, etag_for, next_revision
@@ -43,8 +44,10 @@ class AuditedDocuments(FirestoreRepository):
     def ref(self, doc_id: str) -> DocumentReference:
         return self.client.collection(self._collection).document(doc_id)
 
-    def audit(self, transaction: Transaction, entry: dict[str, Any]) -> None:
-        audit_log.record(self.client, self._settings, transaction, entry)
+    def audit(
+        self, transaction: Transaction, entry: dict[str, Any], *, facts: ChangeFacts | None
+    ) -> str:
+        return audit_log.record(self.client, self._settings, transaction, entry, facts=facts)
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         snapshot = self.read_with_deadline(lambda options: self.ref(doc_id).get(**options))
@@ -84,6 +87,7 @@ class AuditedDocuments(FirestoreRepository):
             self.audit(
                 transaction,
                 audit_entry(actor, f"{self.kind}.create", f"{self.kind}s/{doc_id}", after=data),
+                facts=ChangeFacts(revision=1),
             )
 
         self.transact(create, key=ref.path)
@@ -122,6 +126,7 @@ class AuditedDocuments(FirestoreRepository):
                     before=before,
                     after=fields,
                 ),
+                facts=ChangeFacts(revision=next_revision(current)),
             )
 
         self.transact(update, key=ref.path)
@@ -151,6 +156,7 @@ class AuditedDocuments(FirestoreRepository):
                 audit_entry(
                     actor, f"{self.kind}.delete", f"{self.kind}s/{doc_id}", before=_plain(current)
                 ),
+                facts=ChangeFacts(revision=next_revision(current)),
             )
 
         self.transact(delete, key=ref.path)

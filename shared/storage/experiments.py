@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
+from shared.changes.events import ChangeFacts
 from shared.config import Settings
 from shared.errors import ExperimentNotFound
 from shared.experiments import rules
@@ -125,6 +126,11 @@ class ExperimentStore(AuditedDocuments):
                     f"experiments/{experiment_id}",
                     before=change.before,
                     after=change.after,
+                ),
+                facts=ChangeFacts(
+                    revision=int(change.fields["update_count"]),
+                    template=current["template"] if current else None,
+                    label=current["label"] if current else None,
                 ),
             )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.audit.model import Actor, audit_entry
+from shared.changes.events import ChangeFacts
 from shared.guardrails import rules
 from shared.guardrails.model import Guardrail
 from shared.storage import audit as audit_log
@@ -59,7 +60,9 @@ class FirestoreGuardrailStore(FirestoreRepository):
             entry = audit_entry(
                 Actor(actor, actor), "guardrail.create", f"guardrails/{guardrail.name}", after=data
             )
-            audit_log.record(self.client, self._settings, transaction, entry)
+            audit_log.record(
+                self.client, self._settings, transaction, entry, facts=ChangeFacts(revision=1)
+            )
             return True
 
         return self.transact(create, key=ref.path)

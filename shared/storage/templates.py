@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from shared.audit.model import Actor, audit_entry
+from shared.changes.events import ChangeFacts
 from shared.errors import StoreUnavailable
 from shared.storage import audit as audit_log
 from shared.storage.firestore import FirestoreRepository, call_options
@@ -346,12 +347,48 @@ class TemplateRepository(FirestoreRepository):
         def body(transaction: Transaction) -> rules.TemplateChange | None:
             change = plan(transaction)
             if change is not None:
-                self._apply(transaction, change, actor)
+                facts = self._facts_in(transaction, change)  # reads, before any write
+                self._apply(transaction, change, actor, facts)
             return change
 
         return self.transact(body, key=head_ref.path)
 
-    def _apply(self, transaction: Transaction, change: rules.TemplateChange, actor: Actor) -> None:
+    def _facts_in(self, transaction: Transaction, change: rules.TemplateChange) -> ChangeFacts:
+        """What the change event says beyond the audit entry: the head's new revision, and
+        the content hashes of the versions before and after (a label move's two versions
+        are read here, in the transaction, so they are the ones the move saw)."""
+        revision = int(change.head.get("update_count", 0))
+        if change.version is not None:
+            return ChangeFacts(
+                revision=revision,
+                template=change.name,
+                before_hash=change.before_hash,
+                after_hash=change.version.content_hash,
+            )
+        if change.history is None:
+            return ChangeFacts(revision=revision, template=change.name)
+        ends = (change.history.get("from_version"), change.history.get("to_version"))
+        refs = [self._version_ref(change.name, int(v)) for v in ends if v is not None]
+        hashes = {
+            int(s.id): (s.to_dict() or {}).get("content_hash")
+            for s in self.client.get_all(refs, transaction=transaction, **call_options())
+            if s.exists
+        }
+        return ChangeFacts(
+            revision=revision,
+            template=change.name,
+            label=change.history.get("label"),
+            before_hash=hashes.get(ends[0]) if ends[0] is not None else None,
+            after_hash=hashes.get(ends[1]) if ends[1] is not None else None,
+        )
+
+    def _apply(
+        self,
+        transaction: Transaction,
+        change: rules.TemplateChange,
+        actor: Actor,
+        facts: ChangeFacts,
+    ) -> None:
         from google.cloud import firestore
 
         now = firestore.SERVER_TIMESTAMP
@@ -371,7 +408,7 @@ class TemplateRepository(FirestoreRepository):
         entry = audit_entry(
             actor, change.action, change.target, before=change.before, after=change.after
         )
-        audit_log.record(self.client, self._settings, transaction, entry)
+        audit_log.record(self.client, self._settings, transaction, entry, facts=facts)
 
     def _head_in(self, transaction: Transaction, name: str) -> dict[str, Any] | None:
         snapshot = self._head_ref(name).get(transaction=transaction, **call_options())

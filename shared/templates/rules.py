@@ -45,6 +45,7 @@ class TemplateChange:
     history: dict[str, Any] | None = None  # a label-history entry to add
     before: Any = None
     after: Any = None
+    before_hash: str | None = None  # content hash of the version replaced as the latest
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def add_version(
         version=stored,
         before={"version": latest},
         after={"version": number, "content_hash": template.content_hash},
+        before_hash=latest_hash,
     )
 
 

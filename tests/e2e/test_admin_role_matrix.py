@@ -20,6 +20,7 @@ SAMPLE_ARGS = {
     "version": "1",
     "id": "exp",
     "execution_id": "e1",
+    "delivery_id": "0" * 32 + "~wh-" + "0" * 16,
 }
 
 

@@ -204,6 +204,7 @@ def _push(data: bytes, message_id: str) -> dict[str, Any]:
             "Malformed execution message acknowledged without storing",
         ),
         ("rollup_analytics", b'{"from": "soon"}', "Malformed analytics tick acknowledged"),
+        ("deliver_webhooks", b"not json", "malformed webhook message acknowledged"),
     ],
 )
 def test_a_pushed_cloud_event_logs_its_line(served, target, data, message):

@@ -150,19 +150,19 @@ def test_every_function_in_the_code_is_deployed_with_its_trigger_and_vice_versa(
             or f'event["{name}"]'
             in json.dumps(sub.get("push_config", [{}])[0].get("push_endpoint", ""))
         ]
-        assert len(pushing) == 1, f"{name} needs exactly one push subscription"
+        assert pushing, f"{name} needs a push subscription"
         topic_local = re.search(r"local\.(\w+)", spec["topic"]).group(1)
-        resource = re.search(r"google_pubsub_topic\.(\w+)", pushing[0]["topic"]).group(1)
-        assert (
-            terraform["resource"]["google_pubsub_topic"][resource]["name"]
-            == f"${{local.{topic_local}}}"
-        )
-        endpoint = pushing[0]["push_config"][0]["push_endpoint"]
-        assert endpoint.endswith(
-            f"/topics/${{local.{topic_local}}}"
-        )  # functions-framework needs it
-        assert "oidc_token" in pushing[0]["push_config"][0]
-        assert "retry_policy" in pushing[0]
+        pushed_topics = []
+        for subscription in pushing:  # deliver_webhooks has two: changes and its tasks
+            resource = re.search(r"google_pubsub_topic\.(\w+)", subscription["topic"]).group(1)
+            topic_name = terraform["resource"]["google_pubsub_topic"][resource]["name"]
+            pushed_topics.append(topic_name)
+            endpoint = subscription["push_config"][0]["push_endpoint"]
+            assert endpoint.endswith(f"/topics/{topic_name}")  # functions-framework needs it
+            assert "oidc_token" in subscription["push_config"][0]
+            assert "retry_policy" in subscription
+        assert f"${{local.{topic_local}}}" in pushed_topics, f"{name}: its trigger topic"
+        assert len(pushing) == len(set(pushed_topics)), f"{name}: one subscription per topic"
 
 
 def test_executions_dead_letter_after_bounded_retries_with_the_iam_it_needs(terraform):
@@ -301,3 +301,51 @@ def test_scheduler_publishes_the_tick_and_bigquery_is_optional_and_off(terraform
     for kind in ("google_bigquery_dataset", "google_bigquery_table"):
         for body in terraform["resource"][kind].values():
             assert "var.enable_bigquery" in body["count"]
+
+
+def test_change_events_and_webhooks_have_their_topics_retries_dead_letter_and_publishers(
+    terraform,
+):
+    from infra.local.changes import BACKSTOP_ATTEMPTS
+
+    locals_, resources = terraform["locals"], terraform["resource"]
+    defaults = Settings.from_env({})
+    assert locals_["changes_topic"] == defaults.changes_topic
+    assert locals_["changes_tick_topic"] == defaults.changes_tick_topic
+    assert locals_["deliveries_topic"] == defaults.webhook_deliveries_topic
+    assert locals_["webhook_dead_letter_topic"] == defaults.webhook_dead_letter_topic
+    subscriptions = resources["google_pubsub_subscription"]
+    for name in ("deliver_webhooks_changes", "deliver_webhooks_tasks"):
+        policy = subscriptions[name]["dead_letter_policy"][0]
+        assert "google_pubsub_topic.webhook_dead_letter" in policy["dead_letter_topic"]
+        # The function dead-letters after WEBHOOK_MAX_ATTEMPTS; Pub/Sub's is the backstop.
+        assert policy["max_delivery_attempts"] == BACKSTOP_ATTEMPTS
+        assert policy["max_delivery_attempts"] > defaults.webhook_max_attempts
+        retry = subscriptions[name]["retry_policy"][0]
+        assert retry["minimum_backoff"] != retry["maximum_backoff"]  # exponential
+    assert (
+        "google_pubsub_topic.webhook_deliveries" in subscriptions["deliver_webhooks_tasks"]["topic"]
+    )
+    agent = resources["google_pubsub_subscription_iam_member"]["webhook_dead_letter_agent"]
+    assert "deliver_webhooks_tasks" in json.dumps(agent["for_each"])
+    assert agent["role"] == "roles/pubsub.subscriber"
+    dead_letter = resources["google_pubsub_topic_iam_member"]["webhook_dead_letter_agent"]
+    assert dead_letter["role"] == "roles/pubsub.publisher"
+    job = resources["google_cloud_scheduler_job"]["changes_tick"]
+    assert "google_pubsub_topic.changes_tick" in job["pubsub_target"][0]["topic_name"]
+    publishers = locals_["change_publishers"]
+    assert {pair["fn"] for pair in publishers.values()} == {
+        "admin",
+        "drain_changes",
+        "deliver_webhooks",
+    }
+    functions = locals_["functions"]
+    delivery_env = env_of(functions["deliver_webhooks"]["env"])
+    assert delivery_env["WEBHOOK_DELIVERIES_TOPIC"].strip() == "local.deliveries_topic"
+    assert env_of(functions["admin"]["env"])["CHANGES_TOPIC"].strip() == "local.changes_topic"
+    # Production settings of the delivery function refuse private receivers.
+    assert "WEBHOOK_ALLOW_PRIVATE_TARGETS" not in delivery_env
+    assert terraform["locals"]["common_env"]["ENVIRONMENT"] == "production"
+    invokers = resources["google_cloud_run_service_iam_member"]["pusher_invokes_events"]
+    assert "deliver_webhooks" in invokers["for_each"]
+    assert "drain_changes" in invokers["for_each"]

@@ -39,6 +39,8 @@ DOMAIN_PACKAGES = (
     "analytics",
     "auth",
     "audit",
+    "changes",
+    "webhooks",
 )
 DOMAIN_MODULES = (
     "__init__.py",

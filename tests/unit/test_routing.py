@@ -125,6 +125,7 @@ def _admin_app(observations: FakeObservations) -> HttpApp[AdminServices]:
         experiments=UNUSED,
         observations=observations,
         audit_log=UNUSED,
+        webhooks=UNUSED,
         document=lambda: {"fake": True},
     )
     api = Api(ROUTES, context=services, max_body=1024)
