@@ -48,6 +48,7 @@ function createForm(ctx) {
   const coverage = h("input", { id: "exp-coverage", type: "number", min: "0.01", max: "1", step: "0.01", value: "1" });
   const metric = h("select", { id: "exp-metric" }, ["success_rate", "latency_ms", "cost_usd"].map((m) => h("option", { value: m }, m)));
   const description = h("input", { id: "exp-description", type: "text" });
+  const seed = h("input", { id: "exp-seed", type: "text", spellcheck: "false", maxlength: "64", placeholder: "random", "aria-describedby": "exp-seed-help" });
   const variants = [variantRow(0, "control", 1, 0.5), variantRow(1, "treatment", 2, 0.5)];
   const list = h("div", {});
   const draw = () =>
@@ -72,6 +73,7 @@ function createForm(ctx) {
       { class: "row" },
       h("div", {}, h("label", { for: "exp-coverage" }, "Coverage (share of users)"), coverage),
       h("div", {}, h("label", { for: "exp-metric" }, "Primary metric"), metric),
+      h("div", {}, h("label", { for: "exp-seed" }, "Assignment seed (optional)"), seed),
     ),
     h("label", { for: "exp-description" }, "Description"),
     description,
@@ -83,7 +85,7 @@ function createForm(ctx) {
       h("button", { type: "button", on: { click: () => { variants.push(variantRow(variants.length, `v${variants.length}`, 1, 0)); draw(); } } }, "Add variant"),
       h("button", { type: "submit", class: "primary" }, "Create (draft)"),
     ),
-    h("p", { class: "muted" }, "The assignment seed is chosen by the API when the experiment is created; it is shown on the experiment's page."),
+    h("p", { class: "muted", id: "exp-seed-help" }, "The seed salts the hash that assigns users to variants. Leave it empty for a random one; give another experiment's (or another platform's) seed to reproduce its assignment. It is shown on the experiment's page."),
     status,
   );
   form.addEventListener("submit", async (event) => {
@@ -97,6 +99,7 @@ function createForm(ctx) {
       primary_metric: metric.value,
       variants: variants.map((v) => ({ name: v.name.value.trim(), version: Number(v.version.value), weight: Number(v.weight.value) })),
     };
+    if (seed.value.trim()) body.seed = seed.value.trim();
     try {
       await api("POST", "/v1/experiments", { body });
       ctx.go(page(body.id));
@@ -128,7 +131,7 @@ export async function experimentPage(ctx, id) {
           ["Seed", h("code", {}, e.seed)],
           ["Started", when(e.started_at)],
           ["Stopped", when(e.stopped_at)],
-          ["Decision", e.decision ? JSON.stringify(e.decision) : "–"],
+          ["Decision", e.decision ? `${e.decision.winner ? `winner ${e.decision.winner}` : "no winner"}${e.decision.note ? `: ${e.decision.note}` : ""}` : "–"],
           ["Description", e.description || ""],
         ],
       ),
