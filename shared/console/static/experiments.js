@@ -167,6 +167,13 @@ async function act(ctx, e, verb, body, etag) {
   }
 }
 
+// Below the 4 shown digits a p-value is "< 0.0001", never a misleading 0.
+function pValue(p, relation = false) {
+  if (p === null || p === undefined) return relation ? "= –" : "–";
+  if (p < 0.0001) return "< 0.0001";
+  return relation ? `= ${fmt(p, 4)}` : fmt(p, 4);
+}
+
 const METRICS = [
   ["success_rate", "Success rate", "success_rate_ci", ""],
   ["mean_latency_ms", "Mean latency", "mean_latency_ms_ci", " ms"],
@@ -190,8 +197,8 @@ function resultsBlock(r) {
     { class: "card", "data-testid": "results" },
     h("h2", {}, "Results"),
     ratio.mismatch
-      ? h("p", { class: "error", "data-testid": "srm" }, `Sample ratio mismatch: the observed split differs from the weights (p = ${fmt(ratio.p_value, 4)}). Check the assignment before trusting the figures.`)
-      : h("p", { class: "muted" }, `Sample ratio check passed${ratio.p_value === null ? " (not enough users yet)" : ` (p = ${fmt(ratio.p_value, 4)})`}.`),
+      ? h("p", { class: "error srm", role: "alert", "data-testid": "srm" }, `Sample ratio mismatch: the observed split differs from the weights (p ${pValue(ratio.p_value, true)}). Check the assignment before trusting the figures.`)
+      : h("p", { class: "muted" }, `Sample ratio check passed${ratio.p_value === null ? " (not enough users yet)" : ` (p ${pValue(ratio.p_value, true)})`}.`),
     h(
       "p",
       { "data-testid": "guidance" },
@@ -199,6 +206,20 @@ function resultsBlock(r) {
       g.min_users_per_variant ? `About ${g.min_users_per_variant} users per variant are needed for ${g.primary_metric}; ` : "",
       g.sample_size_reached ? "the sample size is reached." : "the sample size is not reached yet.",
     ),
+    g.min_users_per_variant
+      ? h(
+          "div",
+          { class: "progress-list", "data-testid": "sample-progress" },
+          r.variants.map((v) =>
+            h(
+              "div",
+              {},
+              h("span", {}, `${v.name}: ${v.users} of ${g.min_users_per_variant} users`),
+              h("progress", { max: String(g.min_users_per_variant), value: String(Math.min(v.users, g.min_users_per_variant)), "aria-label": `${v.name}: users so far against the ${g.min_users_per_variant} needed` }),
+            ),
+          ),
+        )
+      : null,
     table(
       ["Variant", "Users", "Executions", "Success rate", "Mean latency ms", "Mean cost $", "Tokens in/out per execution"],
       r.variants.map((v) => [
@@ -222,8 +243,8 @@ function resultsBlock(r) {
               m.metric,
               m.test,
               `${fmt(m.difference, 4)} [${fmt(m.difference_ci.low, 4)}, ${fmt(m.difference_ci.high, 4)}]`,
-              fmt(m.p_value, 4),
-              fmt(m.always_valid_p_value, 4),
+              pValue(m.p_value),
+              pValue(m.always_valid_p_value),
               m.significant ? "yes" : "no",
             ]),
           ),
