@@ -61,7 +61,7 @@ variable "auth_audience" {
 }
 
 variable "admin_iap_audience" {
-  description = "Set when Identity-Aware Proxy fronts the admin function (IAP_AUDIENCE): the IAP resource, /projects/NUMBER/locations/REGION/services/SERVICE (Cloud Run IAP) or /projects/NUMBER/global/backendServices/ID (load balancer). Empty: IAP's header is ignored. IAP itself is set up outside this module (docs/console.md)."
+  description = "Set when Identity-Aware Proxy fronts the admin function (IAP_AUDIENCE): the IAP resource's signed-header JWT audience, /projects/NUMBER/... (e.g. /projects/NUMBER/global/backendServices/ID behind a load balancer). Empty: IAP's header is ignored. IAP itself is set up outside this module (docs/console.md)."
   type        = string
   default     = ""
   validation {
