@@ -131,7 +131,8 @@ export function confirmDialog({ testid, title, children, action, danger = false,
       "div",
       { class: "actions" },
       h("button", { type: "button", class: danger ? "danger" : "primary", on: { click: () => confirm(dialog) } }, action),
-      h("button", { type: "button", on: { click: () => dialog.close() } }, "Cancel"),
+      // A destructive dialog opens on Cancel, so a reflexive Enter sends nothing.
+      h("button", { type: "button", autofocus: danger, on: { click: () => dialog.close() } }, "Cancel"),
     ),
   );
   dialog.addEventListener("close", () => dialog.remove());
