@@ -81,6 +81,11 @@ class Settings(BaseModel):
     auth_config_file: str | None = Field(None, alias="AUTH_CONFIG_FILE", min_length=1)
     auth_config_ttl_seconds: float = Field(60.0, alias="AUTH_CONFIG_TTL_SECONDS", ge=0)
     auth_audience: str | None = Field(None, alias="AUTH_AUDIENCE", min_length=1)
+    # The IAP resource a function behind Identity-Aware Proxy checks IAP's signed header
+    # against (`/projects/NUMBER/...`); unset: the header is ignored.
+    iap_audience: str | None = Field(
+        None, alias="IAP_AUDIENCE", min_length=1, pattern=r"^/projects/[0-9]+/\S+$"
+    )
 
     # The audit pipeline (shared/executions, shared/analytics).
     pubsub_emulator_host: str | None = Field(None, alias="PUBSUB_EMULATOR_HOST")

@@ -86,10 +86,14 @@ locals {
       min         = 0
       max         = 5
       concurrency = 20
-      env = tomap({
-        CHANGES_TOPIC            = local.changes_topic
-        WEBHOOK_DELIVERIES_TOPIC = local.deliveries_topic
-      })
+      env = merge(
+        tomap({
+          CHANGES_TOPIC            = local.changes_topic
+          WEBHOOK_DELIVERIES_TOPIC = local.deliveries_topic
+        }),
+        # Behind IAP only: its signed header then authenticates the console's users.
+        var.admin_iap_audience == "" ? tomap({}) : tomap({ IAP_AUDIENCE = var.admin_iap_audience }),
+      )
     }
     # The Langfuse-compatible prompt API: reads like resolve (same cache and fallbacks),
     # writes like admin (same repository and audit log).

@@ -60,6 +60,16 @@ variable "auth_audience" {
   default     = ""
 }
 
+variable "admin_iap_audience" {
+  description = "Set when Identity-Aware Proxy fronts the admin function (IAP_AUDIENCE): the IAP resource's signed-header JWT audience, /projects/NUMBER/... (e.g. /projects/NUMBER/global/backendServices/ID behind a load balancer). Empty: IAP's header is ignored. IAP itself is set up outside this module (docs/console.md)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.admin_iap_audience == "" || can(regex("^/projects/[0-9]+/\\S+$", var.admin_iap_audience))
+    error_message = "admin_iap_audience must be an IAP resource path starting /projects/NUMBER/."
+  }
+}
+
 variable "execution_retention_days" {
   description = "Days an execution record is kept (EXECUTION_RETENTION_DAYS; the TTL policy deletes it after)."
   type        = number

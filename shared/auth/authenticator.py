@@ -9,6 +9,12 @@
   check reads the caller's ID token from `X-Serverless-Authorization`, leaving this free.
 - `Authorization: Bearer <Google ID token>`: verified (signature, expiry, audience,
   issuer); the verified email's roles come from the credentials document's `identities`.
+- `X-Goog-IAP-JWT-Assertion`, only where `IAP_AUDIENCE` is set (a function behind
+  Identity-Aware Proxy): IAP's signed statement of who it signed in, verified the same way
+  against IAP's keys and the IAP resource as audience; the email's roles come from
+  `identities` too. A browser behind IAP sends it on every request without holding any
+  credential itself. An API key, when also sent, takes precedence (its role is explicit).
+  Without `IAP_AUDIENCE` the header is ignored: unverifiable, it proves nothing.
 
 Nothing is open by default: no credentials configured means every call is a 401. Where the
 credentials document comes from (Secret Manager or a file) is wired by
@@ -21,6 +27,7 @@ import base64
 import binascii
 import hmac
 from collections.abc import Mapping
+from typing import Literal
 
 from shared.auth.credentials import CredentialsDocument, CredentialsSource, public_key_of
 from shared.auth.principals import Principal, Role
@@ -28,6 +35,7 @@ from shared.auth.tokens import GoogleIdTokenVerifier
 from shared.errors import Forbidden, Unauthenticated
 
 API_KEY_HEADER = "X-API-Key"
+IAP_ASSERTION_HEADER = "X-Goog-IAP-JWT-Assertion"
 HOW_TO_AUTHENTICATE = (
     f"send an API key in {API_KEY_HEADER} or a Google ID token as 'Authorization: Bearer <token>'"
 )
@@ -35,10 +43,15 @@ HOW_TO_AUTHENTICATE = (
 
 class Authenticator:
     def __init__(
-        self, *, credentials: CredentialsSource | None, verifier: GoogleIdTokenVerifier
+        self,
+        *,
+        credentials: CredentialsSource | None,
+        verifier: GoogleIdTokenVerifier,
+        iap: GoogleIdTokenVerifier | None = None,
     ) -> None:
         self._credentials = credentials
         self._verifier = verifier
+        self._iap = iap
 
     def _document(self) -> CredentialsDocument:
         if self._credentials is None:
@@ -55,17 +68,22 @@ class Authenticator:
             if entry is None:
                 raise Unauthenticated(f"unknown or revoked API key in {API_KEY_HEADER}")
             return Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
+        assertion = headers.get(IAP_ASSERTION_HEADER, "").strip()
+        if assertion and self._iap is not None:
+            return self._identity(self._iap.verify(assertion), "iap")
         authorization = headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "basic":
             return self._basic(token.strip())
         if scheme.lower() == "bearer" and token.strip():
-            email = self._verifier.verify(token.strip())
-            roles = self._document().identities.get(email)
-            if not roles:
-                raise Forbidden(f"{email} is authenticated but has no role here")
-            return Principal(email, "google", frozenset(roles))
+            return self._identity(self._verifier.verify(token.strip()), "google")
         raise Unauthenticated(HOW_TO_AUTHENTICATE)
+
+    def _identity(self, email: str, kind: Literal["google", "iap"]) -> Principal:
+        roles = self._document().identities.get(email)
+        if not roles:
+            raise Forbidden(f"{email} is authenticated but has no role here")
+        return Principal(email, kind, frozenset(roles))
 
     def _basic(self, token: str) -> Principal:
         try:

@@ -17,7 +17,7 @@ ROLE_RANK: dict[str, int] = {"service": 0, "viewer": 1, "editor": 2, "publisher"
 @dataclass(frozen=True)
 class Principal:
     id: str  # an email for Google identities, `key:<id>` for API keys
-    kind: Literal["google", "api_key"]
+    kind: Literal["google", "iap", "api_key"]
     roles: frozenset[str]
 
     @property

@@ -27,21 +27,31 @@ from shared.errors import ServiceUnavailable, Unauthenticated
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
+IAP_CERTS_URL = "https://www.gstatic.com/iap/verify/public_key"
+IAP_ISSUERS = frozenset({"https://cloud.google.com/iap"})
 CERTS_TTL_SECONDS = 3600.0
 # Google publishes a new key well before signing with it, so one refetch per half minute sees
 # a rotation promptly; more often would let unknown-kid tokens drive traffic to Google.
 CERTS_REFETCH_INTERVAL_SECONDS = 30.0
 
 
-def fetch_google_certs() -> dict[str, str]:
-    """Google's current signing certificates, `kid -> PEM` (the network boundary)."""
+def _fetch_certs(url: str, whose: str) -> dict[str, str]:
+    """Current signing keys, `kid -> PEM` (the network boundary)."""
     import google.auth.transport.requests
 
-    response = google.auth.transport.requests.Request()(url=GOOGLE_CERTS_URL, method="GET")
+    response = google.auth.transport.requests.Request()(url=url, method="GET")
     if response.status != 200:
-        raise ServiceUnavailable(f"could not fetch Google's certificates (HTTP {response.status})")
+        raise ServiceUnavailable(f"could not fetch {whose} certificates (HTTP {response.status})")
     certs: dict[str, str] = json.loads(response.data)
     return certs
+
+
+def fetch_google_certs() -> dict[str, str]:
+    return _fetch_certs(GOOGLE_CERTS_URL, "Google's")
+
+
+def fetch_iap_certs() -> dict[str, str]:
+    return _fetch_certs(IAP_CERTS_URL, "IAP's")
 
 
 class GoogleIdTokenVerifier:
@@ -51,8 +61,18 @@ class GoogleIdTokenVerifier:
         *,
         fetch_certs: Callable[[], dict[str, str]] = fetch_google_certs,
         clock: Callable[[], float] = time.monotonic,
+        issuers: frozenset[str] = GOOGLE_ISSUERS,
+        verified_email_claim: bool = True,
+        kind: str = "ID token",
+        issuer_name: str = "Google",
+        audience_setting: str = "AUTH_AUDIENCE",
     ) -> None:
         self._audience = audience
+        self._issuers = issuers
+        self._verified_email_claim = verified_email_claim
+        self._kind = kind
+        self._issuer_name = issuer_name
+        self._audience_setting = audience_setting
         self._fetch_certs = fetch_certs
         self._clock = clock
         self._lock = threading.Lock()
@@ -83,25 +103,48 @@ class GoogleIdTokenVerifier:
 
     def verify(self, token: str) -> str:
         """The verified email of the caller, or `Unauthenticated` saying what was wrong."""
+        kind = self._kind
         if not self._audience:
-            raise Unauthenticated("ID tokens are not accepted here: AUTH_AUDIENCE is not set")
+            raise Unauthenticated(
+                f"{kind}s are not accepted here: {self._audience_setting} is not set"
+            )
         from google.auth import jwt
 
         try:
             certs = self._certificates()
-            if _kid(token) not in certs:  # Google rotated its keys since we cached them
+            if _kid(token) not in certs:  # the issuer rotated its keys since we cached them
                 certs = self._certificates(refresh=True)
             claims: dict[str, Any] = jwt.decode(  # type: ignore[no-untyped-call]
                 token, certs=certs, audience=self._audience
             )
         except (ValueError, exceptions.GoogleAuthError) as exc:
-            raise Unauthenticated(f"invalid ID token: {_reason(exc)}") from exc
-        if claims.get("iss") not in GOOGLE_ISSUERS:
-            raise Unauthenticated("invalid ID token: not issued by Google")
+            raise Unauthenticated(f"invalid {kind}: {_reason(exc)}") from exc
+        if claims.get("iss") not in self._issuers:
+            raise Unauthenticated(f"invalid {kind}: not issued by {self._issuer_name}")
         email = claims.get("email")
-        if not email or claims.get("email_verified") is not True:
-            raise Unauthenticated("invalid ID token: no verified email claim")
+        verified = claims.get("email_verified") is True or not self._verified_email_claim
+        if not email or not verified:
+            raise Unauthenticated(f"invalid {kind}: no verified email claim")
         return str(email)
+
+
+def iap_assertion_verifier(
+    audience: str | None,
+    *,
+    fetch_certs: Callable[[], dict[str, str]] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> GoogleIdTokenVerifier:
+    """The verifier of IAP's signed header, for the IAP resource `audience`."""
+    return GoogleIdTokenVerifier(
+        audience,
+        fetch_certs=fetch_certs or fetch_iap_certs,
+        clock=clock,
+        issuers=IAP_ISSUERS,
+        verified_email_claim=False,
+        kind="IAP assertion",
+        issuer_name="IAP",
+        audience_setting="IAP_AUDIENCE",
+    )
 
 
 def _kid(token: str) -> str | None:

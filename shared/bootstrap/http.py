@@ -13,7 +13,7 @@ from flask import Request, Response
 
 from shared.auth.authenticator import Authenticator
 from shared.auth.credentials import CredentialsSource, file_fetcher, parse_document
-from shared.auth.tokens import GoogleIdTokenVerifier
+from shared.auth.tokens import GoogleIdTokenVerifier, iap_assertion_verifier
 from shared.config import Settings
 from shared.http.api import Api, Gatekeeper
 from shared.resilience import request_budget
@@ -64,4 +64,8 @@ def authenticator(settings: Settings) -> Authenticator:
         source = CredentialsSource(
             file_fetcher(Path(settings.auth_config_file)), ttl=settings.auth_config_ttl_seconds
         )
-    return Authenticator(credentials=source, verifier=GoogleIdTokenVerifier(settings.auth_audience))
+    return Authenticator(
+        credentials=source,
+        verifier=GoogleIdTokenVerifier(settings.auth_audience),
+        iap=iap_assertion_verifier(settings.iap_audience) if settings.iap_audience else None,
+    )

@@ -1,6 +1,8 @@
 """The admin console: static files (plain ES modules, one vendored chart library) that the
 admin function serves under `/console/`, talking to the `/v1/` API with the key the user
-typed. No build step: the files in `static/` are what the browser gets.
+typed (or, behind Identity-Aware Proxy with `IAP_AUDIENCE` set, with no key: IAP's signed
+header on each request says who it is). No build step: the files in `static/` are what the
+browser gets.
 
 The routes are open (a sign-in page carries no credentials); everything the console shows
 comes from `/v1/` calls that check the key's role as they would from curl. Every answer

@@ -106,9 +106,11 @@ class ExperimentAdminService:
     def create(self, body: ExperimentCreate, *, actor: Actor) -> ExperimentOut:
         self._check_versions(body)
         data = {
-            **body.model_dump(mode="json", exclude={"id"}),
+            **body.model_dump(mode="json", exclude={"id", "seed"}),
             "status": "draft",
-            "seed": secrets.token_hex(8),  # the per-experiment salt of the assignment hash
+            # The per-experiment salt of the assignment hash: chosen to reproduce an
+            # assignment elsewhere, else random so experiments bucket users independently.
+            "seed": body.seed or secrets.token_hex(8),
         }
         return _out(self._store.create(body.id, data, actor=actor))
 

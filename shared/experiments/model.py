@@ -16,6 +16,8 @@ from shared.templates.model import DEFAULT_LABEL, LABEL_PATTERN, TemplateName
 
 EXPERIMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 VARIANT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+# Printable ASCII without spaces: a seed is typed, copied between systems, and hashed as bytes.
+SEED_PATTERN = r"^[!-~]{1,64}$"
 Status = Literal["draft", "running", "stopped"]
 
 
@@ -53,6 +55,12 @@ class ExperimentSpec(BaseModel):
 
 class ExperimentCreate(ExperimentSpec):
     id: str = Field(pattern=EXPERIMENT_ID_PATTERN)
+    seed: str | None = Field(
+        None,
+        pattern=SEED_PATTERN,
+        description="salt of the assignment hash; omitted: a random one. Reusing another "
+        "experiment's seed (or another platform's) reproduces its assignment of users",
+    )
 
 
 class StopRequest(BaseModel):

@@ -218,6 +218,9 @@ def test_experiment_lifecycle_one_running_per_label_and_a_winner_moves_the_label
         ({"coverage": 0}, "body.coverage"),
         ({"hash_scheme": "sha1"}, "body.hash_scheme"),
         ({"id": "Bad Id"}, "body.id"),
+        ({"seed": "has space"}, "body.seed"),
+        ({"seed": ""}, "body.seed"),
+        ({"seed": "x" * 65}, "body.seed"),
     ],
 )
 def test_invalid_experiments_are_422_naming_the_field(admin, change, field):
@@ -227,6 +230,17 @@ def test_invalid_experiments_are_422_naming_the_field(admin, change, field):
         client.post("/v1/experiments", json={**EXPERIMENT, **change}), 422, "validation-failed"
     )
     assert any(e["field"].startswith(field) for e in body["errors"]), body["errors"]
+
+
+def test_a_seed_chosen_at_creation_is_kept_through_a_draft_edit(admin):
+    client = admin()
+    _template_with_versions(client)
+    created = client.post("/v1/experiments", json={**EXPERIMENT, "seed": "checkout-2026"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["seed"] == "checkout-2026"
+    edited = {k: v for k, v in EXPERIMENT.items() if k != "id"} | {"description": "edited"}
+    assert client.put("/v1/experiments/shorter-prompt", json=edited).status_code == 200
+    assert client.get("/v1/experiments/shorter-prompt").get_json()["seed"] == "checkout-2026"
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,10 @@ def env_of(expression: str) -> dict[str, str]:
     return dict(re.findall(r"(\w+) = ([^,}]+)", expression))
 
 
+# Deployed values for variables that default to empty and have a shape of their own.
+PLAUSIBLE = {"admin_iap_audience": "/projects/123456789/locations/europe-west1/services/admin"}
+
+
 def resolve_value(raw: str, terraform: dict[str, Any]) -> str:
     """A plausible deployed value for an env var expression (for Settings validation)."""
     locals_, variables = terraform["locals"], terraform["variable"]
@@ -99,7 +103,7 @@ def resolve_value(raw: str, terraform: dict[str, Any]) -> str:
         value = locals_[m.group(1) or m.group(2)]
         return value if isinstance(value, str) else json.dumps(value)
     if m := re.search(r"var\.(\w+)", raw):
-        default = variables[m.group(1)].get("default") or "my-project"
+        default = variables[m.group(1)].get("default") or PLAUSIBLE.get(m.group(1), "my-project")
         return str(default).lower() if isinstance(default, bool) else str(default)
     if "secret_version" in raw:
         return "projects/my-project/secrets/s/versions/latest"

@@ -93,19 +93,46 @@ async function route() {
   }
 }
 
+function enter(data) {
+  ctx.me = data;
+  $("sign-in").hidden = true;
+  $("nav").hidden = false;
+  $("sign-out").hidden = false;
+  const via = { iap: " (via IAP)", google: " (Google identity)" }[data.kind] || "";
+  $("who").textContent = `${data.id} · ${data.role}${via}`;
+  document.body.dataset.role = data.role;
+  return route();
+}
+
 async function signIn(key) {
   const { data } = await api("GET", "/v1/me", { key });
   if ((RANK[data.role] ?? -1) < RANK.viewer) {
     throw new ApiError(403, { detail: `this key has role '${data.role}'; the console needs viewer or higher.` });
   }
   session.save(key);
-  ctx.me = data;
-  $("sign-in").hidden = true;
-  $("nav").hidden = false;
-  $("sign-out").hidden = false;
-  $("who").textContent = `${data.id} · ${data.role}`;
-  document.body.dataset.role = data.role;
-  await route();
+  await enter(data);
+}
+
+// Behind Identity-Aware Proxy every request carries IAP's signed header, and an admin
+// function configured for it (IAP_AUDIENCE) knows the person without a key (so does one
+// whose proxy adds an ID token it accepts): ask once, with no credential of our own.
+// Elsewhere this is a 401 and the key form stays as it is.
+async function signInThroughProxy() {
+  let data;
+  try {
+    ({ data } = await api("GET", "/v1/me", { key: null }));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403 && !ctx.me) {
+      $("sign-in-error").textContent = `${error.explanation} Sign in with an API key instead.`;
+    }
+    return;
+  }
+  if (ctx.me || session.key() || data.kind === "api_key") return; // a key sign-in came first
+  if ((RANK[data.role] ?? -1) < RANK.viewer) {
+    $("sign-in-error").textContent = `${data.id} has role '${data.role}'; the console needs viewer or higher.`;
+    return;
+  }
+  await enter(data);
 }
 
 function signOut(reason = "") {
@@ -135,7 +162,10 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("sign-out").addEventListener("click", () => signOut());
+$("sign-out").addEventListener("click", () => {
+  const identity = ctx.me && ctx.me.kind !== "api_key" ? ctx.me.id : null;
+  signOut(identity ? `Signed out of the console. The proxy still signs you in as ${identity}: reload to come back, or sign in with an API key.` : "");
+});
 window.addEventListener("hashchange", route);
 
 const saved = session.key();
@@ -143,4 +173,5 @@ if (saved) {
   signIn(saved).catch((error) => signOut(error instanceof ApiError ? error.explanation : error.message));
 } else {
   signOut();
+  signInThroughProxy();
 }

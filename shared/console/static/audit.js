@@ -2,12 +2,24 @@
 import { api, query } from "./api.js";
 import { fill, h, link, seg, table, when } from "./dom.js";
 
-function targetLink(target) {
-  const [kind, name] = String(target || "").split("/");
-  if (kind === "templates" && name) return link(`#/templates/${seg(name)}`, target);
-  if (kind === "experiments" && name) return link(`#/experiments/${seg(name)}`, target);
-  if (kind === "guardrails") return link("#/guardrails", target);
-  return target || "";
+// The object an entry names, as a link to its page (a template name may hold "/"; a label
+// move names `templates/NAME/labels/LABEL`), plus the version a new-version entry created.
+function targetLink(entry) {
+  const target = String(entry.target || "");
+  const template = target.match(/^templates\/(.+?)(?:\/labels\/([^/]+))?$/);
+  if (template) {
+    const name = template[1];
+    const created = entry.action === "template.version" || entry.action === "template.create";
+    const version = created ? entry.after?.version : null;
+    return [
+      link(`#/templates/${seg(name)}`, target),
+      version ? [" ", link(`#/templates/${seg(name)}/versions/${version}`, `v${version}`)] : null,
+    ];
+  }
+  const experiment = target.match(/^experiments\/(.+)$/);
+  if (experiment) return link(`#/experiments/${seg(experiment[1])}`, target);
+  if (target.startsWith("guardrails/")) return link("#/guardrails", target);
+  return target;
 }
 
 export async function auditPage(ctx) {
@@ -33,7 +45,7 @@ export async function auditPage(ctx) {
               when(e.at),
               e.actor,
               e.action,
-              targetLink(e.target),
+              targetLink(e),
               h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify({ before: e.before, after: e.after }, null, 2))),
             ]),
           )

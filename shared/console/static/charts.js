@@ -22,8 +22,10 @@ export function intervalChart(rows, { title, unit = "", reference = null, digits
     max = 1;
   }
   if (min === max) {
-    min -= 0.5;
-    max += 0.5;
+    // One value (a constant cost): an axis around it at its own scale, not ±0.5.
+    const half = Math.abs(min) * 0.5 || 0.5;
+    min -= half;
+    max += half;
   }
   const pad = (max - min) * 0.08;
   min -= pad;

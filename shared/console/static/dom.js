@@ -117,3 +117,26 @@ export function fill(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
+
+// A modal confirmation: `confirm` runs only from its button; Escape or Cancel closes it
+// with nothing sent. `confirm` receives the dialog, to close it once the call answered.
+export function confirmDialog({ testid, title, children, action, danger = false, confirm }) {
+  const heading = `${testid}-title`;
+  const dialog = h(
+    "dialog",
+    { "aria-labelledby": heading, "data-testid": testid },
+    h("h2", { id: heading }, title),
+    children,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: danger ? "danger" : "primary", on: { click: () => confirm(dialog) } }, action),
+      // A destructive dialog opens on Cancel, so a reflexive Enter sends nothing.
+      h("button", { type: "button", autofocus: danger, on: { click: () => dialog.close() } }, "Cancel"),
+    ),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}

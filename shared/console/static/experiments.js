@@ -48,6 +48,7 @@ function createForm(ctx) {
   const coverage = h("input", { id: "exp-coverage", type: "number", min: "0.01", max: "1", step: "0.01", value: "1" });
   const metric = h("select", { id: "exp-metric" }, ["success_rate", "latency_ms", "cost_usd"].map((m) => h("option", { value: m }, m)));
   const description = h("input", { id: "exp-description", type: "text" });
+  const seed = h("input", { id: "exp-seed", type: "text", spellcheck: "false", maxlength: "64", placeholder: "random", "aria-describedby": "exp-seed-help" });
   const variants = [variantRow(0, "control", 1, 0.5), variantRow(1, "treatment", 2, 0.5)];
   const list = h("div", {});
   const draw = () =>
@@ -72,6 +73,7 @@ function createForm(ctx) {
       { class: "row" },
       h("div", {}, h("label", { for: "exp-coverage" }, "Coverage (share of users)"), coverage),
       h("div", {}, h("label", { for: "exp-metric" }, "Primary metric"), metric),
+      h("div", {}, h("label", { for: "exp-seed" }, "Assignment seed (optional)"), seed),
     ),
     h("label", { for: "exp-description" }, "Description"),
     description,
@@ -83,7 +85,7 @@ function createForm(ctx) {
       h("button", { type: "button", on: { click: () => { variants.push(variantRow(variants.length, `v${variants.length}`, 1, 0)); draw(); } } }, "Add variant"),
       h("button", { type: "submit", class: "primary" }, "Create (draft)"),
     ),
-    h("p", { class: "muted" }, "The assignment seed is chosen by the API when the experiment is created; it is shown on the experiment's page."),
+    h("p", { class: "muted", id: "exp-seed-help" }, "The seed salts the hash that assigns users to variants. Leave it empty for a random one; give another experiment's (or another platform's) seed to reproduce its assignment. It is shown on the experiment's page."),
     status,
   );
   form.addEventListener("submit", async (event) => {
@@ -97,6 +99,7 @@ function createForm(ctx) {
       primary_metric: metric.value,
       variants: variants.map((v) => ({ name: v.name.value.trim(), version: Number(v.version.value), weight: Number(v.weight.value) })),
     };
+    if (seed.value.trim()) body.seed = seed.value.trim();
     try {
       await api("POST", "/v1/experiments", { body });
       ctx.go(page(body.id));
@@ -128,7 +131,7 @@ export async function experimentPage(ctx, id) {
           ["Seed", h("code", {}, e.seed)],
           ["Started", when(e.started_at)],
           ["Stopped", when(e.stopped_at)],
-          ["Decision", e.decision ? JSON.stringify(e.decision) : "–"],
+          ["Decision", e.decision ? `${e.decision.winner ? `winner ${e.decision.winner}` : "no winner"}${e.decision.note ? `: ${e.decision.note}` : ""}` : "–"],
           ["Description", e.description || ""],
         ],
       ),
@@ -164,6 +167,13 @@ async function act(ctx, e, verb, body, etag) {
   }
 }
 
+// Below the 4 shown digits a p-value is "< 0.0001", never a misleading 0.
+function pValue(p, relation = false) {
+  if (p === null || p === undefined) return relation ? "= –" : "–";
+  if (p < 0.0001) return "< 0.0001";
+  return relation ? `= ${fmt(p, 4)}` : fmt(p, 4);
+}
+
 const METRICS = [
   ["success_rate", "Success rate", "success_rate_ci", ""],
   ["mean_latency_ms", "Mean latency", "mean_latency_ms_ci", " ms"],
@@ -187,8 +197,8 @@ function resultsBlock(r) {
     { class: "card", "data-testid": "results" },
     h("h2", {}, "Results"),
     ratio.mismatch
-      ? h("p", { class: "error", "data-testid": "srm" }, `Sample ratio mismatch: the observed split differs from the weights (p = ${fmt(ratio.p_value, 4)}). Check the assignment before trusting the figures.`)
-      : h("p", { class: "muted" }, `Sample ratio check passed${ratio.p_value === null ? " (not enough users yet)" : ` (p = ${fmt(ratio.p_value, 4)})`}.`),
+      ? h("p", { class: "error srm", role: "alert", "data-testid": "srm" }, `Sample ratio mismatch: the observed split differs from the weights (p ${pValue(ratio.p_value, true)}). Check the assignment before trusting the figures.`)
+      : h("p", { class: "muted" }, `Sample ratio check passed${ratio.p_value === null ? " (not enough users yet)" : ` (p ${pValue(ratio.p_value, true)})`}.`),
     h(
       "p",
       { "data-testid": "guidance" },
@@ -196,6 +206,20 @@ function resultsBlock(r) {
       g.min_users_per_variant ? `About ${g.min_users_per_variant} users per variant are needed for ${g.primary_metric}; ` : "",
       g.sample_size_reached ? "the sample size is reached." : "the sample size is not reached yet.",
     ),
+    g.min_users_per_variant
+      ? h(
+          "div",
+          { class: "progress-list", "data-testid": "sample-progress" },
+          r.variants.map((v) =>
+            h(
+              "div",
+              {},
+              h("span", {}, `${v.name}: ${v.users} of ${g.min_users_per_variant} users`),
+              h("progress", { max: String(g.min_users_per_variant), value: String(Math.min(v.users, g.min_users_per_variant)), "aria-label": `${v.name}: users so far against the ${g.min_users_per_variant} needed` }),
+            ),
+          ),
+        )
+      : null,
     table(
       ["Variant", "Users", "Executions", "Success rate", "Mean latency ms", "Mean cost $", "Tokens in/out per execution"],
       r.variants.map((v) => [
@@ -219,8 +243,8 @@ function resultsBlock(r) {
               m.metric,
               m.test,
               `${fmt(m.difference, 4)} [${fmt(m.difference_ci.low, 4)}, ${fmt(m.difference_ci.high, 4)}]`,
-              fmt(m.p_value, 4),
-              fmt(m.always_valid_p_value, 4),
+              pValue(m.p_value),
+              pValue(m.always_valid_p_value),
               m.significant ? "yes" : "no",
             ]),
           ),

@@ -1,7 +1,7 @@
 // Templates: the list, one template (labels, history, versions), a version, the editor, a diff.
 import { all, api, ApiError, get } from "./api.js";
 import { diffBlock } from "./diffview.js";
-import { fill, h, highlighted, link, placeholders, seg, table, when } from "./dom.js";
+import { confirmDialog, fill, h, highlighted, link, placeholders, seg, table, when } from "./dom.js";
 
 const base = (name) => `/v1/templates/${seg(name)}`;
 const page = (name) => `#/templates/${seg(name)}`;
@@ -30,7 +30,7 @@ export async function templatesPage(ctx) {
         ? table(
             ["Name", "Description", "Labels", "Latest", "Updated"],
             shown.map((t) => [
-              link(page(t.name), t.name),
+              [link(page(t.name), t.name), t.deleted ? h("span", { class: "chip bad" }, "deleted") : null],
               t.description || "",
               Object.entries(t.labels || {}).map(([l, v]) => h("span", { class: "chip" }, `${l} → v${v}`)),
               `v${t.latest_version}`,
@@ -95,7 +95,9 @@ export async function templatePage(ctx, name) {
     get(`${base(name)}/versions?limit=200`),
   ]);
   const labels = Object.entries(head.labels || {}).sort();
-  const histories = await Promise.all(labels.map(([label]) => get(`${base(name)}/labels/${seg(label)}`)));
+  // production's history is read even when the label is unset, so a removal stays visible.
+  const historyOf = [...new Set(["production", ...labels.map(([label]) => label)])];
+  const histories = (await Promise.all(historyOf.map((label) => get(`${base(name)}/labels/${seg(label)}`)))).filter(({ data }) => data.history.length);
   const numbers = versions.items.map((v) => v.version);
   return h(
     "div",
@@ -103,7 +105,7 @@ export async function templatePage(ctx, name) {
     h("p", {}, link("#/templates", "← Templates")),
     h("h1", {}, name),
     head.description ? h("p", {}, head.description) : null,
-    head.deleted ? h("p", { class: "error" }, "This template is deleted.") : null,
+    head.deleted ? h("p", { class: "error", "data-testid": "deleted-note" }, "This template is deleted: every resolve of it is a 404; its versions and history are kept.") : null,
     h(
       "div",
       { class: "card" },
@@ -115,7 +117,12 @@ export async function templatePage(ctx, name) {
               h("span", { class: "chip" }, label),
               link(`${page(name)}/versions/${version}`, `v${version}`),
               ctx.can("publisher")
-                ? h("button", { type: "button", "data-action": `rollback-${label}`, on: { click: () => rollback(ctx, name, label, etag) } }, `Roll back ${label}`)
+                ? h(
+                    "div",
+                    { class: "actions tight" },
+                    h("button", { type: "button", "data-action": `rollback-${label}`, on: { click: () => rollback(ctx, name, label, etag) } }, `Roll back ${label}`),
+                    h("button", { type: "button", class: "danger", "data-action": `remove-${label}`, on: { click: () => confirmRemove(ctx, name, label, version, etag) } }, `Remove ${label}…`),
+                  )
                 : "",
             ]),
           )
@@ -134,7 +141,7 @@ export async function templatePage(ctx, name) {
               h("h3", {}, data.label),
               table(
                 ["When", "Who", "Change"],
-                data.history.map((e) => [when(e.at), e.actor, `${e.kind}: ${e.from_version ?? "–"} → ${e.to_version ?? "–"}`]),
+                data.history.map((e) => [when(e.at), e.actor, `${e.to_version === null || e.to_version === undefined ? "remove" : e.kind}: ${e.from_version ?? "–"} → ${e.to_version ?? "–"}`]),
               ),
             ),
           )
@@ -156,7 +163,81 @@ export async function templatePage(ctx, name) {
         ]),
       ),
     ),
+    ctx.can("editor") ? lifecycleCard(ctx, name, head, labels, etag) : null,
   );
+}
+
+// Deleting and restoring need `admin`: lower roles see the controls disabled, with why, so
+// what the role allows is visible; the API decides (a forced click answers its 403).
+function lifecycleCard(ctx, name, head, labels, etag) {
+  const admin = ctx.can("admin");
+  const why = "help-template-lifecycle";
+  const note = !admin
+    ? "Deleting or restoring a template needs role admin."
+    : head.deleted
+      ? "Restoring makes the template resolvable again; its labels must then be set anew."
+      : labels.length
+        ? `Remove its labels first (${labels.map(([l]) => l).join(", ")}): a template that serves a label cannot be deleted.`
+        : "Deleting is a soft delete: every resolve of the template becomes a 404; versions, history and the audit log stay, and an admin can restore it.";
+  const button = head.deleted
+    ? h("button", { type: "button", class: "primary", "data-action": "restore", disabled: !admin, "aria-describedby": why, on: { click: () => restore(ctx, name) } }, "Restore template")
+    : h("button", { type: "button", class: "danger", "data-action": "delete", disabled: !admin || labels.length > 0, "aria-describedby": why, on: { click: () => confirmDelete(ctx, name, etag) } }, "Delete template…");
+  return h(
+    "div",
+    { class: "card", "data-testid": "template-lifecycle" },
+    h("h2", {}, head.deleted ? "Restore" : "Delete"),
+    h("p", { class: "muted", id: why }, note),
+    h("div", { class: "actions" }, button),
+  );
+}
+
+function confirmRemove(ctx, name, label, version, etag) {
+  confirmDialog({
+    testid: "confirm-remove",
+    title: `Remove label ${label} from ${name}?`,
+    children: h("p", {}, `${label} serves v${version} now. After the removal, resolving ${name} with ${label} finds no version in Firestore (for production the environment override or bundled default may answer, else a 404). The version itself stays.`),
+    action: `Remove ${label}`,
+    danger: true,
+    confirm: async (dialog) => {
+      try {
+        await api("DELETE", `${base(name)}/labels/${seg(label)}`, { ifMatch: etag });
+        dialog.close();
+        ctx.go(page(name), `${label} removed (it served v${version}).`);
+      } catch (error) {
+        dialog.close();
+        ctx.fail(error);
+      }
+    },
+  });
+}
+
+function confirmDelete(ctx, name, etag) {
+  confirmDialog({
+    testid: "confirm-delete",
+    title: `Delete template ${name}?`,
+    children: h("p", {}, `Every resolve of ${name} becomes a 404 (within the resolvers' cache time). Its versions, label history and audit entries are kept, and an admin can restore it.`),
+    action: `Delete ${name}`,
+    danger: true,
+    confirm: async (dialog) => {
+      try {
+        await api("DELETE", base(name), { ifMatch: etag });
+        dialog.close();
+        ctx.go(page(name), `${name} deleted.`);
+      } catch (error) {
+        dialog.close();
+        ctx.fail(error);
+      }
+    },
+  });
+}
+
+async function restore(ctx, name) {
+  try {
+    await api("POST", `${base(name)}/restore`);
+    ctx.go(page(name), `${name} restored.`);
+  } catch (error) {
+    ctx.fail(error);
+  }
 }
 
 function versionSelect(id, numbers, selected) {
@@ -201,34 +282,25 @@ function moveForm(ctx, name, head, etag, numbers) {
 }
 
 function confirmMove(ctx, name, label, current, target, diff, etag) {
-  const dialog = h(
-    "dialog",
-    { "aria-labelledby": "confirm-title", "data-testid": "confirm-move" },
-    h("h2", { id: "confirm-title" }, `Move ${label} of ${name} to v${target}?`),
-    current
-      ? h("p", {}, `It serves v${current} now. What changes for its callers:`)
-      : h("p", {}, `${label} points at no version yet.`),
-    diff ? diffBlock(diff) : null,
-    h(
-      "div",
-      { class: "actions" },
-      h("button", { type: "button", class: "primary", "data-action": "confirm-move", on: { click: () => move() } }, `Move ${label} to v${target}`),
-      h("button", { type: "button", on: { click: () => dialog.close() } }, "Cancel"),
-    ),
-  );
-  const move = async () => {
-    try {
-      await api("PUT", `${base(name)}/labels/${seg(label)}`, { body: { version: target }, ifMatch: etag });
-      dialog.close();
-      ctx.go(page(name), `${label} now serves v${target}.`);
-    } catch (error) {
-      dialog.close();
-      ctx.fail(error);
-    }
-  };
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
+  confirmDialog({
+    testid: "confirm-move",
+    title: `Move ${label} of ${name} to v${target}?`,
+    children: [
+      current ? h("p", {}, `It serves v${current} now. What changes for its callers:`) : h("p", {}, `${label} points at no version yet.`),
+      diff ? diffBlock(diff) : null,
+    ],
+    action: `Move ${label} to v${target}`,
+    confirm: async (dialog) => {
+      try {
+        await api("PUT", `${base(name)}/labels/${seg(label)}`, { body: { version: target }, ifMatch: etag });
+        dialog.close();
+        ctx.go(page(name), `${label} now serves v${target}.`);
+      } catch (error) {
+        dialog.close();
+        ctx.fail(error);
+      }
+    },
+  });
 }
 
 async function rollback(ctx, name, label, etag) {

@@ -150,3 +150,80 @@ def test_audit_log_newest_first_filtered_and_linked(console_admin, watched):
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", name="audit_probe", exact=True)).to_be_visible()
     assert_clean(watched)
+
+
+def test_create_with_weights_coverage_and_a_seed_then_read_srm_p_values_and_guidance(
+    console_admin, make_settings, watched
+):
+    _two_versions(console_admin, "seeded_probe")
+    page = watched.page
+    sign_in(page, console_admin, "publisher")
+    visit(page, console_admin, "#/experiments")
+    page.get_by_label("Id").fill("seeded-test")
+    page.get_by_label("Template").fill("seeded_probe")
+    page.get_by_label("variant 1 weight").fill("0.8")
+    page.get_by_label("variant 2 weight").fill("0.2")
+    page.get_by_label("Coverage (share of users)").fill("0.9")
+    page.get_by_label("Assignment seed (optional)").fill("checkout-2026")
+    page.get_by_role("button", name="Create (draft)").click()
+    expect(page.get_by_test_id("experiment-status")).to_have_text("draft")
+    expect(page.locator("#view code")).to_have_text("checkout-2026")
+    stored = console_admin.call("GET", "/v1/experiments/seeded-test")
+    assert stored["seed"] == "checkout-2026"
+    assert stored["coverage"] == 0.9
+    assert [(v["name"], v["version"], v["weight"]) for v in stored["variants"]] == [
+        ("control", 1, 0.8),
+        ("treatment", 2, 0.2),
+    ]
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_test_id("experiment-status")).to_have_text("running")
+
+    # Users split 50/50 against weights of 80/20: the sample-ratio check must object.
+    executions = [
+        _execution(
+            n,
+            "seeded_probe",
+            1 + n % 2,
+            ago=timedelta(minutes=5),
+            experiment_id="seeded-test",
+            variant=("control", "treatment")[n % 2],
+            user_key=_user(n),
+        )
+        for n in range(100)
+    ]
+    _report_and_roll_up(make_settings(), executions)
+    page.reload()
+    results = page.get_by_test_id("results")
+    expect(results.get_by_test_id("srm")).to_contain_text("Sample ratio mismatch")
+    expect(results.get_by_test_id("guidance")).to_contain_text("sample ratio mismatch")
+    progress = results.get_by_test_id("sample-progress").locator("progress")
+    expect(progress).to_have_count(2)
+    assert progress.first.evaluate("(p) => p.value") == 50
+    tests = results.locator("table").nth(1)
+    expect(tests.locator("thead")).to_contain_text("p-value")
+    expect(tests.locator("thead")).to_contain_text("Always-valid p")
+    api = console_admin.call("GET", "/v1/experiments/seeded-test/results")
+    rows = tests.locator("tbody tr")
+    shown = [
+        (m["metric"], m["p_value"], m["always_valid_p_value"])
+        for c in api["comparisons"]
+        for m in c["metrics"]
+    ]
+    expect(rows).to_have_count(len(shown))
+    for i, (metric, p_value, always_valid) in enumerate(shown):
+        cells = rows.nth(i).locator("td")
+        expect(cells.nth(1)).to_have_text(metric)
+        for cell, value in ((cells.nth(4), p_value), (cells.nth(5), always_valid)):
+            if value is None:
+                expect(cell).to_have_text("–")
+            elif value < 0.0001:
+                expect(cell).to_have_text("< 0.0001")
+            else:
+                assert abs(float(cell.inner_text()) - value) < 1e-4, (metric, value)
+    assert any(p is not None for _m, p, _a in shown)
+    assert any(a is not None for _m, _p, a in shown)
+    # Every interval chart draws a dot and an interval bar per row.
+    for chart in results.locator("figure svg").all():
+        assert chart.locator("circle").count() >= 2
+        assert chart.locator("line").count() >= 2
+    assert_clean(watched)
