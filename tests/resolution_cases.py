@@ -29,6 +29,7 @@ def env_value(env: Any) -> dict[str, str]:
 @dataclass
 class MemoryHead:
     labels: dict[str, int] = field(default_factory=dict)
+    latest_version: int = 0
     deleted: bool = False
 
 
@@ -48,6 +49,7 @@ class InMemoryTemplates:
             self._versions[(name, number)] = PromptTemplate.model_validate(
                 {**data, "version": number}
             )
+            head.latest_version = number
             for label in row.get("labels", ()):
                 head.labels[label] = number
 

@@ -36,7 +36,13 @@ from shared.http.api import Call, QueryParam, Route, json_answer
 from shared.http.parsing import positive_int
 from shared.langfuse_api import shapes
 from shared.templates.admin import TemplateStore
-from shared.templates.model import LATEST_LABEL, PromptTemplate, check_label, check_template_name
+from shared.templates.model import (
+    LATEST_LABEL,
+    PromptTemplate,
+    check_label,
+    check_template_name,
+    version_labels,
+)
 from shared.templates.service import ResolutionService
 
 MAX_PAGE = 100
@@ -75,9 +81,11 @@ def get_prompt(call: Call, app: LangfuseServices) -> Response:
         # The SDK retries a 5xx many times before using its fallback: during an outage a
         # prompt we cannot answer from cache or fallbacks is "not found here, now".
         raise NotFound(f"prompt '{name}' cannot be served right now: {exc.detail}") from exc
-    template = resolution.template
-    labels = [resolution.label] if resolution.label else []
-    answer = shapes.prompt_answer(template, labels=labels, graph=resolution.composition)
+    # Every label on the served version, as the head that chose it said (Langfuse's
+    # `labels`); a fallback answer (env, default) holds no version and so no labels.
+    answer = shapes.prompt_answer(
+        resolution.template, labels=list(resolution.labels), graph=resolution.composition
+    )
     return json_answer(answer)
 
 
@@ -183,12 +191,13 @@ def _version_answer(app: LangfuseServices, name: str, version: int, status: int 
     if data is None:
         raise NotFound(f"prompt '{name}' has no version {version}")
     template = PromptTemplate.model_validate({k: v for k, v in data.items() if k != "content_hash"})
-    labels = shapes.version_labels(
+    labels = version_labels(
         {str(k): int(v) for k, v in (head.get("labels") or {}).items()},
         version,
         int(head.get("latest_version", 0)),
     )
-    return json_answer(shapes.prompt_answer(template, labels=labels, graph=None), status=status)
+    answer = shapes.prompt_answer(template, labels=list(labels), graph=None)
+    return json_answer(answer, status=status)
 
 
 def _latest(app: LangfuseServices, head: dict[str, Any]) -> PromptTemplate | None:

@@ -151,12 +151,6 @@ def config(template: PromptTemplate) -> dict[str, Any]:
     return template.generation.model_dump(mode="json")
 
 
-def version_labels(labels: dict[str, int], version: int, latest_version: int) -> list[str]:
-    """Every label on `version`, `latest` included when it is the newest."""
-    held = sorted(label for label, v in labels.items() if v == version)
-    return [*held, LATEST_LABEL] if version == latest_version else held
-
-
 def prompt_answer(
     template: PromptTemplate, *, labels: list[str], graph: dict[str, Any] | None
 ) -> dict[str, Any]:
