@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared.audit.model import template_target
 from shared.errors import (
     Conflict,
     FieldError,
@@ -75,7 +76,7 @@ class LabelChange:
         return TemplateChange(
             name=self.name,
             action="label.remove" if self.kind == "remove" else f"label.{self.kind}",
-            target=f"templates/{self.name}/labels/{self.label}",
+            target=template_target(self.name, "labels", self.label),
             head={"labels": self.labels, "update_count": self.revision},
             history={
                 "label": self.label,
@@ -127,7 +128,7 @@ def create_template(
     return TemplateChange(
         name=template.name,
         action="template.create",
-        target=f"templates/{template.name}",
+        target=template_target(template.name),
         head={
             "name": template.name,
             "description": template.description,
@@ -187,7 +188,7 @@ def add_version(
     return TemplateChange(
         name=template.name,
         action="template.version",
-        target=f"templates/{template.name}",
+        target=template_target(template.name),
         head={
             "latest_version": number,
             "description": template.description,
@@ -401,7 +402,7 @@ def _deletion(head: dict[str, Any], name: str, *, deleted: bool, by: str | None)
     return TemplateChange(
         name=name,
         action="template.delete" if deleted else "template.restore",
-        target=f"templates/{name}",
+        target=template_target(name),
         head={"deleted": deleted, "update_count": next_revision(head), "deleted_by": by},
         before={"deleted": not deleted},
         after={"deleted": deleted},

@@ -92,6 +92,14 @@ def test_a_folder_name_works_through_the_admin_api_resolve_and_langfuse(apis):
     assert admin("GET", f"/v1/templates/{ENCODED}/labels/production").json()["version"] == 2
     listed = admin("GET", "/v1/templates").json()["items"]
     assert [t["name"] for t in listed] == [FOLDER]
+    # Audit targets write the name's `/` as in paths, so filtering by the template finds
+    # its parts (the label move) and nothing of a template named `team`.
+    audit = admin("GET", "/v1/audit-log", params={"target": f"templates/{ENCODED}"}).json()
+    assert [(e["action"], e["target"]) for e in audit["items"]] == [
+        ("label.move", f"templates/{ENCODED}/labels/production"),
+        ("template.version", f"templates/{ENCODED}"),
+        ("template.create", f"templates/{ENCODED}"),
+    ]
 
     got = resolve("GET", f"/templates/{ENCODED}", role="service")
     assert got.status_code == 200, got.text

@@ -3,7 +3,9 @@ import { api, query } from "./api.js";
 import { fill, h, link, seg, table, when } from "./dom.js";
 
 function targetLink(target) {
-  const [kind, name] = String(target || "").split("/");
+  const [kind, id] = String(target || "").split("/");
+  // A folder name's "/" is "%2F" in a target, as in the API's paths.
+  const name = id && id.replaceAll("%2F", "/");
   if (kind === "templates" && name) return link(`#/templates/${seg(name)}`, target);
   if (kind === "experiments" && name) return link(`#/experiments/${seg(name)}`, target);
   if (kind === "guardrails") return link("#/guardrails", target);
