@@ -140,6 +140,8 @@ def run_case(
     for key in ("version", "label", "fallback_reason", "stale"):
         if key in expect:
             assert getattr(result, key) == expect[key], key
+    if "labels" in expect:
+        assert list(result.labels) == expect["labels"]
     if "template" in expect:
         assert result.template.template == expect["template"]
     for key in ("temperature", "model_name"):
