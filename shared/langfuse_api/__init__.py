@@ -158,8 +158,6 @@ def update_labels(call: Call, app: LangfuseServices) -> Response:
         )
     body = call.body_as(shapes.UpdateLabels)
     labels = shapes.check_new_labels(body.new_labels, field="body.newLabels")
-    for label in labels:
-        check_label(label, field="body.newLabels")
     app.store.move_labels(name, labels, version, actor=call.actor, if_match=call.if_match())
     return _version_answer(app, name, version)
 

@@ -28,6 +28,7 @@ from shared.templates.model import (
     PromptTemplate,
     Tag,
     TemplateName,
+    check_label,
 )
 from shared.validation import field_errors
 
@@ -105,6 +106,9 @@ class UpdateLabels(BaseModel):
 
 
 def check_new_labels(labels: list[str], *, field: str) -> list[str]:
+    """Labels to move, each a valid label (the one label rule) and none reserved; once each."""
+    for label in labels:
+        check_label(label, field=field)
     reserved = [label for label in labels if label in RESERVED_LABELS]
     if reserved:
         raise ValidationFailed(

@@ -263,3 +263,13 @@ def test_answers_list_every_label_the_admin_api_shows_on_the_version(langfuse, a
     assert labels("?label=latest") == ["staging", "latest"]
     row = client.get(f"{PROMPTS}?name=many", headers=auth()).get_json()["data"][0]
     assert row["labels"] == sorted({*held, "latest"})
+
+
+def test_labels_sent_with_a_create_follow_the_one_label_rule(langfuse):
+    client, auth = langfuse
+    bad = client.post(
+        PROMPTS, json={"name": "strict", "prompt": "x", "labels": ["Not A Label"]}, headers=auth()
+    )
+    body = assert_langfuse_error(bad, 400, "InvalidRequestError")
+    assert "label" in body["message"]
+    assert client.get(f"{PROMPTS}/strict?version=1", headers=auth()).status_code == 404
