@@ -29,6 +29,7 @@ def env_value(env: Any) -> dict[str, str]:
 @dataclass
 class MemoryHead:
     labels: dict[str, int] = field(default_factory=dict)
+    latest_version: int = 0
     deleted: bool = False
 
 
@@ -48,6 +49,7 @@ class InMemoryTemplates:
             self._versions[(name, number)] = PromptTemplate.model_validate(
                 {**data, "version": number}
             )
+            head.latest_version = number
             for label in row.get("labels", ()):
                 head.labels[label] = number
 
@@ -102,6 +104,10 @@ def _resolve(resolver: Resolver, request: dict[str, Any]) -> Any:
     )
 
 
+def _as_json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def run_case(
     case: dict[str, Any],
     settings: Settings,
@@ -135,9 +141,9 @@ def run_case(
 
     result = _resolve(resolver, request)
     assert result.source == expect["source"]
-    for key in ("version", "label", "fallback_reason", "stale"):
+    for key in ("version", "label", "fallback_reason", "stale", "labels"):
         if key in expect:
-            assert getattr(result, key) == expect[key], key
+            assert _as_json(getattr(result, key)) == expect[key], key
     if "template" in expect:
         assert result.template.template == expect["template"]
     for key in ("temperature", "model_name"):

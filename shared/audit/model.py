@@ -30,6 +30,13 @@ def audit_entry(
     }
 
 
+def template_target(name: str, *parts: str) -> str:
+    """The audit target (and change-event subject) of a template or its parts. A folder
+    name's `/` is written `%2F`, as in the API's paths, so that the target still splits into
+    kind/id pairs (`templates/team%2Fgreet/labels/production`); names hold no `%`."""
+    return "/".join(("templates", name.replace("/", "%2F"), *parts))
+
+
 def audit_scope(target: str) -> list[str]:
     """The target and every object above it (`templates/x/labels/production` ->
     `templates/x`, `templates/x/labels/production`), so that filtering the log by an object

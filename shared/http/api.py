@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import Request, Response
 from pydantic import BaseModel
@@ -165,7 +166,8 @@ class Api(Generic[C]):
         self._map = Map(rules, strict_slashes=strict_slashes).bind("")
 
     def dispatch(self, request: Request, authenticator: Gatekeeper) -> Response:
-        endpoint, args = self._map.match(path_info=request.path, method=request.method)
+        endpoint, args = self._map.match(path_info=routing_path(request), method=request.method)
+        args = {k: unquote(v) if isinstance(v, str) else v for k, v in args.items()}
         route = self._by_endpoint[endpoint]
         principal = None
         if route.role is not None:
@@ -273,6 +275,27 @@ def _operation(route: Route[Any], keys: Mapping[Any, dict[str, Any]]) -> dict[st
             "content": {"application/json": {"schema": keys[(route.body, "validation")]}},
         }
     return operation
+
+
+def routing_path(request: Request) -> str:
+    """The path to route on, with a `%2F` inside a segment kept apart from a `/` between
+    segments, so `/v1/templates/a%2Fb/versions` is template `a/b`'s versions, not template
+    `a/b/versions`. WSGI servers hand `PATH_INFO` over decoded, which loses that difference;
+    the request line as received (`RAW_URI`: gunicorn, werkzeug's server and test client set
+    it) keeps it. Each segment is decoded and re-escaped (`%` and `/` only), the router
+    matches on that, and `dispatch` unescapes the matched values. Without `RAW_URI` the
+    decoded path is all there is: a folder name then matches only `{name:path}` routes."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not isinstance(raw, str) or not raw:
+        return request.path
+    path = urlsplit(raw).path if "://" in raw.split("?", 1)[0] else raw.split("?", 1)[0]
+    try:
+        segments = [unquote(segment, errors="strict") for segment in path.split("/")]
+    except UnicodeDecodeError:
+        return request.path
+    if "/".join(segments) != request.path:
+        return request.path  # a server or proxy rewrote the path: route on what it passed on
+    return "/".join(s.replace("%", "%25").replace("/", "%2F") for s in segments)
 
 
 def _check_path(args: Mapping[str, Any], patterns: Mapping[str, str]) -> None:

@@ -5,6 +5,12 @@
                                                                    (service)
     POST  /api/public/v2/prompts                                   (editor; publisher with labels)
     PATCH /api/public/v2/prompts/{name}/versions/{n}  {"newLabels"} (publisher)
+
+A create with labels, and a PATCH of several labels, is one transaction (the store's
+`publish` / `move_labels`): the version, every label move, their audit entries and change
+events commit together or not at all. Both honour an optional `If-Match: "r<n>"` (the
+admin API's ETag of the template) the SDKs never send; without it they apply to whatever
+revision they find, each move still checked against the head it changes.
     GET   /api/public/healthz                                      (open)
 
 Reads resolve through the same `ResolutionService` as the resolve function (cache, fallbacks,
@@ -21,11 +27,9 @@ from typing import Any
 
 from flask import Response
 
-from shared.audit.model import Actor
 from shared.auth.principals import Principal, Role
 from shared.errors import (
     BadRequest,
-    Conflict,
     FieldError,
     Forbidden,
     NotFound,
@@ -36,7 +40,13 @@ from shared.http.api import Call, QueryParam, Route, json_answer
 from shared.http.parsing import positive_int
 from shared.langfuse_api import shapes
 from shared.templates.admin import TemplateStore
-from shared.templates.model import LATEST_LABEL, PromptTemplate, check_label, check_template_name
+from shared.templates.model import (
+    LATEST_LABEL,
+    PromptTemplate,
+    check_label,
+    check_template_name,
+    version_labels,
+)
 from shared.templates.service import ResolutionService
 
 MAX_PAGE = 100
@@ -75,9 +85,11 @@ def get_prompt(call: Call, app: LangfuseServices) -> Response:
         # The SDK retries a 5xx many times before using its fallback: during an outage a
         # prompt we cannot answer from cache or fallbacks is "not found here, now".
         raise NotFound(f"prompt '{name}' cannot be served right now: {exc.detail}") from exc
-    template = resolution.template
-    labels = [resolution.label] if resolution.label else []
-    answer = shapes.prompt_answer(template, labels=labels, graph=resolution.composition)
+    # Every label on the served version, as the head that chose it said (Langfuse's
+    # `labels`); a fallback answer (env, default) holds no version and so no labels.
+    answer = shapes.prompt_answer(
+        resolution.template, labels=list(resolution.labels), graph=resolution.composition
+    )
     return json_answer(answer)
 
 
@@ -120,19 +132,19 @@ def list_prompts(call: Call, app: LangfuseServices) -> Response:
 
 
 def create_prompt(call: Call, app: LangfuseServices) -> Response:
+    """A new version and its labels in one write: both commit, or neither does."""
     body = call.body_as(shapes.CreatePrompt)
     labels = body.new_labels()
     if labels:
         _require(call.principal, "publisher", "setting labels")
-    head = app.store.head(body.name)
-    actor, message = call.actor, body.commit_message or ""
-    if head is None:
-        stored = app.store.create(body.content(None), actor=actor, commit_message=message)
-    else:
-        stored = _add_version(app, body, actor, message)
-    version = stored.version or 1
-    for label in labels:
-        app.store.move_label(body.name, label, version, actor=actor, if_match=None)
+    version = app.store.publish(
+        body.name,
+        body.content,
+        labels=labels,
+        actor=call.actor,
+        commit_message=body.commit_message or "",
+        if_match=call.if_match(),
+    )
     return _version_answer(app, body.name, version, status=201)
 
 
@@ -145,34 +157,13 @@ def update_labels(call: Call, app: LangfuseServices) -> Response:
             errors=[FieldError("path.version", "must be a positive integer")],
         )
     body = call.body_as(shapes.UpdateLabels)
-    for label in shapes.check_new_labels(body.new_labels, field="body.newLabels"):
-        check_label(label, field="body.newLabels")
-        app.store.move_label(name, label, version, actor=call.actor, if_match=None)
+    labels = shapes.check_new_labels(body.new_labels, field="body.newLabels")
+    app.store.move_labels(name, labels, version, actor=call.actor, if_match=call.if_match())
     return _version_answer(app, name, version)
 
 
 def healthz(call: Call, app: LangfuseServices) -> Response:
     return json_answer({"status": "OK", "version": "langfuse-compatible"})
-
-
-def _add_version(
-    app: LangfuseServices, body: shapes.CreatePrompt, actor: Actor, message: str
-) -> PromptTemplate:
-    try:
-        return app.store.add_version(
-            body.name, body.content, actor=actor, commit_message=message, if_match=None
-        )
-    except Conflict as exc:
-        # Same content as the newest version: Langfuse would add a copy; we keep versions
-        # distinct and answer the existing one (labels sent still move to it).
-        if "version" not in exc.extra:
-            raise
-        existing = app.store.version(body.name, int(exc.extra["version"]))
-        if existing is None:
-            raise
-        return PromptTemplate.model_validate(
-            {k: v for k, v in existing.items() if k != "content_hash"}
-        )
 
 
 def _version_answer(app: LangfuseServices, name: str, version: int, status: int = 200) -> Response:
@@ -183,12 +174,13 @@ def _version_answer(app: LangfuseServices, name: str, version: int, status: int 
     if data is None:
         raise NotFound(f"prompt '{name}' has no version {version}")
     template = PromptTemplate.model_validate({k: v for k, v in data.items() if k != "content_hash"})
-    labels = shapes.version_labels(
+    labels = version_labels(
         {str(k): int(v) for k, v in (head.get("labels") or {}).items()},
         version,
         int(head.get("latest_version", 0)),
     )
-    return json_answer(shapes.prompt_answer(template, labels=labels, graph=None), status=status)
+    answer = shapes.prompt_answer(template, labels=list(labels), graph=None)
+    return json_answer(answer, status=status)
 
 
 def _latest(app: LangfuseServices, head: dict[str, Any]) -> PromptTemplate | None:

@@ -28,6 +28,7 @@ from shared.templates.model import (
     PromptTemplate,
     Tag,
     TemplateName,
+    check_label,
 )
 from shared.validation import field_errors
 
@@ -105,6 +106,9 @@ class UpdateLabels(BaseModel):
 
 
 def check_new_labels(labels: list[str], *, field: str) -> list[str]:
+    """Labels to move, each a valid label (the one label rule) and none reserved; once each."""
+    for label in labels:
+        check_label(label, field=field)
     reserved = [label for label in labels if label in RESERVED_LABELS]
     if reserved:
         raise ValidationFailed(
@@ -149,12 +153,6 @@ def _langfuse_message(message: ChatMessage) -> dict[str, str]:
 
 def config(template: PromptTemplate) -> dict[str, Any]:
     return template.generation.model_dump(mode="json")
-
-
-def version_labels(labels: dict[str, int], version: int, latest_version: int) -> list[str]:
-    """Every label on `version`, `latest` included when it is the newest."""
-    held = sorted(label for label, v in labels.items() if v == version)
-    return [*held, LATEST_LABEL] if version == latest_version else held
 
 
 def prompt_answer(

@@ -17,7 +17,7 @@ the change it returns and its audit entry in the same transaction (`_apply`). Re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -253,6 +253,69 @@ class TemplateRepository(FirestoreRepository):
 
         return self._write_label(name, if_match, plan, actor)
 
+    def publish(
+        self,
+        name: str,
+        build: Callable[[PromptTemplate | None], PromptTemplate],
+        *,
+        labels: Sequence[str],
+        actor: Actor,
+        commit_message: str,
+        if_match: int | None,
+    ) -> int:
+        """Create version 1 (no template yet) or n+1 (built from version n, read in the same
+        transaction) and move `labels` onto it, all in one transaction with every audit
+        entry and change event: all of it commits or none of it (`rules.publish`). Returns
+        the version the labels are on (the latest one when the content was identical)."""
+        published: list[rules.Publication] = []
+
+        def plan(transaction: Transaction) -> list[rules.TemplateChange]:
+            existing = self._head_in(transaction, name)
+            latest: dict[str, Any] = {}
+            if existing is not None and not existing.get("deleted"):
+                latest = self._version_in(transaction, name, int(existing["latest_version"])) or {}
+            publication = rules.publish(
+                existing,
+                latest.get("content_hash"),
+                build(_stored_template(latest) if latest else None),
+                labels,
+                if_match=if_match,
+                author=actor.id,
+                request_id=actor.request_id,
+                commit_message=commit_message,
+            )
+            published[:] = [publication]  # a retried transaction replans: keep the committed one
+            return publication.changes
+
+        self._write_all(name, plan, actor)
+        return published[0].version
+
+    def move_labels(
+        self,
+        name: str,
+        labels: Sequence[str],
+        version: int,
+        *,
+        actor: Actor,
+        if_match: int | None,
+    ) -> None:
+        """Point every label at `version` in one transaction (one move and audit entry per
+        label that was elsewhere)."""
+
+        def plan(transaction: Transaction) -> list[rules.TemplateChange]:
+            head = rules.live_head(self._head_in(transaction, name), name, if_match)
+            exists = self._version_in(transaction, name, version) is not None
+            return rules.move_labels(
+                head,
+                labels,
+                version,
+                target_exists=exists,
+                author=actor.id,
+                request_id=actor.request_id,
+            )
+
+        self._write_all(name, plan, actor)
+
     def remove_label(
         self, name: str, label: str, *, actor: Actor, if_match: int | None
     ) -> tuple[int | None, int | None]:
@@ -342,18 +405,42 @@ class TemplateRepository(FirestoreRepository):
     ) -> rules.TemplateChange | None:
         """Run `plan` (reads, then a rule) and apply the change it returns, if any, in the
         same transaction as its audit entry."""
+
+        def plan_all(transaction: Transaction) -> list[rules.TemplateChange]:
+            change = plan(transaction)
+            return [] if change is None else [change]
+
+        changes = self._write_all(name, plan_all, actor)
+        return changes[0] if changes else None
+
+    def _write_all(
+        self,
+        name: str,
+        plan: Callable[[Transaction], list[rules.TemplateChange]],
+        actor: Actor,
+    ) -> list[rules.TemplateChange]:
+        """`_write` for a plan of several changes to one template, applied in order in one
+        transaction, each with its audit entry (and change event)."""
         head_ref = self._head_ref(name)
 
-        def body(transaction: Transaction) -> rules.TemplateChange | None:
-            change = plan(transaction)
-            if change is not None:
-                facts = self._facts_in(transaction, change)  # reads, before any write
-                self._apply(transaction, change, actor, facts)
-            return change
+        def body(transaction: Transaction) -> list[rules.TemplateChange]:
+            changes = plan(transaction)
+            if changes:
+                # Versions this write creates are not in Firestore yet: their hashes are known.
+                created = {
+                    int(c.version.version or 0): c.version.content_hash
+                    for c in changes
+                    if c.version is not None
+                }
+                facts = [self._facts_in(transaction, c, created) for c in changes]  # reads first
+                self._apply(transaction, changes, actor, facts)
+            return changes
 
         return self.transact(body, key=head_ref.path)
 
-    def _facts_in(self, transaction: Transaction, change: rules.TemplateChange) -> ChangeFacts:
+    def _facts_in(
+        self, transaction: Transaction, change: rules.TemplateChange, created: dict[int, str]
+    ) -> ChangeFacts:
         """What the change event says beyond the audit entry: the head's new revision, and
         the content hashes of the versions before and after (a label move's two versions
         are read here, in the transaction, so they are the ones the move saw)."""
@@ -368,12 +455,16 @@ class TemplateRepository(FirestoreRepository):
         if change.history is None:
             return ChangeFacts(revision=revision, template=change.name)
         ends = (change.history.get("from_version"), change.history.get("to_version"))
-        refs = [self._version_ref(change.name, int(v)) for v in ends if v is not None]
-        hashes = {
+        stored = [int(v) for v in ends if v is not None and int(v) not in created]
+        refs = [self._version_ref(change.name, v) for v in stored]
+        hashes: dict[int, str | None] = {
             int(s.id): (s.to_dict() or {}).get("content_hash")
-            for s in self.client.get_all(refs, transaction=transaction, **call_options())
+            for s in (
+                self.client.get_all(refs, transaction=transaction, **call_options()) if refs else []
+            )
             if s.exists
         }
+        hashes.update(created)
         return ChangeFacts(
             revision=revision,
             template=change.name,
@@ -385,30 +476,37 @@ class TemplateRepository(FirestoreRepository):
     def _apply(
         self,
         transaction: Transaction,
-        change: rules.TemplateChange,
+        changes: list[rules.TemplateChange],
         actor: Actor,
-        facts: ChangeFacts,
+        facts: list[ChangeFacts],
     ) -> None:
+        """Write `changes` (to one template, in order): their versions, one write of the head
+        as the last change leaves it, and per change its history entry and audit entry."""
         from google.cloud import firestore
 
         now = firestore.SERVER_TIMESTAMP
-        head_ref = self._head_ref(change.name)
-        if change.version is not None:
-            document = {**version_document(change.version), "created_at": now}
-            transaction.create(
-                self._version_ref(change.name, change.version.version or 0), document
-            )
-        if change.new_head:
-            transaction.create(head_ref, {**change.head, "created_at": now, "updated_at": now})
+        first = changes[0]
+        head_ref = self._head_ref(first.name)
+        head: dict[str, Any] = {}
+        for change in changes:
+            head.update(change.head)
+            if change.version is not None:
+                document = {**version_document(change.version), "created_at": now}
+                transaction.create(
+                    self._version_ref(change.name, change.version.version or 0), document
+                )
+        if first.new_head:
+            transaction.create(head_ref, {**head, "created_at": now, "updated_at": now})
         else:
-            transaction.update(head_ref, {**change.head, "updated_at": now})
-        if change.history is not None:
-            history = head_ref.collection(LABEL_HISTORY).document()
-            transaction.create(history, {**change.history, "at": now})
-        entry = audit_entry(
-            actor, change.action, change.target, before=change.before, after=change.after
-        )
-        audit_log.record(self.client, self._settings, transaction, entry, facts=facts)
+            transaction.update(head_ref, {**head, "updated_at": now})
+        for change, fact in zip(changes, facts, strict=True):
+            if change.history is not None:
+                history = head_ref.collection(LABEL_HISTORY).document()
+                transaction.create(history, {**change.history, "at": now})
+            entry = audit_entry(
+                actor, change.action, change.target, before=change.before, after=change.after
+            )
+            audit_log.record(self.client, self._settings, transaction, entry, facts=fact)
 
     def _head_in(self, transaction: Transaction, name: str) -> dict[str, Any] | None:
         snapshot = self._head_ref(name).get(transaction=transaction, **call_options())

@@ -6,7 +6,7 @@ a pipeline that "updates" a template learns that nothing was created.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from shared.audit.model import Actor
@@ -60,6 +60,19 @@ class TemplateStore(Protocol):
     def move_label(
         self, name: str, label: str, version: int, *, actor: Actor, if_match: int | None
     ) -> tuple[int | None, int | None]: ...
+    def publish(
+        self,
+        name: str,
+        build: Callable[[PromptTemplate | None], PromptTemplate],
+        *,
+        labels: Sequence[str],
+        actor: Actor,
+        commit_message: str,
+        if_match: int | None,
+    ) -> int: ...
+    def move_labels(
+        self, name: str, labels: Sequence[str], version: int, *, actor: Actor, if_match: int | None
+    ) -> None: ...
     def remove_label(
         self, name: str, label: str, *, actor: Actor, if_match: int | None
     ) -> tuple[int | None, int | None]: ...

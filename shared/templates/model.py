@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -73,6 +74,13 @@ def check_label(label: str, *, field: str = "label") -> str:
             "invalid label", errors=[FieldError(field, f"must match {LABEL_PATTERN}")]
         )
     return label
+
+
+def version_labels(labels: Mapping[str, int], version: int, latest_version: int) -> tuple[str, ...]:
+    """Every label a head's `labels` map points at `version`, sorted, then `latest` when it
+    is the newest: what Langfuse answers as a version's `labels`."""
+    held = sorted(label for label, number in labels.items() if number == version)
+    return (*held, LATEST_LABEL) if version == latest_version else tuple(held)
 
 
 PLACEHOLDER_ROLE = "placeholder"

@@ -48,6 +48,7 @@ from shared.templates.model import (
     PromptTemplate,
     check_label,
     check_template_name,
+    version_labels,
 )
 from shared.templates.overrides import parse_custom_templates
 
@@ -92,7 +93,17 @@ class Missing:
     what: Literal["template", "label", "version", "deleted"]
 
 
-StoreAnswer = PromptTemplate | Missing
+@dataclass(frozen=True)
+class Found:
+    """A version Firestore served, with the labels the head that chose it pointed at it
+    (`latest` included when it was the newest): cached together, so an answer's labels are
+    never from a different head read than its version."""
+
+    template: PromptTemplate
+    labels: tuple[str, ...]
+
+
+StoreAnswer = Found | Missing
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,10 @@ class Resolution:
     experiment: Any = None  # an ExperimentChoice when a running experiment chose the version
     # What composition included (Langfuse's `resolutionGraph`); None when nothing was.
     composition: dict[str, Any] | None = None
+    # Every label on the served version as of the head read that chose it (`latest` last,
+    # when it was the newest); empty for env/default answers and for a pinned version
+    # served from the content cache during an outage, whose labels are not known.
+    labels: tuple[str, ...] = ()
 
     @property
     def version(self) -> int | None:
@@ -268,15 +283,16 @@ class Resolver:
                 version = head.labels.get(label or DEFAULT_LABEL)
             if version is None:
                 return Missing("label")
+        labels = version_labels(head.labels, version, head.latest_version)
         content_key = cache_key(name, label=None, version=version, content=True)
         known = self._cache.get(content_key)
         if known is not None and isinstance(known.value, PromptTemplate):
-            return known.value
+            return Found(known.value, labels)
         template = self._store.read_version(name, version, timeout=self._remaining(deadline))
         if template is None:
             return Missing("version")
         self._cache.put(content_key, template, ttl=FOREVER)  # versions are immutable
-        return template
+        return Found(template, labels)
 
     def _remaining(self, deadline: float) -> float:
         remaining = deadline - self._clock()
@@ -289,25 +305,29 @@ class Resolver:
         name: str,
         label: str | None,
         version: int | None,
-        answer: StoreAnswer,
+        answer: StoreAnswer | PromptTemplate,
         *,
         source: Source = "cache",
         stale_because: FallbackReason | None = None,
     ) -> Resolution:
         """Turn a (fresh or cached) store answer into a resolution; a stale one says why."""
-        if isinstance(answer, PromptTemplate):
+        if isinstance(answer, PromptTemplate):  # a pinned version's content, labels unknown
+            answer = Found(answer, ())
+        if isinstance(answer, Found):
             resolution = Resolution(
-                answer,
+                answer.template,
                 source,
                 label if version is None else None,
                 stale=stale_because is not None,
                 fallback_reason=stale_because,
+                labels=answer.labels,
             )
             phase = (
                 "Using cached database template" if source == "cache" else "Using database template"
             )
             severity = logging.WARNING if stale_because in OUTAGE_REASONS else logging.INFO
-            _log_served(severity, f"{phase}: {name} (version {answer.version})", resolution)
+            served = answer.template.version
+            _log_served(severity, f"{phase}: {name} (version {served})", resolution)
             return resolution
         if answer.what == "deleted":
             raise TemplateDeleted(name)

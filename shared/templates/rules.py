@@ -9,6 +9,9 @@ every rule is unit-tested from `tests/cases/*.json` without an emulator.
     create        no head yet (a deleted one counts: restore it instead) -> v1, head
     seed          "only if new": an existing head means no change at all (None)
     add version   live head, If-Match, content differs from the latest -> v(n+1)
+    publish       create or add a version (identical content: the latest one) and move
+                  labels onto it: one write, a version change then one move per label
+    move labels   several labels onto one version of a live head: one write
     move label    live head, If-Match, the target version exists -> labels[label] = v
     remove label  live head, If-Match, the label is set -> del labels[label]
     rollback      live head, If-Match, the label is set and an earlier *move* brought it to
@@ -24,7 +27,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.errors import Conflict, FieldError, TemplateNotFound, ValidationFailed, VersionNotFound
+from shared.audit.model import template_target
+from shared.errors import (
+    Conflict,
+    FieldError,
+    PreconditionFailed,
+    TemplateNotFound,
+    ValidationFailed,
+    VersionNotFound,
+)
 from shared.revision import check_if_match, next_revision
 from shared.templates.model import RESERVED_LABELS, PromptTemplate
 
@@ -65,7 +76,7 @@ class LabelChange:
         return TemplateChange(
             name=self.name,
             action="label.remove" if self.kind == "remove" else f"label.{self.kind}",
-            target=f"templates/{self.name}/labels/{self.label}",
+            target=template_target(self.name, "labels", self.label),
             head={"labels": self.labels, "update_count": self.revision},
             history={
                 "label": self.label,
@@ -117,7 +128,7 @@ def create_template(
     return TemplateChange(
         name=template.name,
         action="template.create",
-        target=f"templates/{template.name}",
+        target=template_target(template.name),
         head={
             "name": template.name,
             "description": template.description,
@@ -177,7 +188,7 @@ def add_version(
     return TemplateChange(
         name=template.name,
         action="template.version",
-        target=f"templates/{template.name}",
+        target=template_target(template.name),
         head={
             "latest_version": number,
             "description": template.description,
@@ -188,6 +199,94 @@ def add_version(
         after={"version": number, "content_hash": template.content_hash},
         before_hash=latest_hash,
     )
+
+
+# A version and its labels in one write --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one write does: `changes` in order (a version change, then one label move per
+    label that was not already there), and the version the labels are on."""
+
+    changes: list[TemplateChange]
+    version: int
+
+
+def publish(
+    existing: dict[str, Any] | None,
+    latest_hash: str | None,
+    template: PromptTemplate,
+    labels: Iterable[str],
+    *,
+    if_match: int | None,
+    author: str,
+    request_id: str,
+    commit_message: str,
+) -> Publication:
+    """Version 1 of a new template, or version n+1 of a live one (If-Match applies to its
+    head), with `labels` moved onto it. Content identical to the latest version creates
+    nothing and moves the labels onto that version, the way Langfuse clients expect a
+    repeated create to succeed. Each step is the rule the admin API applies on its own
+    (`create_template`, `add_version`, `move_label`), each later step seeing the head as the
+    earlier ones left it, so the revisions and audit entries are the ones the separate
+    calls would have written."""
+    changes: list[TemplateChange] = []
+    if existing is None:
+        if if_match is not None:
+            raise PreconditionFailed(f"template '{template.name}' does not exist yet")
+        changes.append(
+            create_template(None, template, author=author, commit_message=commit_message)
+        )
+        version = 1
+    else:
+        head = live_head(existing, template.name, if_match)
+        try:
+            changes.append(
+                add_version(
+                    head, latest_hash, template, author=author, commit_message=commit_message
+                )
+            )
+            version = int(head["latest_version"]) + 1
+        except Conflict as exc:
+            if "version" not in exc.extra:
+                raise
+            version = int(exc.extra["version"])
+    head = _head_after(existing, changes)
+    moves = move_labels(
+        head, labels, version, target_exists=True, author=author, request_id=request_id
+    )
+    return Publication(changes=[*changes, *moves], version=version)
+
+
+def move_labels(
+    head: dict[str, Any],
+    labels: Iterable[str],
+    target: int,
+    *,
+    target_exists: bool,
+    author: str,
+    request_id: str,
+) -> list[TemplateChange]:
+    """Point every label at version `target` of a live head, one move each (a label already
+    there is left alone: no move, no audit entry)."""
+    changes: list[TemplateChange] = []
+    for label in dict.fromkeys(labels):
+        if (head.get("labels") or {}).get(label) == target:
+            continue
+        change = move_label(head, label, target, target_exists=target_exists).write(
+            author, request_id
+        )
+        changes.append(change)
+        head = _head_after(head, [change])
+    return changes
+
+
+def _head_after(head: dict[str, Any] | None, changes: Iterable[TemplateChange]) -> dict[str, Any]:
+    merged = dict(head or {})
+    for change in changes:
+        merged.update(change.head)
+    return merged
 
 
 # Labels ---------------------------------------------------------------------------------
@@ -303,7 +402,7 @@ def _deletion(head: dict[str, Any], name: str, *, deleted: bool, by: str | None)
     return TemplateChange(
         name=name,
         action="template.delete" if deleted else "template.restore",
-        target=f"templates/{name}",
+        target=template_target(name),
         head={"deleted": deleted, "update_count": next_revision(head), "deleted_by": by},
         before={"deleted": not deleted},
         after={"deleted": deleted},

@@ -67,7 +67,7 @@ def test_create_and_get_text_prompt_with_folder_name(langfuse):
     assert got["config"]["temperature"] == 0.5
     assert got["tags"] == ["t1"]
     assert got["commitMessage"] == "first"
-    assert got["labels"] == ["production"]
+    assert got["labels"] == ["production", "latest"]  # every label on the version
     assert got["resolutionGraph"] is None
 
 
@@ -241,3 +241,35 @@ def test_composition_is_resolved_for_both_apis(langfuse, load_function, api_keys
     )
     assert_langfuse_error(client.get(f"{PROMPTS}/loop", headers=auth()), 400, "InvalidRequestError")
     assert resolve.get("/templates/loop").status_code == 422
+
+
+def test_answers_list_every_label_the_admin_api_shows_on_the_version(langfuse, admin):
+    client, auth = langfuse
+    create(client, auth(), name="many", prompt="one", labels=["production", "beta"])
+    create(client, auth(), name="many", prompt="two", labels=["staging"])
+    admin_client = admin()
+    held = admin_client.get("/v1/templates/many").get_json()["labels"]
+    assert held == {"production": 1, "beta": 1, "staging": 2}
+
+    def labels(query: str) -> list[str]:
+        response = client.get(f"{PROMPTS}/many{query}", headers=auth("service"))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["labels"]
+
+    assert labels("") == ["beta", "production"]
+    assert labels("?label=beta") == ["beta", "production"]
+    assert labels("?version=1") == ["beta", "production"]
+    assert labels("?version=2") == ["staging", "latest"]
+    assert labels("?label=latest") == ["staging", "latest"]
+    row = client.get(f"{PROMPTS}?name=many", headers=auth()).get_json()["data"][0]
+    assert row["labels"] == sorted({*held, "latest"})
+
+
+def test_labels_sent_with_a_create_follow_the_one_label_rule(langfuse):
+    client, auth = langfuse
+    bad = client.post(
+        PROMPTS, json={"name": "strict", "prompt": "x", "labels": ["Not A Label"]}, headers=auth()
+    )
+    body = assert_langfuse_error(bad, 400, "InvalidRequestError")
+    assert "label" in body["message"]
+    assert client.get(f"{PROMPTS}/strict?version=1", headers=auth()).status_code == 404

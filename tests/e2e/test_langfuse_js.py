@@ -59,6 +59,10 @@ def test_the_js_sdk_works_against_us(stack, clean_firestore):  # noqa: F811
     assert seen["text"]["config"]["temperature"] == 0.4
     assert seen["text"]["tags"] == ["js"]
     assert seen["chat"]["version"] == 2
+    # Every label on the version, whichever selector fetched it.
+    assert seen["text"]["labels"] == ["production"]
+    assert seen["chat"]["labels"] == ["staging", "latest"]
+    assert seen["chat"]["pinnedLabels"] == ["staging", "latest"]
     assert seen["chat"]["compiled"] == [
         {"role": "system", "content": "Help Ada"},
         {"role": "user", "content": "Hi"},

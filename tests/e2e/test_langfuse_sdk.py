@@ -128,6 +128,18 @@ def test_get_prompt_by_default_label_version_and_folder_name(langfuse):
     assert reader.get_prompt("team/support/greet", label="latest").version == 3
 
 
+def test_every_label_on_the_version_is_reported_by_label_and_by_version(langfuse):
+    """Langfuse answers a version with every label on it (and `latest` on the newest), not
+    only the one asked for."""
+    writer, reader = langfuse(), langfuse("service")
+    writer.create_prompt(name="tagged", prompt="one", labels=["production", "beta"])
+    writer.create_prompt(name="tagged", prompt="two", labels=["staging"])
+    assert reader.get_prompt("tagged").labels == ["beta", "production"]
+    assert reader.get_prompt("tagged", label="beta").labels == ["beta", "production"]
+    assert reader.get_prompt("tagged", version=2).labels == ["staging", "latest"]
+    assert reader.get_prompt("tagged", label="latest").labels == ["staging", "latest"]
+
+
 def test_chat_prompt_with_placeholders_and_config(langfuse):
     writer = langfuse()
     created = writer.create_prompt(

@@ -202,3 +202,72 @@ def test_entry_points_only_wire():
         assert "type: ignore" not in text, main
         assert "Route(" not in text, main
         assert "Map(" not in text, main
+
+
+def _request(path: str, **environ: str):
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    built = EnvironBuilder(path=path).get_environ()
+    built.update(environ)
+    return Request(built)
+
+
+@pytest.mark.parametrize(
+    ("sent", "routed"),
+    [
+        ("/v1/templates/a%2Fb/versions?limit=2", "/v1/templates/a%2Fb/versions"),
+        ("/v1/templates/a%2fb", "/v1/templates/a%2Fb"),  # lower-case hex: the same escape
+        ("/v1/templates/a/b", "/v1/templates/a/b"),  # a plain / separates segments
+        ("/v1/templates/caf%C3%A9", "/v1/templates/café"),  # other escapes are decoded
+        ("/v1/templates/a%252F", "/v1/templates/a%252F"),  # a literal % stays escaped
+    ],
+)
+def test_routing_keeps_an_encoded_slash_inside_its_segment(sent, routed):
+    from shared.http.api import routing_path
+
+    assert routing_path(_request(sent)) == routed
+
+
+def test_routing_falls_back_to_the_decoded_path_without_a_trustworthy_request_line():
+    from shared.http.api import routing_path
+
+    assert routing_path(_request("/v1/templates/a%2Fb", RAW_URI="", REQUEST_URI="")) == (
+        "/v1/templates/a/b"
+    )
+    rewritten = _request("/v1/templates/a%2Fb", RAW_URI="/prefix/v1/templates/a%2Fb")
+    assert routing_path(rewritten) == "/v1/templates/a/b"
+    absolute = _request("/v1/templates/a%2Fb", RAW_URI="http://h/v1/templates/a%2Fb?x=1")
+    assert routing_path(absolute) == "/v1/templates/a%2Fb"
+    assert routing_path(_request("/v1/x", RAW_URI="/v1/%FF")) == "/v1/x"  # not UTF-8
+
+
+NAMES = ["a", "a/b/c", "A1/b-2/c_3.d", "x" * 128, "x" * 129, "../x", "a//b", "a/", "/a",
+         "a/.b", "a%2Fb", "__x__", "a b", "café", "a\n"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_name_rule_for_bodies_paths_and_lookups(name):
+    """The body type (`TemplateName`), the path check of every route table and
+    `check_template_name` (resolve, Langfuse, admin services) accept exactly the same names."""
+    import re
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from shared.errors import ValidationFailed
+    from shared.http.api import PATH_PARAMETER_PATTERNS
+    from shared.templates.model import TEMPLATE_NAME_MAX, TemplateName, check_template_name
+
+    try:
+        TypeAdapter(TemplateName).validate_python(name)
+        body_ok = True
+    except ValidationError:
+        body_ok = False
+    try:
+        check_template_name(name)
+        lookup_ok = True
+    except ValidationFailed:
+        lookup_ok = False
+    path_ok = bool(re.fullmatch(PATH_PARAMETER_PATTERNS["name"], name))
+    assert body_ok == lookup_ok
+    assert lookup_ok == (path_ok and len(name) <= TEMPLATE_NAME_MAX)

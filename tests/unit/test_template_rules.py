@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from shared.errors import PreconditionFailed, TemplateNotFound, ValidationFailed
 from shared.templates import rules
 from shared.templates.model import PromptTemplate
 from tests.support import refused
@@ -101,3 +104,55 @@ def test_seed_reverts_case(seed_reverts_case):
     case = seed_reverts_case
     kept = rules.why_seed_touched(case["head"], case["version"], "migration:0002_seed_templates")
     assert kept == case["kept"]
+
+
+def _publish(existing: dict[str, Any] | None, latest_hash: str | None, labels: list[str], **kw):
+    return rules.publish(
+        existing,
+        latest_hash,
+        TEMPLATE,
+        labels,
+        if_match=kw.get("if_match"),
+        author="ada",
+        request_id="req-1",
+        commit_message="",
+    )
+
+
+def test_publish_plans_a_new_template_then_one_move_per_label_with_rising_revisions():
+    published = _publish(None, None, ["production", "beta", "production"])
+    assert published.version == 1
+    actions = [(c.action, c.head["update_count"]) for c in published.changes]
+    assert actions == [("template.create", 1), ("label.move", 2), ("label.move", 3)]
+    assert published.changes[-1].head["labels"] == {"production": 1, "beta": 1}
+
+
+def test_publish_onto_identical_content_moves_labels_to_the_latest_version_only():
+    head = {"name": "t", "labels": {"production": 1}, "latest_version": 2, "update_count": 4}
+    published = _publish(head, TEMPLATE.content_hash, ["production", "beta"])
+    assert published.version == 2
+    assert [(c.action, c.head["update_count"]) for c in published.changes] == [
+        ("label.move", 5),
+        ("label.move", 6),
+    ]
+    assert _publish(head, TEMPLATE.content_hash, []).changes == []
+
+
+def test_publish_refuses_as_the_separate_rules_would():
+    head = {"name": "t", "labels": {}, "latest_version": 1, "update_count": 2}
+    with pytest.raises(PreconditionFailed):
+        _publish(head, None, [], if_match=1)
+    with pytest.raises(PreconditionFailed):  # If-Match on a template that is not there yet
+        _publish(None, None, [], if_match=1)
+    with pytest.raises(ValidationFailed):
+        _publish(head, None, ["latest"])
+    with pytest.raises(TemplateNotFound):
+        _publish({**head, "deleted": True}, None, [])
+
+
+def test_move_labels_leaves_a_label_already_on_the_version_alone():
+    head = {"name": "t", "labels": {"production": 2}, "latest_version": 2, "update_count": 3}
+    changes = rules.move_labels(
+        head, ["production", "beta"], 2, target_exists=True, author="ada", request_id="r"
+    )
+    assert [(c.target, c.head["update_count"]) for c in changes] == [("templates/t/labels/beta", 4)]

@@ -3,12 +3,13 @@ import { api, query } from "./api.js";
 import { fill, h, link, seg, table, when } from "./dom.js";
 
 // The object an entry names, as a link to its page (a template name may hold "/"; a label
-// move names `templates/NAME/labels/LABEL`), plus the version a new-version entry created.
+// move names `templates/NAME/labels/LABEL`; a folder name's "/" is "%2F" there, as in the
+// API's paths), plus the version a new-version entry created.
 function targetLink(entry) {
   const target = String(entry.target || "");
   const template = target.match(/^templates\/(.+?)(?:\/labels\/([^/]+))?$/);
   if (template) {
-    const name = template[1];
+    const name = template[1].replaceAll("%2F", "/");
     const created = entry.action === "template.version" || entry.action === "template.create";
     const version = created ? entry.after?.version : null;
     return [

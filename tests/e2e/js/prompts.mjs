@@ -28,15 +28,18 @@ await langfuse.prompt.create({
 const moved = await langfuse.prompt.update({ name, version: 2, newLabels: ["staging"] });
 const text = await langfuse.prompt.get(name);
 const chat = await langfuse.prompt.get(name, { label: "staging", type: "chat" });
+const pinned = await langfuse.prompt.get(name, { version: 2, type: "chat" });
 const missing = await langfuse.prompt.get(`${name}-missing`, { fallback: "fallback {{x}}" });
 
 console.log(
   JSON.stringify({
     created: created.version,
     movedLabels: moved.labels,
-    text: { version: text.version, compiled: text.compile({ who: "Ada" }), config: text.config, tags: text.tags },
+    text: { version: text.version, labels: text.labels, compiled: text.compile({ who: "Ada" }), config: text.config, tags: text.tags },
     chat: {
       version: chat.version,
+      labels: chat.labels,
+      pinnedLabels: pinned.labels,
       compiled: chat.compile({ who: "Ada" }, { history: [{ role: "user", content: "Hi" }] }),
     },
     missing: { isFallback: missing.isFallback, compiled: missing.compile({ x: "1" }) },
