@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -29,7 +30,8 @@ def json_response_with_members(
     return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
-def weak_etag(*parts: object) -> str:
+@functools.lru_cache(maxsize=4096)  # the same few (name, version, hash, label) on every hit
+def weak_etag(*parts: str | int | None) -> str:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     return f'W/"{digest}"'
 
