@@ -23,7 +23,9 @@ from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Call, QueryParam, Route
 from shared.http.parsing import positive_int
 from shared.http.responses import (
+    dumps_compact,
     is_not_modified,
+    joined_json_response,
     json_response,
     json_response_with_members,
     not_modified_response,
@@ -84,8 +86,8 @@ def get_template(call: Call, app: ResolveServices) -> Response:
     headers = {"ETag": etag, "Cache-Control": _cache_control(resolution, app)}
     if is_not_modified(call.request, etag):
         return not_modified_response(etag, headers)
-    return json_response_with_members(
-        _answer_fields(resolution), template.public_json_members, headers=headers
+    return joined_json_response(
+        _answer_json(resolution), template.public_json_members, headers=headers
     )
 
 
@@ -141,6 +143,31 @@ def _cache_control(resolution: Resolution, app: ResolveServices) -> str:
     if resolution.degraded:
         return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
     return f"private, max-age={app.http_max_age_seconds}"
+
+
+# Serialized answer fields of plain answers (no experiment, nothing composed): a cache hit
+# answers the same few of them over and over. Bounded like the route memo.
+_ANSWER_JSON: dict[tuple[Any, ...], str] = {}
+_ANSWER_JSON_ENTRIES = 4096
+
+
+def _answer_json(resolution: Resolution) -> str:
+    if resolution.experiment is not None or resolution.composition is not None:
+        return dumps_compact(_answer_fields(resolution))
+    key = (
+        resolution.template.name,
+        resolution.version,
+        resolution.label,
+        resolution.source,
+        resolution.stale,
+        resolution.fallback_reason,
+    )
+    known = _ANSWER_JSON.get(key)
+    if known is None:
+        if len(_ANSWER_JSON) >= _ANSWER_JSON_ENTRIES:
+            _ANSWER_JSON.clear()
+        known = _ANSWER_JSON[key] = dumps_compact(_answer_fields(resolution))
+    return known
 
 
 def _answer_fields(resolution: Resolution) -> dict[str, Any]:

@@ -25,8 +25,18 @@ def json_response_with_members(
     payload: dict[str, Any], members: str, *, headers: dict[str, str] | None = None
 ) -> Response:
     """`payload` plus pre-serialized object members (e.g. a cached template representation)."""
-    head = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    body = head[:-1] + ("," if payload and members else "") + members + "}"
+    return joined_json_response(dumps_compact(payload), members, headers=headers)
+
+
+def dumps_compact(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def joined_json_response(
+    head: str, members: str, *, headers: dict[str, str] | None = None
+) -> Response:
+    """A serialized JSON object `head` with pre-serialized members appended to it."""
+    body = head[:-1] + ("," if head != "{}" and members else "") + members + "}"
     return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
