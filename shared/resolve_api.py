@@ -145,28 +145,27 @@ def _cache_control(resolution: Resolution, app: ResolveServices) -> str:
     return f"private, max-age={app.http_max_age_seconds}"
 
 
-# Serialized answer fields of plain answers (no experiment, nothing composed): a cache hit
-# answers the same few of them over and over. Bounded like the route memo.
+# Serialized answer fields, by the fields themselves: a cache hit answers the same few over
+# and over. Keyed by content, so whatever `_answer_fields` comes to hold keys it; answers
+# with an unhashable value (an experiment, a composition graph) are serialized each time.
 _ANSWER_JSON: dict[tuple[Any, ...], str] = {}
 _ANSWER_JSON_ENTRIES = 4096
+_NO_GUARDRAILS: dict[str, list[Any]] = {"ran": [], "fired": []}
 
 
 def _answer_json(resolution: Resolution) -> str:
-    if resolution.experiment is not None or resolution.composition is not None:
-        return dumps_compact(_answer_fields(resolution))
-    key = (
-        resolution.template.name,
-        resolution.version,
-        resolution.label,
-        resolution.source,
-        resolution.stale,
-        resolution.fallback_reason,
-    )
-    known = _ANSWER_JSON.get(key)
+    fields = _answer_fields(resolution)
+    if fields["guardrails"] != _NO_GUARDRAILS:
+        return dumps_compact(fields)
+    try:
+        key = tuple((k, v) for k, v in fields.items() if k != "guardrails")
+        known = _ANSWER_JSON.get(key)
+    except TypeError:  # an unhashable value
+        return dumps_compact(fields)
     if known is None:
         if len(_ANSWER_JSON) >= _ANSWER_JSON_ENTRIES:
-            _ANSWER_JSON.clear()
-        known = _ANSWER_JSON[key] = dumps_compact(_answer_fields(resolution))
+            _ANSWER_JSON.clear()  # bounded; refilled by what is asked for now
+        known = _ANSWER_JSON[key] = dumps_compact(fields)
     return known
 
 
