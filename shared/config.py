@@ -161,6 +161,10 @@ class Settings(BaseModel):
     # otherwise answer tens of megabytes (the size is computed before the text is built).
     max_rendered_bytes: int = Field(1024 * 1024, alias="MAX_RENDERED_BYTES", ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+    # The share of plain cache hits (fresh copy, nothing degraded) that log their INFO line,
+    # spread evenly, the first always: Cloud Run's request log already has a line for every
+    # request. Degraded answers, Firestore reads, errors and writes always log theirs.
+    log_cache_hits_sample: float = Field(0.01, alias="LOG_CACHE_HITS_SAMPLE", ge=0, le=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_values(self) -> Settings:

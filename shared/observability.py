@@ -42,8 +42,10 @@ swaps and closes stdout per test must not leave the writer on a closed file.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -258,6 +260,25 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     if _handler not in root.handlers:
         root.addHandler(_handler)
+
+
+class LogSampler:
+    """Which events of a stream log a line: a `rate` share of them, evenly spread, the
+    first always. Counted, not random, so an operator can scale the lines back to events
+    (each sampled line carries the rate) and a test can count them."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._seen = itertools.count()  # next() on it is atomic under the GIL
+
+    def __call__(self) -> bool:
+        if self.rate >= 1:
+            return True
+        if self.rate <= 0:
+            return False
+        seen = next(self._seen)
+        # True once per 1/rate events: when the running total of `rate` crosses an integer.
+        return math.ceil(seen * self.rate) < math.ceil((seen + 1) * self.rate)
 
 
 def log_stats() -> dict[str, int]:

@@ -23,7 +23,9 @@ from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Call, QueryParam, Route
 from shared.http.parsing import positive_int
 from shared.http.responses import (
+    dumps_compact,
     is_not_modified,
+    joined_json_response,
     json_response,
     json_response_with_members,
     not_modified_response,
@@ -84,8 +86,8 @@ def get_template(call: Call, app: ResolveServices) -> Response:
     headers = {"ETag": etag, "Cache-Control": _cache_control(resolution, app)}
     if is_not_modified(call.request, etag):
         return not_modified_response(etag, headers)
-    return json_response_with_members(
-        _answer_fields(resolution), template.public_json_members, headers=headers
+    return joined_json_response(
+        _answer_json(resolution), template.public_json_members, headers=headers
     )
 
 
@@ -141,6 +143,30 @@ def _cache_control(resolution: Resolution, app: ResolveServices) -> str:
     if resolution.degraded:
         return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
     return f"private, max-age={app.http_max_age_seconds}"
+
+
+# Serialized answer fields, by the fields themselves: a cache hit answers the same few over
+# and over. Keyed by content, so whatever `_answer_fields` comes to hold keys it; answers
+# with an unhashable value (an experiment, a composition graph) are serialized each time.
+_ANSWER_JSON: dict[tuple[Any, ...], str] = {}
+_ANSWER_JSON_ENTRIES = 4096
+_NO_GUARDRAILS: dict[str, list[Any]] = {"ran": [], "fired": []}
+
+
+def _answer_json(resolution: Resolution) -> str:
+    fields = _answer_fields(resolution)
+    if fields["guardrails"] != _NO_GUARDRAILS:
+        return dumps_compact(fields)
+    try:
+        key = tuple((k, v) for k, v in fields.items() if k != "guardrails")
+        known = _ANSWER_JSON.get(key)
+    except TypeError:  # an unhashable value
+        return dumps_compact(fields)
+    if known is None:
+        if len(_ANSWER_JSON) >= _ANSWER_JSON_ENTRIES:
+            _ANSWER_JSON.clear()  # bounded; refilled by what is asked for now
+        known = _ANSWER_JSON[key] = dumps_compact(fields)
+    return known
 
 
 def _answer_fields(resolution: Resolution) -> dict[str, Any]:

@@ -12,6 +12,7 @@ object graph is built in `shared/bootstrap/resolve.py`.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ settings = get_settings()
 configure_logging(settings.log_level)
 app = resolve_app(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
+# What import built lives as long as the process: keep it out of every full collection
+# (gunicorn forks the worker after this; the gc docs' advice for pre-fork servers).
+gc.freeze()
 
 
 @functions_framework.http

@@ -20,10 +20,18 @@ and reveal your prompt" in the next) so that neither half fires alone. For the t
 `JOIN_MIN_CHARS` are also scanned joined by a space, in order; what fires there is
 reported at `where="(joined)"`, and redaction maps each fired span back onto the
 variables it covers.
+
+A render rescans what earlier renders scanned: the same short variables ("8", "en"), a
+client's retry, the same question asked again. Detectors are pure functions of the text and
+the guardrail's configuration, which an engine parses once, so each engine remembers the
+findings of the texts it scanned (`VerdictMemo`: keyed by a 128-bit BLAKE2b digest of the
+text, never the text itself, bounded). A remembered text gets the very findings a scan
+gives; new guardrails build a new engine, and so a new memo.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.cache import FOREVER, TTLCache
 from shared.errors import GuardrailBlocked, GuardrailInputTooLarge
 from shared.guardrails.model import (
     CONFIG_MODELS,
@@ -55,6 +64,11 @@ JOIN_MIN_CHARS = 8
 ERROR_FINDING = "GUARDRAIL_ERROR"
 
 Detector = Callable[[str, Any], list[Finding]]
+Scan = Callable[[Detector, str, Any], list[Finding]]
+# Texts whose findings an engine remembers, and the most findings it keeps for one text (a
+# text with more is scanned again each time: memory stays bounded by entries).
+VERDICT_ENTRIES = 4096
+VERDICT_MAX_FINDINGS = 64
 
 
 def _pii(text: str, config: PiiConfig) -> list[Finding]:
@@ -201,6 +215,46 @@ def run_guardrail(
     )
 
 
+class VerdictMemo:
+    """Findings by (guardrail, digest of the text scanned), bounded LRU."""
+
+    def __init__(self, max_entries: int = VERDICT_ENTRIES) -> None:
+        self._cache: TTLCache[tuple[str, bytes], tuple[Finding, ...]] = TTLCache(
+            ttl=FOREVER, max_entries=max_entries
+        )
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def entries(self) -> int:
+        return len(self._cache)
+
+    def detect(self, guardrail: str, detector: Detector, text: str, config: Any) -> list[Finding]:
+        # surrogatepass: JSON may carry lone surrogates, which plain UTF-8 refuses to encode.
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = (guardrail, digest)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            return list(cached.value)
+        self.misses += 1
+        findings = detector(text, config)
+        if len(findings) <= VERDICT_MAX_FINDINGS:
+            self._cache.put(key, tuple(findings))
+        return findings
+
+    def scanner(self, guardrail: str, then: Scan | None = None) -> Scan:
+        """A `run_guardrail` scan that asks the memo first; `then` (a windowed scan) calls
+        the remembering detector on each region it reads."""
+
+        def remembering(detector: Detector) -> Detector:
+            return lambda text, config: self.detect(guardrail, detector, text, config)
+
+        if then is None:
+            return lambda detector, text, config: remembering(detector)(text, config)
+        return lambda detector, text, config: then(remembering(detector), text, config)
+
+
 @dataclass
 class Report:
     """What the guardrails did to one request: `{ran, fired}` in the resolve answer."""
@@ -222,6 +276,7 @@ class GuardrailEngine:
         self.guardrails = sorted((g for g in guardrails if g.active), key=lambda g: g.name)
         self._configs = {g.name: parse_config(g) for g in self.guardrails}
         self._fixed = FixedTextFindings()
+        self.verdicts = VerdictMemo()
 
     def run(self, guardrail: Guardrail, text: str) -> Check:
         return run_guardrail(guardrail, text, self._configs.get(guardrail.name))
@@ -278,9 +333,10 @@ class GuardrailEngine:
             config = self._configs.get(guardrail.name)
             for where, text in current.items():
                 substituted = None if spans is None or text != texts[where] else spans.get(where)
-                scan = None
+                windowed = None
                 if substituted is not None and guardrail.type in LINE_LOCAL_TYPES:
-                    scan = self._fixed.scanner(guardrail.name, substituted)
+                    windowed = self._fixed.scanner(guardrail.name, substituted)
+                scan = self.verdicts.scanner(guardrail.name, windowed)
                 check = run_guardrail(guardrail, text, config, scan=scan)
                 if check.triggered:
                     fired_alone = True
@@ -290,7 +346,9 @@ class GuardrailEngine:
             parts = {w: t for w, t in current.items() if len(t.strip()) >= JOIN_MIN_CHARS}
             if joins and len(parts) > 1 and not fired_alone:
                 joined, offsets = _join(parts)
-                check = run_guardrail(guardrail, joined, config)
+                check = run_guardrail(
+                    guardrail, joined, config, scan=self.verdicts.scanner(guardrail.name)
+                )
                 if check.triggered:
                     fire(guardrail, JOINED, _spread(check, offsets, parts))
         if blocked:

@@ -30,7 +30,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 
 from shared.guardrails.text import fold
@@ -280,8 +280,10 @@ class Model:
         """`size` is the window's number of features, in the vocabulary or not."""
         if not size:
             return self.bias
-        get = self.weights.get
-        return self.bias + sum(get(f, 0.0) for f in found) / math.sqrt(max(size, NORM_FLOOR))
+        # map() over the set: the same additions in the same order as a generator, so the
+        # very same float, at half the cost (this sum is most of a render's injection check).
+        total = sum(map(self.weights.get, found, repeat(0.0)))
+        return self.bias + total / math.sqrt(max(size, NORM_FLOOR))
 
     def calibrated(self, margin: float) -> float:
         z = self.slope * margin + self.intercept

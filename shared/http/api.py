@@ -51,6 +51,9 @@ class QueryParam:
 
 
 M = TypeVar("M", bound=BaseModel)
+# Bounds of the route-match memo: entries, and the longest path it keeps (about 1 MB).
+_MATCH_MEMO_ENTRIES = 4096
+_MATCH_MEMO_PATH_CHARS = 256
 C = TypeVar("C")
 
 
@@ -164,18 +167,33 @@ class Api(Generic[C]):
             Rule(r.rule, endpoint=f"{r.method} {r.path}", methods=[r.method]) for r in self.routes
         ]
         self._map = Map(rules, strict_slashes=strict_slashes).bind("")
+        # (method, path) -> (route, path arguments) of matches whose arguments passed their
+        # patterns: a hot path asks for the same few paths, and matching is pure.
+        self._matched: dict[tuple[str, str], tuple[Route[C], Mapping[str, Any]]] = {}
 
     def dispatch(self, request: Request, authenticator: Gatekeeper) -> Response:
-        endpoint, args = self._map.match(path_info=routing_path(request), method=request.method)
-        args = {k: unquote(v) if isinstance(v, str) else v for k, v in args.items()}
-        route = self._by_endpoint[endpoint]
+        # The key is the routing path, where a folder name's "%2F" stays apart from a "/".
+        path = routing_path(request)
+        memo_key = (request.method, path)
+        known = self._matched.get(memo_key)
+        if known is None:
+            endpoint, args = self._map.match(path_info=path, method=request.method)
+            args = {k: unquote(v) if isinstance(v, str) else v for k, v in args.items()}
+            route = self._by_endpoint[endpoint]
+        else:
+            route, args = known
         principal = None
         if route.role is not None:
             # werkzeug's Headers is a case-insensitive mapping without the Mapping base class.
             headers = cast("Mapping[str, str]", request.headers)
             principal = authenticator.require(headers, route.role)
-        if self._path_patterns:
-            _check_path(args, self._path_patterns)
+        if known is None:
+            if self._path_patterns:
+                _check_path(args, self._path_patterns)
+            if len(path) <= _MATCH_MEMO_PATH_CHARS:
+                if len(self._matched) >= _MATCH_MEMO_ENTRIES:
+                    self._matched.clear()  # bounded; refilled by what is asked for now
+                self._matched[memo_key] = (route, args)
         query = {} if route.ignores_query else query_params(request, allowed=route.query_names)
         call = Call(request, principal, dict(args), query)
         if route.body is not None:

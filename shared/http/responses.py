@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -24,12 +25,23 @@ def json_response_with_members(
     payload: dict[str, Any], members: str, *, headers: dict[str, str] | None = None
 ) -> Response:
     """`payload` plus pre-serialized object members (e.g. a cached template representation)."""
-    head = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    body = head[:-1] + ("," if payload and members else "") + members + "}"
+    return joined_json_response(dumps_compact(payload), members, headers=headers)
+
+
+def dumps_compact(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def joined_json_response(
+    head: str, members: str, *, headers: dict[str, str] | None = None
+) -> Response:
+    """A serialized JSON object `head` with pre-serialized members appended to it."""
+    body = head[:-1] + ("," if head != "{}" and members else "") + members + "}"
     return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
-def weak_etag(*parts: object) -> str:
+@functools.lru_cache(maxsize=4096)  # the same few (name, version, hash, label) on every hit
+def weak_etag(*parts: str | int | None) -> str:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     return f'W/"{digest}"'
 

@@ -18,7 +18,11 @@ only runs while a request is in flight, so an inline, deadline-bounded refresh i
 design. Negative answers ("not in Firestore") are cached like positive ones, so an
 unmigrated database costs one read per name per TTL, not one per request.
 
-Every answer says where it came from (`source`) and is logged with the phase that served it.
+Every answer says where it came from (`source`) and is logged with the phase that served it,
+except that plain cache hits (a fresh cached copy, nothing degraded) log only a
+LOG_CACHE_HITS_SAMPLE share of their lines: Cloud Run logs every request already, and the
+line was a measurable part of a cache hit's cost. Stale, fallback and Firestore answers
+always log theirs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from shared.errors import (
     TemplateNotFound,
     VersionNotFound,
 )
+from shared.observability import LogSampler
 from shared.resilience import CircuitBreaker
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.model import (
@@ -188,6 +193,7 @@ class Resolver:
         self._breaker = breaker or CircuitBreaker.for_firestore(settings, clock)
         self._overrides = parse_custom_templates(settings.custom_templates_json)
         self._defaults = DEFAULT_TEMPLATES if defaults is None else defaults
+        self._log_cache_hit = LogSampler(settings.log_cache_hits_sample)
 
     @property
     def cache(self) -> TTLCache[tuple[str, str, str], Any]:
@@ -322,12 +328,17 @@ class Resolver:
                 fallback_reason=stale_because,
                 labels=answer.labels,
             )
+            sample_rate = None
+            if source == "cache" and stale_because is None:  # a plain cache hit
+                if not self._log_cache_hit():
+                    return resolution
+                sample_rate = self._log_cache_hit.rate
             phase = (
                 "Using cached database template" if source == "cache" else "Using database template"
             )
             severity = logging.WARNING if stale_because in OUTAGE_REASONS else logging.INFO
-            served = answer.template.version
-            _log_served(severity, f"{phase}: {name} (version {served})", resolution)
+            message = f"{phase}: {name} (version {answer.template.version})"
+            _log_served(severity, message, resolution, sample_rate=sample_rate)
             return resolution
         if answer.what == "deleted":
             raise TemplateDeleted(name)
@@ -398,18 +409,17 @@ class Resolver:
         raise TemplateNotFound(name)
 
 
-def _log_served(severity: int, message: str, resolution: Resolution) -> None:
-    logger.log(
-        severity,
-        message,
-        extra={
-            "json_fields": {
-                "template": resolution.template.name,
-                "version": resolution.version,
-                "label": resolution.label,
-                "source": resolution.source,
-                "stale": resolution.stale,
-                "fallback_reason": resolution.fallback_reason,
-            }
-        },
-    )
+def _log_served(
+    severity: int, message: str, resolution: Resolution, *, sample_rate: float | None = None
+) -> None:
+    fields: dict[str, Any] = {
+        "template": resolution.template.name,
+        "version": resolution.version,
+        "label": resolution.label,
+        "source": resolution.source,
+        "stale": resolution.stale,
+        "fallback_reason": resolution.fallback_reason,
+    }
+    if sample_rate is not None and sample_rate < 1:
+        fields["log_sample_rate"] = sample_rate  # this line stands for 1/rate cache hits
+    logger.log(severity, message, extra={"json_fields": fields})

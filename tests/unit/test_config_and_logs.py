@@ -42,6 +42,7 @@ def test_env_var_names_map_to_typed_fields():
             "EMULATOR",
         ),
         ({"FIRESTORE_DEADLINE_SECONDS": "2", "FIRESTORE_COLD_DEADLINE_SECONDS": "1"}, "COLD"),
+        ({"LOG_CACHE_HITS_SAMPLE": "1.5"}, "LOG_CACHE_HITS_SAMPLE"),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_named(env, needle):

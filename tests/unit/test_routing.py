@@ -271,3 +271,36 @@ def test_one_name_rule_for_bodies_paths_and_lookups(name):
     path_ok = bool(re.fullmatch(PATH_PARAMETER_PATTERNS["name"], name))
     assert body_ok == lookup_ok
     assert lookup_ok == (path_ok and len(name) <= TEMPLATE_NAME_MAX)
+
+
+def test_remembered_route_matches_still_authenticate_and_check_their_path_every_time():
+    """The dispatcher remembers matches; authentication runs on every request all the same,
+    and a path whose parameter fails its pattern is refused every time (never remembered)."""
+    from shared.errors import ValidationFailed
+
+    def echo(call: Call, services: str) -> Response:
+        return Response(call.args["name"])
+
+    gate = FakeAuthenticator()
+    api = Api(
+        [Route(method="GET", path="/t/{name}", role="viewer", handler=echo, summary="t")],
+        context="svc",
+        max_body=1024,
+        path_patterns={"name": r"[a-z]+"},
+    )
+
+    def get(path: str, key: str) -> Response:
+        with flask_app.test_request_context(path, headers={"X-API-Key": key}):
+            from flask import request
+
+            return api.dispatch(request, gate)
+
+    assert [get("/t/abc", "ok").get_data(as_text=True) for _ in range(3)] == ["abc"] * 3
+    with pytest.raises(Forbidden):
+        get("/t/abc", "wrong")  # remembered path, no credentials: still refused
+    assert gate.asked == ["viewer"] * 4
+    for _ in range(2):
+        with pytest.raises(ValidationFailed):
+            get("/t/ABC", "ok")
+    with pytest.raises(Forbidden):
+        get("/t/ABC", "wrong")  # authentication first, as before: 403 before the 422

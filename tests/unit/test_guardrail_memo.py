@@ -1,0 +1,92 @@
+"""An engine remembers the findings of texts it scanned (VerdictMemo): a remembered text gets
+exactly the findings a scan gives, a render scanned before runs no detector, and new
+guardrails start from an empty memo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from shared.guardrails.defaults import DEFAULT_GUARDRAILS
+from shared.guardrails.engine import DETECTORS, GuardrailEngine, Report, VerdictMemo, parse_config
+from shared.guardrails.model import Guardrail
+from shared.rendering import render_text
+from shared.templates.defaults import DEFAULT_TEMPLATES
+
+EVAL_SET = Path(__file__).parents[1] / "data" / "guardrail_eval.jsonl"
+NLU = DEFAULT_TEMPLATES["nlu_extraction_gemini_25"].template
+
+
+def _texts() -> list[str]:
+    texts = [json.loads(line)["text"] for line in EVAL_SET.read_text().splitlines()]
+    return list(dict.fromkeys(texts))  # distinct: a repeated text is remembered at once
+
+
+def test_remembered_findings_equal_a_scan_on_the_evaluation_set():
+    texts = _texts()
+    memo = VerdictMemo(max_entries=len(texts) + 1)
+    for guardrail in DEFAULT_GUARDRAILS.values():
+        detector, config = DETECTORS[guardrail.type], parse_config(guardrail)
+        hits = memo.hits
+        for text in texts:
+            scanned = detector(text, config)
+            assert memo.detect(guardrail.name, detector, text, config) == scanned, text
+            assert memo.detect(guardrail.name, detector, text, config) == scanned, text
+        assert memo.hits - hits == len(texts)  # every second ask was remembered
+
+
+def test_a_render_scanned_before_runs_no_detector_and_answers_the_same(mocker):
+    engine = GuardrailEngine(DEFAULT_GUARDRAILS.values())
+    variables = {
+        "grade_level": "8",
+        "student_query": "Please mail the notes to li.novak@example.org",
+    }
+    calls = dict.fromkeys(DETECTORS, 0)
+    for name, real in list(DETECTORS.items()):
+
+        def counted(text, config, name=name, real=real):
+            calls[name] += 1
+            return real(text, config)
+
+        mocker.patch.dict(DETECTORS, {name: counted})
+
+    def render() -> tuple:
+        report = Report()
+        leaves = {f"variables.{k}": v for k, v in variables.items()}
+        checked = engine.apply(leaves, "input_variables", report)
+        rendered = render_text(NLU, {k.removeprefix("variables."): v for k, v in checked.items()})
+        spans = {"rendered": rendered.spans}
+        out = engine.apply({"rendered": rendered.text}, "rendered_prompt", report, spans=spans)
+        return checked, out, report.as_dict()
+
+    first = render()
+    assert all(calls.values())  # every detector ran
+    calls.update(dict.fromkeys(calls, 0))
+    assert render() == first
+    assert calls == dict.fromkeys(calls, 0)  # none ran again
+    assert "<EMAIL>" in first[0]["variables.student_query"]
+    assert "<EMAIL>" in first[1]["rendered"]
+
+
+def test_new_guardrails_start_from_an_empty_memo():
+    text = "the banana said hello"
+    toxic = DEFAULT_GUARDRAILS["toxic_content_filter"]
+    before = GuardrailEngine([toxic])
+    assert before.apply({"q": text}, "input_variables", Report()) == {"q": text}
+    assert before.verdicts.entries == 1
+    stricter = Guardrail.model_validate(
+        {**toxic.model_dump(), "config": {"extra_terms": ["banana"]}, "action": "warn"}
+    )
+    report = Report()
+    GuardrailEngine([stricter]).apply({"q": text}, "input_variables", report)
+    assert [e["guardrail"] for e in report.fired] == ["toxic_content_filter"]
+
+
+def test_the_memo_is_bounded_and_takes_any_text():
+    memo = VerdictMemo(max_entries=16)
+    detector, config = DETECTORS["pii_detection"], parse_config(DEFAULT_GUARDRAILS["pii_detection"])
+    for number in range(100):
+        memo.detect("pii", detector, f"call 415 555 {number:04d}", config)
+    assert memo.entries == 16
+    lone = "half a pair \ud800 of surrogates"  # JSON can carry these
+    assert memo.detect("pii", detector, lone, config) == detector(lone, config)
