@@ -52,7 +52,7 @@ TOLERANCE = 0.001
 # L2 penalty: the model leans on what carries across languages and sources rather than on
 # one collection's exact words. The exported weight includes the scale, so serving is a
 # plain sum.
-CONCEPT_SCALE = 5.0
+CONCEPT_SCALE = 3.0
 PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
 # family too; held out alone they would only measure that overlap.
