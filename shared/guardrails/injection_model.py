@@ -40,9 +40,9 @@ from pathlib import Path
 from shared.guardrails.text import fold
 
 ARTIFACT = Path(__file__).with_name("injection_model.json.gz")
-# Short windows: an order planted in a page, a YAML record or a tool's reply is judged
-# beside a sentence or two of its host rather than diluted by a screenful of it.
-WINDOW_CHARS = 300
+# 300 caught more orders planted in YAML records but cut long jailbreaks into pieces that
+# each looked harmless: fewer attacks found overall (docs/guardrails.md, by source).
+WINDOW_CHARS = 600
 OVERLAP_CHARS = 100
 # A window with fewer features is normalised as if it had this many: five words are not
 # enough evidence for a confident verdict either way ("what is your favourite planet").
@@ -281,6 +281,10 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"\[(?:system|admin|developer)\s*(?:notice|message|note|override)?\]"
     ),
 }
+_READERS = frozenset(
+    ("ai", "assistant", "assistants", "model", "models", "agent", "agents", "llm", "llms",
+     "chatbot", "chatbots", "bot", "bots")
+)  # fmt: skip
 # Verbs an order starts with: a clause opening with one of them is imperative. Paired with
 # the concepts and the marks above, "forward ... to", "delete ...", "tell the user ..." in
 # a web page or a tool's output reads as an order to the model, not as a description.
@@ -320,7 +324,14 @@ def features(folded: str) -> set[str]:
             concepts.append("ADDRESS")
     if any(token in ADDRESS for token in tokens):
         concepts.append("ADDRESS")
-    concepts += (name for name, pattern in MARKERS.items() if pattern.search(folded))
+    # Every labelled note names its reader: without one of those words the costliest
+    # pattern cannot match, and most windows are spared it.
+    readers = not _READERS.isdisjoint(tokens)
+    concepts += (
+        name
+        for name, pattern in MARKERS.items()
+        if (readers or name != "LABELLED") and pattern.search(folded)
+    )
     if any(m.group(1) in IMPERATIVES for m in _CLAUSE_START.finditer(folded)):
         concepts.append("IMPERATIVE")
     # Pairs, not single concepts: "above" alone is everyday ("the above text"); "ignore"
