@@ -9,10 +9,14 @@ Text is folded first (text.fold: NFKC, homoglyphs, case, invisible characters), 
 into windows of at most `WINDOW_CHARS` at sentence ends, so an instruction hidden in a long
 document is judged next to its own sentences rather than diluted by the whole page; cost
 stays linear in the length. A window's features: its words, word pairs, character
-4-grams of the words joined by single spaces, and pairs of attack concepts (CONCEPTS, a
-small lexicon in the eight claimed languages) found in it; each present feature counts
-once, and the vector is L2-normalised (every feature weighs 1/sqrt(number of features), with at
-least NORM_FLOOR features counted).
+4-grams of the words joined by single spaces, and the attack concepts (CONCEPTS, a small
+lexicon in the eight claimed languages) found in it, alone and in pairs. Three kinds of
+evidence of intent rather than phrasing join the concepts and pair with them like one of
+them: MARKERS of an instruction planted in data (a note labelled for the model that reads
+it, markup hiding text from a human, forged role labels and instruction headers), and
+IMPERATIVE, a clause opening with a verb of command. Each present feature counts once, and
+the vector is L2-normalised (every feature weighs 1/sqrt(number of features), with at least
+NORM_FLOOR features counted).
 
 The score is calibrated: `probability` is the estimated probability that the window is an
 injection or jailbreak attempt in a stream where one text in ten is one (Platt scaling on
@@ -36,6 +40,8 @@ from pathlib import Path
 from shared.guardrails.text import fold
 
 ARTIFACT = Path(__file__).with_name("injection_model.json.gz")
+# 300 caught more orders planted in YAML records but cut long jailbreaks into pieces that
+# each looked harmless: fewer attacks found overall (docs/guardrails.md, by source).
 WINDOW_CHARS = 600
 OVERLAP_CHARS = 100
 # A window with fewer features is normalised as if it had this many: five words are not
@@ -180,6 +186,41 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "genau", "alles", "vollständig", "exatamente", "palavra", "tudo", "esattamente",
         "parola", "tutto", "原样", "逐字", "完整", "全部", "そのまま", "全て", "すべて", "全文",
     ),
+    # What an instruction planted in a document or tool output is about: the person the
+    # assistant serves, their secrets, actions with consequences, a replaced goal, secrecy
+    # towards the user, and the words that label a note as meant for whoever reads it.
+    "USER": (
+        "user", "user's", "users", "usuario", "usuaria", "utilisateur", "utilisatrice",
+        "benutzer", "nutzer", "nutzerin", "usuário", "utente", "用户", "使用者", "ユーザー",
+    ),
+    "CREDENTIAL": (
+        "password", "passwords", "passcode", "credentials", "credential", "api", "token",
+        "tokens", "apikey", "iban", "pin", "ssn", "contraseña", "contraseñas", "passe",
+        "identifiants", "passwort", "passwörter", "zugangsdaten", "senha", "senhas",
+        "credenciais", "credenciales", "密码", "密碼", "凭证", "パスワード", "認証情報",
+    ),
+    "ACTION": (
+        "delete", "erase", "wipe", "execute", "install", "grant", "invite", "purchase", "pay",
+        "approve", "visit", "click", "borra", "elimina", "eliminar", "ejecuta", "paga",
+        "supprime", "supprimez", "efface", "exécute", "payez", "lösche", "löschen", "führe",
+        "bezahle", "apague", "exclua", "execute", "pague", "cancella", "esegui", "paga",
+        "删除", "执行", "支付", "削除", "実行",
+    ),
+    "PRIMARY": (
+        "actual", "primary", "ultimate", "sole", "overriding", "true", "core", "verdadero",
+        "verdadera", "principal", "véritable", "vrai", "vraie", "eigentliches", "eigentliche",
+        "wahre", "wahres", "vero", "reale", "principale", "真正的", "主要", "本当の",
+    ),
+    "STEALTH": (
+        "silently", "secretly", "quietly", "covertly", "discreetly", "unnoticed", "mention",
+        "without", "sin", "sans", "ohne", "sem", "senza", "secretamente", "silencio",
+        "discrètement", "heimlich", "segretamente", "悄悄", "秘密地", "こっそり",
+    ),
+    "NOTE": (
+        "note", "notice", "todo", "footnote", "reminder", "attention", "memo", "nota", "aviso",
+        "avis", "remarque", "hinweis", "achtung", "notiz", "atenção", "avviso", "注意", "备注",
+        "提示", "注記",
+    ),
 }  # fmt: skip
 _CONCEPT = {term: concept for concept, terms in CONCEPTS.items() for term in terms}
 # Chinese and Japanese have no spaces between words: their terms are searched for.
@@ -217,6 +258,53 @@ ADDRESS = frozenset(
 )  # fmt: skip
 _CJK_ADDRESS = re.compile("你|您|あなた|君")
 _WORD = re.compile(r"\w+")
+# Marks of an instruction embedded in data, found in the folded window and paired with the
+# concepts like one of them: a note labelled for the model that reads it ("note to AI
+# assistants", "AI assistant:", "if you are an AI"), markup that hides text from a human
+# reader, and role labels or instruction headers forging a turn inside a document.
+MARKERS: dict[str, re.Pattern[str]] = {
+    "LABELLED": re.compile(
+        r"\b(?:note|notes|message|messages|instructions?|notice|reminder|attention)\s+"
+        r"(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|assistants?|models?|agents?|llms?|"
+        r"chatbots?|bots?|language\s+models?)\b"
+        r"|(?:^|[\n.!?>\[(\-*#]\s*)(?:dear\s+|hey\s+|hi\s+)?(?:ai\s+)?"
+        r"(?:assistants?|agents?|models?|llms?|chatbots?|ai)\s*[:,]"
+        r"|\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|assistant|language\s+model|llm|agent|bot)\b"
+    ),
+    "CONCEALED": re.compile(
+        r"<!--|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|\[hidden|"
+        r"color\s*:\s*(?:white|#fff)|<<"
+    ),
+    "ROLE": re.compile(
+        r"<\|[a-z_]{2,20}\|>|\[/?(?:inst|system|sys|admin)\]|<</?sys>>|"
+        r"(?:^|\n)\s{0,3}#{1,4}\s*(?:system|instructions?|response|assistant)\b|"
+        r"\[(?:system|admin|developer)\s*(?:notice|message|note|override)?\]"
+    ),
+}
+_READERS = frozenset(
+    ("ai", "assistant", "assistants", "model", "models", "agent", "agents", "llm", "llms",
+     "chatbot", "chatbots", "bot", "bots")
+)  # fmt: skip
+# Verbs an order starts with: a clause opening with one of them is imperative. Paired with
+# the concepts and the marks above, "forward ... to", "delete ...", "tell the user ..." in
+# a web page or a tool's output reads as an order to the model, not as a description.
+IMPERATIVES = frozenset(
+    (
+        "ignore", "disregard", "forget", "send", "forward", "email", "delete", "remove",
+        "transfer", "append", "reset", "call", "post", "tell", "say", "reply", "respond",
+        "include", "rate", "recommend", "collect", "print", "reveal", "show", "output",
+        "repeat", "write", "do", "don't", "dont", "never", "always", "make", "give", "provide",
+        "share", "list", "enumerate", "describe", "use", "execute", "run", "visit", "click",
+        "open", "change", "insert", "add", "act", "pretend", "answer", "stop", "start",
+        "upload", "download", "install", "grant", "approve", "pay", "book", "create", "set",
+        "leak", "disclose", "summarise", "summarize", "translate", "respond", "instead",
+        "override", "bypass", "obey", "follow", "comply", "reply", "switch", "enable",
+        "disable", "begin", "assume", "treat", "consider", "confirm", "mention",
+    )
+)  # fmt: skip
+_CLAUSE_START = re.compile(
+    r"(?:^|[.!?:;\n\"'>\]\-*]|<!--)\s*(?:please\s+|now\s+|then\s+)?([a-z']+)"
+)
 _SENTENCE_END = re.compile(r"[.!?。！？\n]+\s*")
 
 
@@ -236,6 +324,16 @@ def features(folded: str) -> set[str]:
             concepts.append("ADDRESS")
     if any(token in ADDRESS for token in tokens):
         concepts.append("ADDRESS")
+    # Every labelled note names its reader: without one of those words the costliest
+    # pattern cannot match, and most windows are spared it.
+    readers = not _READERS.isdisjoint(tokens)
+    concepts += (
+        name
+        for name, pattern in MARKERS.items()
+        if (readers or name != "LABELLED") and pattern.search(folded)
+    )
+    if any(m.group(1) in IMPERATIVES for m in _CLAUSE_START.finditer(folded)):
+        concepts.append("IMPERATIVE")
     # Pairs, not single concepts: "above" alone is everyday ("the above text"); "ignore"
     # with "instructions" in one window is what attacks are made of.
     distinct = sorted(set(concepts))

@@ -119,7 +119,10 @@ def _weights(texts: Sequence[Text]) -> list[float]:
 
 
 def _scale(feature: str) -> float:
-    return CONCEPT_SCALE if feature.startswith(injection_model.CONCEPT_PREFIXES) else 1.0
+    """Concept names are upper case; a character 4-gram such as "k an" (from "week and")
+    shares the prefix but is folded to lower case, and stays unscaled."""
+    concept = feature.startswith(injection_model.CONCEPT_PREFIXES) and feature[2:].isupper()
+    return CONCEPT_SCALE if concept else 1.0
 
 
 def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
@@ -240,15 +243,12 @@ def wilson(successes: int, total: int) -> tuple[float, float]:
 
 
 def detector_scores(model: injection_model.Model, texts: Sequence[Text]) -> list[float]:
-    """The served score (rules and model together) of each text."""
+    """The served score of each text: the guard's own scan with rules and this model, so
+    what serving does to the model's finding (damped where the rules judged every attack
+    phrase in its window discussed, decoded payloads scored too) counts here as well."""
     from shared.guardrails import injection
 
-    scores = []
-    for text in texts:
-        rules = injection.score(injection.scan(text.raw, model=None))
-        p = max(model.probability_of_windows(text.windows, text.sizes), 0.0)
-        scores.append(max(rules, p))
-    return scores
+    return [injection.score(injection.scan(text.raw, model=model)) for text in texts]
 
 
 def rates(labels: Sequence[int], scores: Sequence[float], threshold: float) -> dict[str, Any]:
