@@ -16,6 +16,11 @@ every rule is unit-tested from `tests/cases/*.json` without an emulator.
                   so repeated rollbacks walk further back instead of toggling)
     delete        head exists, If-Match, not deleted, no label points into it, no blocker
     restore       head exists and is deleted
+
+A head also records `includes`: every name any of its versions includes (composition), so
+that a change to an included prompt can find its includers with one query. It only grows:
+an older version may be labelled again, and a name too many costs a webhook delivery,
+never a missed one.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any, Literal
 
 from shared.errors import Conflict, FieldError, TemplateNotFound, ValidationFailed, VersionNotFound
 from shared.revision import check_if_match, next_revision
+from shared.templates.composition import included_names
 from shared.templates.model import RESERVED_LABELS, PromptTemplate
 
 LabelKind = Literal["move", "rollback", "remove"]
@@ -126,6 +132,7 @@ def create_template(
             "update_count": 1,
             "deleted": False,
             "created_by": author,
+            **_includes({}, template),
         },
         new_head=True,
         version=stored,
@@ -182,12 +189,23 @@ def add_version(
             "latest_version": number,
             "description": template.description,
             "update_count": next_revision(head),
+            **_includes(head, template),
         },
         version=stored,
         before={"version": latest},
         after={"version": number, "content_hash": template.content_hash},
         before_hash=latest_hash,
     )
+
+
+def _includes(head: dict[str, Any], template: PromptTemplate) -> dict[str, list[str]]:
+    """`{"includes": [...]}` when `template` includes a name the head does not list yet;
+    empty otherwise, so a write that adds no include leaves the field as it was."""
+    known = set(head.get("includes") or ())
+    names = included_names(template)
+    if names <= known:
+        return {}
+    return {"includes": sorted(known | names)}
 
 
 # Labels ---------------------------------------------------------------------------------
