@@ -141,6 +141,32 @@ class CachedSnapshot(Generic[V]):
         self._fresh = (self._clock() + self._ttl, Snapshot(value, "cache"))
         return Snapshot(value, "firestore")
 
+    def refresh(self) -> bool:
+        """Re-read now, for the change poll (off the request path: requests keep the current
+        copy until the new one is in). False when it could not; the copy is then expired, so
+        the next load tries again inline and keeps it as the last good one on error."""
+        from shared.errors import CircuitOpen, StoreUnavailable
+
+        if not self._flight.claim(self._KEY):
+            return False  # a request is refreshing it right now
+        try:
+            if not self._breaker.allow():
+                raise CircuitOpen("circuit breaker open after repeated Firestore failures")
+            try:
+                value = self._fetch(self._cold_deadline)
+            except StoreUnavailable:
+                self._breaker.record_failure()
+                raise
+            self._breaker.record_success()
+        except StoreUnavailable:
+            self.expire()
+            return False
+        finally:
+            self._flight.release(self._KEY)
+        self._cache.put(self._KEY, value)
+        self._fresh = (self._clock() + self._ttl, Snapshot(value, "cache"))
+        return True
+
     def expire(self) -> None:
         """The next load refreshes; the current copy stays as the last good one."""
         self._fresh = None

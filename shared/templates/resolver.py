@@ -237,6 +237,37 @@ class Resolver:
         self._cache.put(key, answer)
         return self._answer(name, label, version, answer, source="firestore")
 
+    def refresh(self, name: str) -> int:
+        """Re-read now every answer cached for `name`, for the change poll (off the request
+        path: requests keep the copy they have until the new one is in). Returns how many were
+        re-read. A read that fails leaves the copy expired, not fresh: the next request
+        refreshes it inline and, while Firestore fails, serves it as stale, as after its TTL."""
+        refreshed = 0
+        for key in self._cache.snapshot_keys():
+            if key[0] != name or key[1] not in ("label", "version"):
+                continue
+            if not self._flight.claim(key):
+                continue  # a request is refreshing it right now
+            try:
+                label, version = (key[2], None) if key[1] == "label" else (None, int(key[2]))
+                answer = self._fetch(
+                    name, label, version, self._settings.firestore_cold_deadline_seconds
+                )
+            except StoreUnavailable:
+                self._cache.expire(key)
+                continue
+            finally:
+                self._flight.release(key)
+            self._cache.put(key, answer)
+            refreshed += 1
+        return refreshed
+
+    def expire_all(self) -> None:
+        """Every cached answer is due for a refresh (immutable version contents are kept)."""
+        for key in self._cache.snapshot_keys():
+            if key[1] in ("label", "version"):
+                self._cache.expire(key)
+
     def _fetch(
         self, name: str, label: str | None, version: int | None, budget: float
     ) -> StoreAnswer:
