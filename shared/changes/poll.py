@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from shared.errors import StoreUnavailable
+from shared.resilience import request_budget
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,11 @@ class ChangePoller:
         the log could not be read)."""
         started = self._wall_time()
         try:
-            entries = self._log.since(self._after, limit=self._page, timeout=POLL_TIMEOUT_SECONDS)
+            # Its own budget: building the client (credentials) is bounded too.
+            with request_budget(POLL_TIMEOUT_SECONDS):
+                entries = self._log.since(
+                    self._after, limit=self._page, timeout=POLL_TIMEOUT_SECONDS
+                )
         except StoreUnavailable as exc:
             self.polls += 1
             if not self._failing:

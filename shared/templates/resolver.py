@@ -40,7 +40,7 @@ from shared.errors import (
     TemplateNotFound,
     VersionNotFound,
 )
-from shared.resilience import CircuitBreaker
+from shared.resilience import CircuitBreaker, request_budget
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.model import (
     DEFAULT_LABEL,
@@ -248,11 +248,10 @@ class Resolver:
                 continue
             if not self._flight.claim(key):
                 continue  # a request is refreshing it right now
+            label, version = (key[2], None) if key[1] == "label" else (None, int(key[2]))
             try:
-                label, version = (key[2], None) if key[1] == "label" else (None, int(key[2]))
-                answer = self._fetch(
-                    name, label, version, self._settings.firestore_cold_deadline_seconds
-                )
+                with request_budget(self.budget_seconds):  # each re-read as long as a request's
+                    answer = self._fetch(name, label, version, self.budget_seconds)
             except StoreUnavailable:
                 self._cache.expire(key)
                 continue
