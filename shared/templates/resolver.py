@@ -18,6 +18,10 @@ only runs while a request is in flight, so an inline, deadline-bounded refresh i
 design. Negative answers ("not in Firestore") are cached like positive ones, so an
 unmigrated database costs one read per name per TTL, not one per request.
 
+Changes are usually seen before the TTL: the change poll (`shared.changes.poll`, on a thread
+a request started) calls `refresh(name)` for each template the audit log says changed, and
+requests keep the copy they have until the new one is in.
+
 Every answer says where it came from (`source`) and is logged with the phase that served it.
 """
 
