@@ -107,6 +107,8 @@ class ChangePoller:
     def _run(self, apply: Apply) -> None:
         try:
             self.poll(apply)
+        except Exception:  # a thread's traceback would bypass the JSON logs
+            logger.exception("change poll failed unexpectedly; cached copies kept")
         finally:
             with self._lock:
                 self._running = False

@@ -246,3 +246,22 @@ def test_the_window_starts_before_the_instance_did():
     log, wall = AuditLog(), Wall()
     poller(log, wall).poll(lambda targets: None)
     assert log.asked == [at(0) - timedelta(seconds=OVERLAP_SECONDS)]
+
+
+def test_an_unexpected_error_while_applying_is_logged_and_the_next_poll_still_runs(caplog):
+    log, wall, clock = AuditLog(), Wall(), FakeClock()
+    poll = poller(log, wall, clock)
+    log.add("e1", "templates/a", 1.0)
+    wall.now = START + 2
+
+    def broken(targets: set[str]) -> None:
+        raise KeyError("a bug")
+
+    with caplog.at_level(logging.ERROR, logger="shared.changes.poll"):
+        poll.tick(broken)
+    assert [r.getMessage() for r in caplog.records] == [
+        "change poll failed unexpectedly; cached copies kept"
+    ]
+    clock.advance(5.0)
+    poll.tick(lambda targets: None)
+    assert len(log.asked) == 2
