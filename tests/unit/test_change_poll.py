@@ -171,9 +171,8 @@ def move_label(store: InMemoryTemplates, name: str, label: str, version: int) ->
 
 
 def test_a_label_move_seen_by_the_poll_is_served_from_the_cache_long_before_the_ttl():
-    templates = InMemoryTemplates([{"name": "t", "template": "v1", "labels": ["production"]}])
-    templates._versions[("t", 2)] = templates._versions[("t", 1)].model_copy(
-        update={"version": 2, "template": "v2"}
+    templates = InMemoryTemplates(
+        [{"name": "t", "template": "v1", "labels": ["production"]}, {"name": "t", "template": "v2"}]
     )
     log, wall, clock = AuditLog(), Wall(), FakeClock()
     service = service_over(templates, log, wall, clock)
