@@ -79,8 +79,10 @@ class ChangePoller:
         self._lock = threading.Lock()
         self._running = False
         self._next_due = 0.0
-        # What this instance cached was read after it started: nothing older matters.
-        self._after = self._wall_time() - timedelta(seconds=OVERLAP_SECONDS)
+        # What this instance caches is read after it started (and after the fork and the first
+        # request, seconds later): nothing committed before matters, and skew below that
+        # cannot hide a change the cache missed.
+        self._after = self._wall_time()
         self._seen: dict[str, datetime] = {}
         self._failing = False
         self.polls = 0  # completed polls, successful or not (health and tests read it)
