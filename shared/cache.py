@@ -4,7 +4,8 @@
 distribution (`prompt_client.cache`, standard library only), because the HTTP client must
 install without this package; they are re-exported here so the server and the client share
 one implementation. Entries are never evicted for being old, only for space: an expired
-entry is still what stale-while-revalidate and stale-if-error serve.
+entry is still what stale-while-revalidate and stale-if-error serve. The server's cache adds
+what only the server needs: the keys it holds, for the change poll to re-read one template's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from prompt_client.cache import FOREVER, Cached, CacheStats, Clock, SingleFlight, TTLCache
+from prompt_client.cache import FOREVER, Cached, CacheStats, Clock, SingleFlight
+from prompt_client.cache import TTLCache as _ClientTTLCache
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -31,7 +33,16 @@ __all__ = [
     "TTLCache",
 ]
 
+K = TypeVar("K")
 V = TypeVar("V")
+
+
+class TTLCache(_ClientTTLCache[K, V]):
+    def snapshot_keys(self) -> list[K]:
+        """The keys held now (a copy: the cache may change while the caller walks it)."""
+        with self._lock:
+            return list(self._entries)
+
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +151,34 @@ class CachedSnapshot(Generic[V]):
         self._cache.put(self._KEY, value)
         self._fresh = (self._clock() + self._ttl, Snapshot(value, "cache"))
         return Snapshot(value, "firestore")
+
+    def refresh(self) -> bool:
+        """Re-read now, for the change poll (off the request path: requests keep the current
+        copy until the new one is in). False when it could not; the copy is then expired, so
+        the next load tries again inline and keeps it as the last good one on error."""
+        from shared.errors import CircuitOpen, StoreUnavailable
+        from shared.resilience import request_budget
+
+        if not self._flight.claim(self._KEY):
+            return False  # a request is refreshing it right now
+        try:
+            if not self._breaker.allow():
+                raise CircuitOpen("circuit breaker open after repeated Firestore failures")
+            try:
+                with request_budget(self._cold_deadline):
+                    value = self._fetch(self._cold_deadline)
+            except StoreUnavailable:
+                self._breaker.record_failure()
+                raise
+            self._breaker.record_success()
+        except StoreUnavailable:
+            self.expire()
+            return False
+        finally:
+            self._flight.release(self._KEY)
+        self._cache.put(self._KEY, value)
+        self._fresh = (self._clock() + self._ttl, Snapshot(value, "cache"))
+        return True
 
     def expire(self) -> None:
         """The next load refreshes; the current copy stays as the last good one."""

@@ -49,6 +49,10 @@ class Settings(BaseModel):
     # served on errors (the bundled defaults only before the first successful read).
     guardrail_cache_ttl_seconds: float = Field(60.0, alias="GUARDRAILS_CACHE_TTL_SECONDS", ge=0)
     template_cache_max_entries: int = Field(2048, alias="TEMPLATE_CACHE_MAX_ENTRIES", ge=16)
+    # Change poll: a serving instance asks the audit log, at most this often and off the
+    # request path, which changes committed since it last asked, and re-reads what they
+    # name (templates, guardrails, experiments) before their TTL runs out. 0 turns it off.
+    change_poll_seconds: float = Field(5.0, alias="CHANGE_POLL_SECONDS", ge=0, le=3600)
 
     # Firestore on the hot path: a short deadline per read when a stale copy can be served
     # instead, a longer one when the alternative is a degraded (env/default) answer, e.g. on

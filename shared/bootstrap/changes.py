@@ -8,6 +8,7 @@ from shared.changes.outbox import OutboxDrainer
 from shared.config import Settings
 from shared.storage.outbox import OutboxStore
 from shared.storage.pubsub import PubSubTopic
+from shared.storage.templates import TemplateRepository
 from shared.storage.webhooks import DeliveryStore, WebhookStore
 from shared.webhooks.admin import WebhookAdminService
 from shared.webhooks.delivery import WebhookDelivery
@@ -61,4 +62,6 @@ def webhook_delivery(settings: Settings) -> WebhookDelivery:
         max_attempts=settings.webhook_max_attempts,
         max_body_bytes=settings.webhook_max_body_bytes,
         publish_timeout=timeout,
+        # Subscribers of a template also hear about the prompts it includes.
+        includers=TemplateRepository(settings),
     )

@@ -10,9 +10,11 @@ to import.
 from __future__ import annotations
 
 from shared.bootstrap.guardrails import guardrail_loader
+from shared.changes.poll import ChangePoller
 from shared.config import Settings
 from shared.experiments.live import ExperimentLoader
 from shared.resilience import CircuitBreaker
+from shared.storage.audit import AuditLogStore
 from shared.storage.experiments import ExperimentStore
 from shared.storage.firestore import import_client_library
 from shared.storage.templates import TemplateRepository
@@ -34,4 +36,6 @@ def resolution_service(settings: Settings, *, preload_clients: bool = False) -> 
         guardrail_loader(settings, breaker=breaker),
         ExperimentLoader(store=ExperimentStore(settings), settings=settings, breaker=breaker),
         max_rendered_bytes=settings.max_rendered_bytes,
+        # Changes committed elsewhere are re-read within CHANGE_POLL_SECONDS, not the TTL.
+        changes=ChangePoller(AuditLogStore(settings), interval=settings.change_poll_seconds),
     )

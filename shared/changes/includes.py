@@ -1,9 +1,10 @@
-"""Which templates a change to one template concerns: the template itself and, once a
-prompt may include another (composition), every prompt that includes it, transitively.
+"""Which templates a change to one template concerns: the template itself and every prompt
+that includes it (composition), directly or through others.
 
-Composition is not part of this codebase yet, so the expansion is the identity; delivery
-already asks this function, so including prompts' subscribers are told as soon as an
-`IncludersIndex` that knows the includes is passed in.
+The index answers one level (`TemplateRepository.includers`: the live templates whose head
+lists the name in `includes`, the union of what their versions include); this walks it
+breadth-first, each name asked once, so a cycle of includes ends and a chain is cut at
+`MAX_DEPTH` levels. Without an index the expansion is the identity.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ class IncludersIndex(Protocol):
     def includers(self, name: str) -> set[str]: ...
 
 
-MAX_DEPTH = 16  # composition is depth-limited; a deeper chain cannot resolve anyway
+# Composition resolves at most `composition.MAX_DEPTH` (5) levels; a deeper chain of heads
+# can exist (each written alone) but cannot resolve, so a few levels more is plenty.
+MAX_DEPTH = 16
 
 
 def templates_to_notify(name: str, index: IncludersIndex | None = None) -> set[str]:

@@ -137,5 +137,9 @@ class ExperimentLoader:
     def store_reads(self) -> int:
         return self._store.reads
 
+    def refresh(self) -> bool:
+        """Re-read the running experiments now (the change poll saw one start or stop)."""
+        return self._snapshot.refresh()
+
     def running(self, template: str, label: str) -> LiveExperiment | None:
         return self._snapshot.load().value.get((template, label))

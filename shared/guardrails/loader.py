@@ -83,6 +83,10 @@ class GuardrailLoader:
         """The active set as an engine (`value`), with where it came from."""
         return self._snapshot.load()
 
+    def refresh(self) -> bool:
+        """Re-read the active set now (the change poll saw a guardrail change)."""
+        return self._snapshot.refresh()
+
     def load_strict(self) -> list[Guardrail]:
         """Every guardrail document as stored (the CLI's `--firestore`); errors propagate."""
         return parse_documents(

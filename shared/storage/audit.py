@@ -6,6 +6,7 @@ A target filter matches the object and its parts (`templates/x` finds the label 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.changes.events import ChangeFacts, change_event, source_for
@@ -62,8 +63,34 @@ AUDIT_BY_TARGET = register(
     )
 )
 
+AUDIT_SINCE = register(
+    QueryShape(
+        "audit log committed after a time, oldest first (the change poll)",
+        "audit_log",
+        range_field="at",
+        order_by=(("at", "ASCENDING"),),
+    )
+)
+
 
 class AuditLogStore(FirestoreRepository):
+    def since(self, after: datetime, *, limit: int, timeout: float) -> list[dict[str, Any]]:
+        """`id`, `at` and `target` of the entries committed after `after`, oldest first:
+        one range query on the single-field index of `at`, one read when nothing changed."""
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        def fetch(options: dict[str, Any]) -> list[dict[str, Any]]:
+            query = (
+                self.client.collection(self._settings.audit_collection)
+                .where(filter=FieldFilter("at", ">", after))
+                .order_by("at")
+                .select(["at", "target"])
+                .limit(limit)
+            )
+            return [{**(s.to_dict() or {}), "id": s.id} for s in query.stream(**options)]
+
+        return self.read_with_deadline(fetch, timeout=timeout)
+
     def entries(
         self, *, actor: str | None, target: str | None, after_id: str | None, limit: int
     ) -> list[dict[str, Any]]:

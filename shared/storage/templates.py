@@ -58,6 +58,9 @@ LABEL_HISTORY_BY_LABEL = register(
     )
 )
 register(QueryShape("templates by name", "prompts", order_by=(("__name__", "ASCENDING"),)))
+INCLUDERS = register(
+    QueryShape("templates that include one (composition)", "prompts", array_contains="includes")
+)
 register(QueryShape("versions, newest first", VERSIONS, order_by=(("version", "DESCENDING"),)))
 
 
@@ -137,6 +140,20 @@ class TemplateRepository(FirestoreRepository):
             if after:
                 query = query.start_after({FieldPath.document_id(): self._head_ref(after)})
             return [s.to_dict() or {} for s in query.limit(limit).stream(**options)]
+
+        return self.read_with_deadline(fetch)
+
+    def includers(self, name: str) -> set[str]:
+        """Names of the live templates one of whose versions includes `name` (the head's
+        `includes`, see `shared.templates.rules`): what `shared.changes.includes` expands."""
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        def fetch(options: dict[str, Any]) -> set[str]:
+            query = self.client.collection(self._settings.prompts_collection).where(
+                filter=FieldFilter("includes", "array_contains", name)
+            )
+            heads = (s.to_dict() or {} for s in query.select(["name", "deleted"]).stream(**options))
+            return {str(h["name"]) for h in heads if h.get("name") and not h.get("deleted")}
 
         return self.read_with_deadline(fetch)
 

@@ -37,6 +37,20 @@ def includes_prompts(template: PromptTemplate) -> bool:
     return any(MARKER in text for text in template.texts())
 
 
+def included_names(template: PromptTemplate) -> set[str]:
+    """The names of the prompts `template` includes directly (whatever label or version it
+    asks for). A malformed tag includes nothing: `compose` refuses it when the prompt is
+    resolved; here it only means there is no include to record."""
+    names: set[str] = set()
+    for text in template.texts():
+        for match in _REFERENCE.finditer(text):
+            try:
+                names.add(_parse(match.group(1))[0])
+            except ValidationFailed:
+                continue
+    return names
+
+
 def compose(template: PromptTemplate, load: Loader, *, max_depth: int = MAX_DEPTH) -> Composed:
     if not includes_prompts(template):
         return Composed(template, None)

@@ -18,6 +18,10 @@ only runs while a request is in flight, so an inline, deadline-bounded refresh i
 design. Negative answers ("not in Firestore") are cached like positive ones, so an
 unmigrated database costs one read per name per TTL, not one per request.
 
+Changes are usually seen before the TTL: the change poll (`shared.changes.poll`, on a thread
+a request started) calls `refresh(name)` for each template the audit log says changed, and
+requests keep the copy they have until the new one is in.
+
 Every answer says where it came from (`source`) and is logged with the phase that served it,
 except that plain cache hits (a fresh cached copy, nothing degraded) log only a
 LOG_CACHE_HITS_SAMPLE share of their lines: Cloud Run logs every request already, and the
@@ -45,7 +49,7 @@ from shared.errors import (
     VersionNotFound,
 )
 from shared.observability import LogSampler
-from shared.resilience import CircuitBreaker
+from shared.resilience import CircuitBreaker, request_budget
 from shared.templates.defaults import DEFAULT_TEMPLATES
 from shared.templates.model import (
     DEFAULT_LABEL,
@@ -257,6 +261,36 @@ class Resolver:
                 self._flight.release(key)
         self._cache.put(key, answer)
         return self._answer(name, label, version, answer, source="firestore")
+
+    def refresh(self, name: str) -> int:
+        """Re-read now every answer cached for `name`, for the change poll (off the request
+        path: requests keep the copy they have until the new one is in). Returns how many were
+        re-read. A read that fails leaves the copy expired, not fresh: the next request
+        refreshes it inline and, while Firestore fails, serves it as stale, as after its TTL."""
+        refreshed = 0
+        for key in self._cache.snapshot_keys():
+            if key[0] != name or key[1] not in ("label", "version"):
+                continue
+            if not self._flight.claim(key):
+                continue  # a request is refreshing it right now
+            label, version = (key[2], None) if key[1] == "label" else (None, int(key[2]))
+            try:
+                with request_budget(self.budget_seconds):  # each re-read as long as a request's
+                    answer = self._fetch(name, label, version, self.budget_seconds)
+            except StoreUnavailable:
+                self._cache.expire(key)
+                continue
+            finally:
+                self._flight.release(key)
+            self._cache.put(key, answer)
+            refreshed += 1
+        return refreshed
+
+    def expire_all(self) -> None:
+        """Every cached answer is due for a refresh (immutable version contents are kept)."""
+        for key in self._cache.snapshot_keys():
+            if key[1] in ("label", "version"):
+                self._cache.expire(key)
 
     def _fetch(
         self, name: str, label: str | None, version: int | None, budget: float

@@ -19,6 +19,11 @@ every rule is unit-tested from `tests/cases/*.json` without an emulator.
                   so repeated rollbacks walk further back instead of toggling)
     delete        head exists, If-Match, not deleted, no label points into it, no blocker
     restore       head exists and is deleted
+
+A head also records `includes`: every name any of its versions includes (composition), so
+that a change to an included prompt can find its includers with one query. It only grows:
+an older version may be labelled again, and a name too many costs a webhook delivery,
+never a missed one.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from shared.errors import (
     VersionNotFound,
 )
 from shared.revision import check_if_match, next_revision
+from shared.templates.composition import included_names
 from shared.templates.model import RESERVED_LABELS, PromptTemplate
 
 LabelKind = Literal["move", "rollback", "remove"]
@@ -137,6 +143,7 @@ def create_template(
             "update_count": 1,
             "deleted": False,
             "created_by": author,
+            **_includes({}, template),
         },
         new_head=True,
         version=stored,
@@ -193,6 +200,7 @@ def add_version(
             "latest_version": number,
             "description": template.description,
             "update_count": next_revision(head),
+            **_includes(head, template),
         },
         version=stored,
         before={"version": latest},
@@ -287,6 +295,16 @@ def _head_after(head: dict[str, Any] | None, changes: Iterable[TemplateChange]) 
     for change in changes:
         merged.update(change.head)
     return merged
+
+
+def _includes(head: dict[str, Any], template: PromptTemplate) -> dict[str, list[str]]:
+    """`{"includes": [...]}` when `template` includes a name the head does not list yet;
+    empty otherwise, so a write that adds no include leaves the field as it was."""
+    known = set(head.get("includes") or ())
+    names = included_names(template)
+    if names <= known:
+        return {}
+    return {"includes": sorted(known | names)}
 
 
 # Labels ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shared.changes.poll import EVERYTHING, ChangePoller, templates_named
 from shared.errors import FieldError, RenderError, ServiceUnavailable, VersionNotFound
 from shared.experiments.live import ExperimentLoader, choose
 from shared.guardrails.engine import GuardrailEngine, Report, replace_leaves, string_leaves
@@ -103,11 +104,31 @@ class ResolutionService:
         experiments: ExperimentLoader | None = None,
         *,
         max_rendered_bytes: int | None = None,
+        changes: ChangePoller | None = None,
     ) -> None:
         self.resolver = resolver
         self.guardrails = guardrails
         self.experiments = experiments
         self.max_rendered_bytes = max_rendered_bytes
+        self.changes = changes
+        self._apply = self.apply_changes
+
+    def apply_changes(self, targets: set[str]) -> None:
+        """What the change poll saw changed (audit targets) is re-read now: each template's
+        cached answers, the guardrail set, the running experiments."""
+        everything = EVERYTHING in targets
+        if everything:
+            self.resolver.expire_all()
+        for name in sorted({n for t in targets for n in templates_named(t)}):
+            self.resolver.refresh(name)
+        if self.guardrails is not None and (
+            everything or any(t.startswith("guardrails/") for t in targets)
+        ):
+            self.guardrails.refresh()
+        if self.experiments is not None and (
+            everything or any(t.startswith("experiments/") for t in targets)
+        ):
+            self.experiments.refresh()
 
     def get(
         self,
@@ -126,6 +147,8 @@ class ResolutionService:
         Every Firestore read of one call shares one budget (FIRESTORE_COLD_DEADLINE_SECONDS),
         so a cold instance facing an unreachable Firestore waits one deadline, not one per
         read, before its fallback answer. `compose=False` leaves includes unexpanded."""
+        if self.changes is not None:
+            self.changes.tick(self._apply)  # a clock read, unless a poll is due
         with request_budget(self.resolver.budget_seconds):
             resolution = self._get(name, label=label, version=version, user_key=user_key)
             if not compose or not composition.includes_prompts(resolution.template):

@@ -33,7 +33,7 @@ class WebhookSpec(BaseModel):
     templates: list[TemplateName] = Field(
         default_factory=list,
         max_length=100,
-        description="only changes of these templates (or of templates that include them); "
+        description="only changes of these templates or of the prompts they include; "
         "empty: every change, guardrails' included",
     )
     active: bool = True

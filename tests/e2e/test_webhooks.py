@@ -209,6 +209,54 @@ def test_a_label_move_is_one_event_and_one_signed_delivery_while_a_failing_recei
     assert {"webhook.create", "webhook.redeliver"} <= set(actions)
 
 
+def include(name: str) -> str:
+    return f"@@@langfusePrompt:name={name}|label=production@@@"
+
+
+def test_a_change_to_an_included_prompt_reaches_the_subscribers_of_its_includers(stack, receivers):
+    """C includes A includes B (by label): B's label move is a change to A and C for their
+    subscribers; a subscriber of an unrelated template hears nothing. B's new version
+    includes C, closing a cycle that the expansion walks once."""
+    admin = stack.admin
+    for name, body in {
+        "base": "the base",
+        "middle": f"middle: {include('base')}",
+        "outer": f"outer: {include('middle')}",
+        "unrelated": "alone",
+    }.items():
+        created = admin.post("/v1/templates", json={"name": name, "template": body})
+        assert created.status_code == 201, created.get_data(as_text=True)
+        labelled = admin.put(f"/v1/templates/{name}/labels/production", json={"version": 1})
+        assert labelled.status_code == 200, labelled.get_data(as_text=True)
+    cycle = admin.post(
+        "/v1/templates/base/versions", json={"template": f"the base, v2 {include('outer')}"}
+    )
+    assert cycle.status_code == 201, cycle.get_data(as_text=True)
+    listeners = {name: receivers(204) for name in ("middle", "outer", "unrelated")}
+    subscribed = {
+        name: subscribe(admin, receiver.url, templates=[name])
+        for name, receiver in listeners.items()
+    }
+
+    moved = admin.put("/v1/templates/base/labels/production", json={"version": 2})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+
+    for name in ("middle", "outer"):
+        wait_for(lambda n=name: listeners[n].requests, what=f"the delivery to {name}'s subscriber")
+        ((headers, body),) = listeners[name].requests
+        secret = subscribed[name]["secret"]
+        assert verify(secret, headers["webhook-signature"], body, now=time.time())
+        event = json.loads(body)
+        assert (event["type"], event["subject"]) == (MOVED, "templates/base/labels/production")
+        assert event["data"]["template"] == "base"
+        assert event["data"]["after"]["version"] == 2
+    # The whole matching again, synchronously: a duplicate queues nothing new, and the
+    # unrelated subscription was never matched.
+    assert stack.deliver_module.delivery.fan_out(event) == []
+    assert deliveries(admin, subscribed["unrelated"]["id"]) == []
+    assert listeners["unrelated"].requests == []
+
+
 def test_an_event_the_admin_could_not_publish_is_delivered_after_the_scheduled_drain(
     stack, receivers, monkeypatch
 ):

@@ -127,5 +127,5 @@ def test_the_build_steps_migrate_and_verify_against_the_emulator(clean_firestore
     # Rollback through the same job: _ACTION=down with _TARGET=0 reverts everything.
     rollback = _run_step("migrate", {**substitutions, "_ACTION": "down", "_TARGET": "0"}, host)
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
-    assert "reverted: 4 migration(s)" in rollback.stdout
+    assert "reverted: 5 migration(s)" in rollback.stdout
     assert _run_step("migrate", {**substitutions, "_ACTION": "drop"}, host).returncode == 2

@@ -78,6 +78,7 @@ def test_fresh_migrate_records_each_migration_and_verifies(settings):
         "0002_seed_templates",
         "0003_seed_guardrails",
         "0004_audit_scope",
+        "0005_template_includes",
     ]
     assert outcome.backup is not None
     assert outcome.backup.exists()
@@ -133,7 +134,7 @@ def test_down_then_up_and_resolution_follows(settings):
     runner = _runner(settings)
     runner.up()
     assert source() == "firestore"  # after migration
-    runner.down(target="0002_seed_templates")  # the audit scope, then the guardrails
+    runner.down(target="0002_seed_templates")  # includes, audit scope, then the guardrails
     assert sorted(runner.applied()) == ["0001_collections_layout", "0002_seed_templates"]
     runner.down(target="0")
     assert runner.applied() == {}
@@ -269,12 +270,12 @@ def test_concurrent_runs_apply_exactly_once(settings, firestore_emulator, tmp_pa
     ]
     outputs = [run.communicate(timeout=240)[0] for run in runs]
     assert [run.returncode for run in runs] == [0] * 5, outputs
-    appliers = [out for out in outputs if "applied: 4 migration(s)" in out]
+    appliers = [out for out in outputs if "applied: 5 migration(s)" in out]
     assert len(appliers) == 1, outputs
     assert sum("nothing to apply" in out for out in outputs) == 4
     state = _state(settings)
     assert all(head[0] == 1 for head in state["heads"].values())  # seeded exactly once
-    assert len(state["applied"]) == 4
+    assert len(state["applied"]) == 5
 
 
 _CRASH_DURING_SEEDING = """
@@ -349,3 +350,31 @@ def test_audit_entries_written_before_scope_existed_gain_it(settings):
     old.set({"actor": "key:x", "action": "label.move", "target": "templates/t/labels/production"})
     _runner(settings).up()
     assert old.get().to_dict()["scope"] == ["templates/t", "templates/t/labels/production"]
+
+
+def test_template_heads_written_before_includes_existed_gain_them(settings):
+    from shared.storage.firestore import firestore_client
+
+    db = firestore_client(settings)
+    prompts = db.collection(settings.prompts_collection)
+    tag = "@@@langfusePrompt:name=base|label=production@@@"
+    for name, versions in {
+        "composed": ["plain", f"{tag} and @@@langfusePrompt:name=other|version=2@@@"],
+        "base": ["nothing included"],
+    }.items():
+        prompts.document(name).set({"name": name, "latest_version": len(versions)})
+        for number, text in enumerate(versions, start=1):
+            prompts.document(name).collection("versions").document(str(number)).set(
+                {"name": name, "version": number, "template": text, "content_hash": "x"}
+            )
+    untouched = prompts.document("composed").collection("versions").document("2").get()
+
+    _runner(settings).up()
+
+    assert prompts.document("composed").get().to_dict()["includes"] == ["base", "other"]
+    assert "includes" not in prompts.document("base").get().to_dict()
+    again = prompts.document("composed").collection("versions").document("2").get()
+    assert again.update_time == untouched.update_time  # versions stay immutable
+    repository = TemplateRepository(settings)
+    assert repository.includers("base") == {"composed"}
+    assert repository.includers("composed") == set()

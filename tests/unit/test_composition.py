@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import TemplateNotFound, ValidationFailed
-from shared.templates.composition import MAX_DEPTH, compose
+from shared.templates.composition import MAX_DEPTH, compose, included_names
 from shared.templates.model import PromptTemplate
 
 
@@ -124,3 +124,20 @@ def test_only_text_prompts_can_be_included():
     chat = PromptTemplate(name="c", version=1, messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(ValidationFailed, match="chat prompt"):
         compose(text("t", "@@@langfusePrompt:name=c|version=1@@@"), Store(chat))
+
+
+def test_included_names_lists_each_included_prompt_once_and_ignores_malformed_tags():
+    body = (
+        "@@@langfusePrompt:name=a|label=production@@@ @@@langfusePrompt:name=b|version=2@@@ "
+        "@@@langfusePrompt:name=a|version=1@@@ @@@langfusePrompt:label=x@@@ plain"
+    )
+    assert included_names(text("t", body)) == {"a", "b"}
+    assert included_names(text("t", "no includes {{name}}")) == set()
+    chat = PromptTemplate(
+        name="c",
+        messages=[
+            {"role": "system", "content": "@@@langfusePrompt:name=folder/s|label=staging@@@"},
+            {"role": "user", "content": "{{q}}"},
+        ],
+    )
+    assert included_names(chat) == {"folder/s"}

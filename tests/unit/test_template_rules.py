@@ -156,3 +156,20 @@ def test_move_labels_leaves_a_label_already_on_the_version_alone():
         head, ["production", "beta"], 2, target_exists=True, author="ada", request_id="r"
     )
     assert [(c.target, c.head["update_count"]) for c in changes] == [("templates/t/labels/beta", 4)]
+
+
+def _including(*names: str) -> PromptTemplate:
+    tags = " ".join(f"@@@langfusePrompt:name={n}|label=production@@@" for n in names)
+    return PromptTemplate(name="t", template=f"{tags} {{{{name}}}}")
+
+
+def test_the_head_lists_every_name_its_versions_include_and_the_list_only_grows():
+    created = rules.create_template(None, _including("b", "a"), author="ada", commit_message="m")
+    assert created.head["includes"] == ["a", "b"]
+    head = {**created.head}
+    added = rules.add_version(head, "sha256:old", _including("c"), author="ada", commit_message="m")
+    assert added.head["includes"] == ["a", "b", "c"]  # an older version may be labelled again
+    same = rules.add_version(head, "sha256:old", _including("a"), author="ada", commit_message="m")
+    assert "includes" not in same.head  # nothing new: the field is left as it is
+    plain = rules.create_template(None, TEMPLATE, author="ada", commit_message="m")
+    assert "includes" not in plain.head

@@ -93,6 +93,22 @@ def test_included_prompts_hook_expands_to_includers_transitively():
     assert templates_to_notify("leaf", Index()) == {"leaf", "mid", "top"}
 
 
+def test_the_includers_walk_asks_each_name_once_and_stops_at_the_depth_limit():
+    from shared.changes.includes import MAX_DEPTH
+
+    asked: list[str] = []
+
+    class Chain:  # n0 <- n1 <- n2 <- ... and a cycle back from n3 to n0
+        def includers(self, name: str) -> set[str]:
+            asked.append(name)
+            number = int(name[1:])
+            return {f"n{number + 1}"} | ({"n0"} if number == 3 else set())
+
+    found = templates_to_notify("n0", Chain())
+    assert found == {f"n{i}" for i in range(MAX_DEPTH + 1)}
+    assert sorted(asked) == sorted(set(asked))  # the cycle asks nobody twice
+
+
 MOVED = "template.label.moved"
 
 
