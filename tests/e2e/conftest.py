@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from functions_framework import create_app
 
+from infra.local.dev import ServedFunction, serve, wait_until_up
+from infra.local.emulators import free_port, stop_process_group
 from shared.config import get_settings
 from shared.observability import CloudLoggingFormatter
 from tests.conftest import PROJECT, ROOT
@@ -86,3 +90,24 @@ def assert_problem(response, status: int, slug: str) -> dict:
     assert body["request_id"]
     assert response.headers["X-Request-Id"] == body["request_id"]
     return body
+
+
+@contextlib.contextmanager
+def functions_served(
+    env: Mapping[str, str], log_dir: Path
+) -> Iterator[Callable[[str], ServedFunction]]:
+    """`start(target)` serves functions/TARGET/main.py with the functions-framework CLI
+    (gunicorn) on a free port, once per target (import is slow); all stop on exit."""
+    running: dict[str, ServedFunction] = {}
+
+    def start(target: str) -> ServedFunction:
+        if target not in running:
+            running[target] = serve(target, free_port(), dict(env), log_dir=log_dir)
+            wait_until_up(running[target])
+        return running[target]
+
+    try:
+        yield start
+    finally:
+        for function in running.values():
+            stop_process_group(function.process)

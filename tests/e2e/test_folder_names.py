@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from infra.local.dev import ServedFunction, serve, wait_until_up
-from infra.local.emulators import free_port, stop_process_group
+from infra.local.dev import ServedFunction
 from shared.auth.credentials import parse_key_id, public_key_of
 from tests.conftest import PROJECT
+from tests.e2e.conftest import functions_served
 
 pytestmark = pytest.mark.emulator
 
@@ -39,17 +39,8 @@ def served(
         "FIRESTORE_DEADLINE_SECONDS": "5",
         "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
     }
-    running: dict[str, ServedFunction] = {}
-
-    def start(target: str) -> ServedFunction:
-        if target not in running:
-            running[target] = serve(target, free_port(), env, log_dir=log_dir)
-            wait_until_up(running[target])
-        return running[target]
-
-    yield start
-    for function in running.values():
-        stop_process_group(function.process)
+    with functions_served(env, log_dir) as start:
+        yield start
 
 
 @pytest.fixture
