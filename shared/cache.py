@@ -4,8 +4,7 @@
 distribution (`prompt_client.cache`, standard library only), because the HTTP client must
 install without this package; they are re-exported here so the server and the client share
 one implementation. Entries are never evicted for being old, only for space: an expired
-entry is still what stale-while-revalidate and stale-if-error serve. The server's cache adds
-what only the server needs: the keys it holds, for the change poll to re-read one template's.
+entry is still what stale-while-revalidate and stale-if-error serve.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from prompt_client.cache import FOREVER, Cached, CacheStats, Clock, SingleFlight
-from prompt_client.cache import TTLCache as _ClientTTLCache
+from prompt_client.cache import FOREVER, Cached, CacheStats, Clock, SingleFlight, TTLCache
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -33,15 +31,7 @@ __all__ = [
     "TTLCache",
 ]
 
-K = TypeVar("K")
 V = TypeVar("V")
-
-
-class TTLCache(_ClientTTLCache[K, V]):
-    def snapshot_keys(self) -> list[K]:
-        """The keys held now (a copy: the cache may change while the caller walks it)."""
-        with self._lock:
-            return list(self._entries)
 
 
 logger = logging.getLogger(__name__)

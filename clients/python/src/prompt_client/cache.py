@@ -88,6 +88,11 @@ class TTLCache(Generic[K, V]):
             if entry is not None:
                 entry.ttl = 0.0
 
+    def snapshot_keys(self) -> list[K]:
+        """The keys held now (a copy: the cache may change while the caller walks it)."""
+        with self._lock:
+            return list(self._entries)
+
     def __len__(self) -> int:
         return len(self._entries)
 
