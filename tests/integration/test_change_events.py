@@ -47,12 +47,12 @@ def outbox(settings) -> list[dict]:
     return [s.to_dict() for s in client.collection("change_outbox").order_by("created_at").stream()]
 
 
-def greet_events(settings) -> list[dict]:
-    return [e for e in outbox(settings) if (e.get("data") or {}).get("template") == "greet"]
+def events_of(settings, name: str) -> list[dict]:
+    return [e for e in outbox(settings) if (e.get("data") or {}).get("template") == name]
 
 
-def template(text: str) -> PromptTemplate:
-    return PromptTemplate.model_validate({"name": "greet", "template": text})
+def template(text: str, name: str = "greet") -> PromptTemplate:
+    return PromptTemplate.model_validate({"name": name, "template": text})
 
 
 @pytest.fixture
@@ -91,26 +91,28 @@ def drainer(settings, *, clock=None) -> OutboxDrainer:
 
 def test_a_label_move_commits_exactly_one_event_with_its_audit_entry_and_revision(topic):
     settings, _ = topic
+    # A name no other test uses: a thread an earlier test left running may still commit
+    # into the shared emulator after its cleanup, but never events of this template.
+    name = f"greet-{uuid.uuid4().hex[:8]}"
     store = TemplateRepository(settings)
-    v1 = put_version(store, template("Hi {{name}}"), author="ada")
-    v2 = put_version(store, template("Hello {{name}}"), author="ada", labels=("production",))
-    before = {e["id"] for e in outbox(settings)}
-    store.move_label("greet", "production", 1, actor=ADA, if_match=None)
-    # Only this template's documents count: a thread an earlier test left running may still
-    # commit into the shared emulator after its cleanup.
-    (event,) = [e for e in greet_events(settings) if e["id"] not in before]
-    head = store.head("greet") or {}
+    v1 = put_version(store, template("Hi {{name}}", name), author="ada")
+    v2 = put_version(store, template("Hello {{name}}", name), author="ada", labels=("production",))
+    before = {e["id"] for e in events_of(settings, name)}
+    store.move_label(name, "production", 1, actor=ADA, if_match=None)
+    (event,) = [e for e in events_of(settings, name) if e["id"] not in before]
+    head = store.head(name) or {}
     assert event["type"] == "template.label.moved"
     data = event["data"]
     assert data["revision"] == head["update_count"]
-    assert data["template"] == "greet"
+    assert data["template"] == name
     assert data["label"] == "production"
     assert data["before"] == {"version": 2, "content_hash": v2.content_hash}
     assert data["after"] == {"version": 1, "content_hash": v1.content_hash}
     assert data["actor"] == "ada"
     audit = firestore_client(settings).collection("audit_log").document(data["audit_entry_id"])
     assert audit.get().to_dict()["action"] == "label.move"
-    revisions = [e["data"]["revision"] for e in greet_events(settings)]
+    revisions = [e["data"]["revision"] for e in events_of(settings, name)]
+    assert len(revisions) == 4  # version 1, version 2, production onto 2, then onto 1
     assert revisions == sorted(set(revisions))  # strictly increasing per template
 
 
