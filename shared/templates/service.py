@@ -111,7 +111,7 @@ class ResolutionService:
         self.experiments = experiments
         self.max_rendered_bytes = max_rendered_bytes
         self.changes = changes
-        self._apply = self.apply_changes
+        self._apply = self.apply_changes  # bound once: the hot path passes it on every request
 
     def apply_changes(self, targets: set[str]) -> None:
         """What the change poll saw changed (audit targets) is re-read now: each template's
