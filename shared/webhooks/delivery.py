@@ -117,7 +117,7 @@ class WebhookDelivery:
         queued: list[str] = []
         body = body_for(event, self._max_body)
         for subscription in self._subscriptions.active():
-            if not rules.matches(subscription, str(event["type"]), concerned):
+            if not rules.matches(subscription, str(event["type"]), concerned, event.get("time")):
                 continue
             delivery_id = rules.delivery_id(str(event["id"]), str(subscription["id"]))
             record, created = self._log.ensure(

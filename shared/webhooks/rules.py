@@ -1,9 +1,10 @@
 """The rules of webhooks, as pure functions: which subscriptions an event reaches, which
 receiver URLs and addresses are allowed, and what an attempt's outcome makes of a delivery.
 
-    matches      active, the event type subscribed, and (when the subscription names
-                 templates) one of the templates the change concerns (the changed one and
-                 those that include it, `shared.changes.includes`)
+    matches      active, the event type subscribed, the event committed no earlier than
+                 the subscription (a new subscriber is not sent history), and (when the
+                 subscription names templates) one of the templates the change concerns
+                 (the changed one and those that include it, `shared.changes.includes`)
     check_url    https (http too outside production), a host, no credentials in the URL,
                  no IP literal or local name outside the public internet in production
     check_ip     each address the host resolves to is public (`is_global`) in production:
@@ -17,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,13 +42,35 @@ class Refused(Exception):
     """A receiver address the policy forbids (never retried: it cannot become allowed)."""
 
 
-def matches(subscription: dict[str, Any], event_type: str, concerned: Iterable[str]) -> bool:
+def matches(
+    subscription: dict[str, Any],
+    event_type: str,
+    concerned: Iterable[str],
+    occurred_at: str | None = None,
+) -> bool:
     if not subscription.get("active"):
         return False
     if event_type not in (subscription.get("event_types") or []):
         return False
+    if _before(occurred_at, subscription.get("created_at")):
+        return False
     wanted = set(subscription.get("templates") or [])
     return not wanted or bool(wanted & set(concerned))
+
+
+def _before(occurred_at: str | None, subscribed_at: Any) -> bool:
+    """Whether the event committed before the subscription did. Both times are Firestore
+    commit timestamps, one clock; an event still in flight when a subscriber registers is
+    history to it, as with Stripe's endpoints. Unknown times never exclude."""
+    if not occurred_at or not isinstance(subscribed_at, datetime):
+        return False
+    try:
+        occurred = datetime.fromisoformat(occurred_at)
+    except ValueError:
+        return False
+    if occurred.tzinfo is None or subscribed_at.tzinfo is None:
+        return False
+    return occurred < subscribed_at
 
 
 def check_url(url: str, policy: OutboundPolicy) -> str:

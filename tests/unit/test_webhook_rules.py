@@ -4,6 +4,7 @@ policy (SSRF), signatures and replay windows, attempt outcomes, body limits."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -110,6 +111,26 @@ def test_the_includers_walk_asks_each_name_once_and_stops_at_the_depth_limit():
 
 
 MOVED = "template.label.moved"
+
+
+SUBSCRIBED = datetime(2026, 3, 1, 12, 0, 0, 500, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "expected"),
+    [
+        ("2026-03-01T12:00:00.000499+00:00", False),  # committed before the subscription
+        ("2026-03-01T12:00:00.000500+00:00", True),
+        ("2026-03-01T13:00:00+01:00", False),  # the same instant as 12:00 UTC, earlier
+        ("2026-03-01T12:00:01+00:00", True),
+        (None, True),  # an unknown time never excludes
+        ("not a time", True),
+        ("2026-03-01T12:00:00", True),  # no zone: not comparable, not excluded
+    ],
+)
+def test_a_subscription_hears_only_events_committed_after_it(occurred_at, expected):
+    subscription = {"active": True, "event_types": [MOVED], "created_at": SUBSCRIBED}
+    assert rules.matches(subscription, MOVED, {"a"}, occurred_at) is expected
 
 
 @pytest.mark.parametrize(
