@@ -18,6 +18,7 @@ from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
 from tests.conftest import PROJECT, ROOT
+from tests.e2e.test_audit_pipeline import wait_for
 from tests.support import put_version
 
 pytestmark = pytest.mark.emulator
@@ -314,6 +315,23 @@ def test_a_run_whose_lease_lapsed_and_was_taken_records_nothing(settings):
         runner.up(backup=False)
     assert runner.applied() == {}  # bob's run decides what is recorded, not the paused one
     assert runner.lock.holder().owner == "bob@ci"  # and its lease is left alone
+
+
+def test_a_run_stops_once_its_own_lease_ran_out_even_if_no_renewal_saw_another_owner(settings):
+    lock = LeaseLock(_runner(settings).client, "_migrations", owner="alice", lease_seconds=0.5)
+    lock.acquire(wait_seconds=10)  # no heartbeat: as if every renewal had failed
+    lock.check()  # still ours
+
+    def ran_out() -> bool:
+        try:
+            lock.check()
+        except LockLost:
+            return True
+        return False
+
+    wait_for(ran_out, limit=20, what="check() to notice the lapsed lease")
+    assert not lock.lost.is_set()  # nobody else took it: the run's own clock decided
+    lock.release()
 
 
 def test_a_record_already_there_with_the_same_checksum_is_not_a_crash(settings):
