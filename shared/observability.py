@@ -37,6 +37,10 @@ lot and flushes. Four facts shaped this:
 
 The writer writes to whatever `sys.stdout` is at the moment of writing: a test runner that
 swaps and closes stdout per test must not leave the writer on a closed file.
+
+Command-line tools log to stderr instead (`configure_logging(level, stream="stderr")`): their
+stdout is their answer (JSON a script parses), and a log line there, from any thread, would
+corrupt it. A process is either a function or a CLI, so the choice is per process.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal
 
 _context: ContextVar[dict[str, str] | None] = ContextVar("request_log_context", default=None)
 _CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/(\d{1,20}))?")
@@ -94,8 +98,12 @@ def _stack_trace(error: BaseException) -> str:
     return f"{type(error).__qualname__}\n" + "".join(traceback.format_tb(error.__traceback__))
 
 
+LogStream = Literal["stdout", "stderr"]
+
+
 class JsonLinesWriter:
-    """Writes queued lines to the current `sys.stdout` from one thread of *this* process.
+    """Writes queued lines to the current `sys.stdout` (or `sys.stderr`, see `stream`) from
+    one thread of *this* process.
 
     The thread starts with the first line put in a process; a forked child starts with an
     empty queue and no thread (`os.register_at_fork`), so its first line starts its own.
@@ -104,6 +112,8 @@ class JsonLinesWriter:
     def __init__(self, queue_lines: int = QUEUE_LINES, linger: float = LINGER_SECONDS) -> None:
         self._queue_lines = queue_lines
         self._linger = linger
+        # Looked up on `sys` at each write, not held: the current file, never a closed one.
+        self.stream: LogStream = "stdout"
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
         atexit.register(self.close, _EXIT_FLUSH_SECONDS)
@@ -207,7 +217,7 @@ class JsonLinesWriter:
         if not batch:
             return
         try:
-            stream = sys.stdout
+            stream = sys.stderr if self.stream == "stderr" else sys.stdout
             stream.write("\n".join(batch) + "\n")
             stream.flush()
         except (OSError, ValueError, AttributeError, TypeError):  # closed, broken or no stdout
@@ -247,15 +257,17 @@ _writer = JsonLinesWriter()
 _handler = JsonLinesHandler(_writer)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Idempotent: routes the root logger to stdout as JSON lines (see the module docstring
-    for how lines get there); safe to call at import in a process that forks later."""
+def configure_logging(level: str = "INFO", *, stream: LogStream = "stdout") -> None:
+    """Idempotent: routes the root logger to stdout (functions) or stderr (CLIs, whose stdout
+    is their output) as JSON lines (see the module docstring for how lines get there); safe
+    to call at import in a process that forks later."""
     # The logging HOWTO's optimizations: we never print caller, thread or process fields, so
     # skip collecting them on every record (findCaller walks the stack).
     logging._srcfile = None  # the HOWTO names this very attribute
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    _writer.stream = stream
     root = logging.getLogger()
     root.setLevel(level)
     if _handler not in root.handlers:

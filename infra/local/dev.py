@@ -132,10 +132,14 @@ def langfuse_environment(served: list[ServedFunction], keys: dict[str, str]) -> 
 
 
 def write_dev_env(path: Path, values: dict[str, str]) -> None:
+    """Replace the file in one step (a temporary file beside it, then `os.replace`): a shell
+    sourcing it meanwhile reads the previous file whole or this one whole, never a
+    truncated or half-written one whose missing lines would leave the defaults in force."""
     lines = [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
-    path.write_text(
-        "# written by `make dev`; `source` it in a second shell\n" + "\n".join(lines) + "\n"
-    )
+    text = "# written by `make dev`; `source` it in a second shell\n" + "\n".join(lines) + "\n"
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def run_migrations(env: dict[str, str]) -> None:

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.start is None) != (args.end is None) or (args.start and args.start >= args.end):
         parser.error("give both --from and --to, with --from before --to")
-    configure_logging("WARNING")
+    configure_logging("WARNING", stream="stderr")
     settings = get_settings()
     # Say which database: a shell without the stack's environment would otherwise roll up
     # another project (the default one) and look as if it worked.

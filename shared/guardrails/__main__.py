@@ -42,6 +42,7 @@ from shared.guardrails.defaults import DEFAULT_GUARDRAILS
 from shared.guardrails.engine import GuardrailEngine
 from shared.guardrails.evaluation import DEFAULT_THRESHOLDS, LabelledLine, evaluate
 from shared.guardrails.model import Guardrail
+from shared.observability import configure_logging
 from shared.validation import field_errors
 
 EXIT_OK, EXIT_BAD_LINES, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -225,6 +226,8 @@ def run_eval(
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Logs (ours and any library's) go to stderr: stdout is the JSON lines a script parses.
+    configure_logging("WARNING", stream="stderr")
     offline = {"train": run_train, "export-toxic": run_export_toxic}
     if args.command in offline:
         return offline[args.command](args)

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging("WARNING")
+    configure_logging("WARNING", stream="stderr")
     try:
         settings = get_settings()
         runner = MigrationRunner(settings, actor=args.actor)

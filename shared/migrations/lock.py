@@ -3,9 +3,17 @@
 `_migrations/lock` holds `owner`, `acquired_at` and `expires_at`. Taking or renewing it is a
 transaction: free, expired, or already ours -> it is ours until now + lease. A run that
 crashes simply stops renewing, and the lease expires. While a migration runs, a heartbeat
-thread renews the lease every third of its length; if the lease was lost anyway (a paused
-process), the run stops before recording anything (records are `create()`d, so a second
-writer fails instead of overwriting).
+thread renews the lease every third of its length.
+
+A lease can still lapse (a paused process, renewals that kept failing), and another run may
+then take it. Three things keep that from letting two runs record the same migration:
+- a waiting run polls the lock with a plain read and transacts only when the lease looks
+  free or expired, so waiters do not contend with the holder's renewals (contended renewals
+  were what let a lease lapse under load);
+- `check()` fails once the lease this run last took or renewed has run out by its own
+  monotonic clock, not only once a renewal saw another owner;
+- a migration is recorded by `fenced()`: one transaction that reads the lock and writes the
+  record only while the lease is still this run's, so a run that lost it records nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +87,9 @@ class LeaseLock:
         self._lease = timedelta(seconds=lease_seconds)
         self._clock = clock
         self.lost = threading.Event()
+        # Monotonic time until which the lease is surely ours: the start of the last
+        # successful take or renewal plus the lease (the write happened after that start).
+        self._valid_until = float("-inf")
 
     def holder(self) -> LockInfo | None:
         return _info(self._ref.get().to_dict())
@@ -100,14 +111,25 @@ class LeaseLock:
             )
             return None
 
+        started = time.monotonic()
         holder: LockInfo | None = take(self._client.transaction())
+        if holder is None:
+            self._valid_until = started + self._lease.total_seconds()
         return holder
+
+    def _looks_taken(self) -> LockInfo | None:
+        """The holder, by a plain read, if another run's lease is live (no transaction: a
+        waiter must not contend with the holder's renewals)."""
+        current = self.holder()
+        if current and current.owner != self.owner and current.expires_at > self._clock():
+            return current
+        return None
 
     def acquire(self, wait_seconds: float) -> None:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                holder = self.try_acquire()
+                holder = self._looks_taken() or self.try_acquire()
             except (
                 _contention_errors()
             ) as exc:  # other runs raced us for the lock document: wait, retry
@@ -148,17 +170,23 @@ class LeaseLock:
         self.acquire(wait_seconds)
         stop = threading.Event()
 
+        beat = self._lease.total_seconds() / 3
+
         def heartbeat() -> None:
-            while not stop.wait(self._lease.total_seconds() / 3):
+            delay = beat
+            while not stop.wait(delay):
                 try:
                     if self.try_acquire() is not None:
                         self.lost.set()
                         return
-                except _contention_errors() as exc:  # retried on the next beat; expiry decides
+                    delay = beat
+                except _contention_errors() as exc:
                     logger.warning(
                         "migration lease renewal failed",
                         extra={"json_fields": {"error": type(exc).__name__}},
                     )
+                    # Retry well before the next beat: the lease keeps running out meanwhile.
+                    delay = beat * random.uniform(0.1, 0.3)  # noqa: S311 - jitter, not crypto
 
         thread = threading.Thread(target=heartbeat, name="migration-lease", daemon=True)
         thread.start()
@@ -172,6 +200,27 @@ class LeaseLock:
     def check(self) -> None:
         if self.lost.is_set():
             raise LockLost("another run took the migration lease; stopping before recording")
+        if time.monotonic() >= self._valid_until:
+            raise LockLost("the migration lease ran out before it could be renewed; stopping")
+
+    def fenced(self, write: Callable[[Transaction], None]) -> None:
+        """Run `write` in a transaction that first reads the lock: it commits only while the
+        lease is still ours, so a run whose lease lapsed (and was taken) writes nothing."""
+        from google.cloud import firestore
+
+        @firestore.transactional
+        def guarded(transaction: Transaction) -> None:
+            current = _info(self._ref.get(transaction=transaction).to_dict())
+            if (
+                current is None
+                or current.owner != self.owner
+                or current.expires_at <= self._clock()
+            ):
+                self.lost.set()
+                raise LockLost("another run took the migration lease; stopping before recording")
+            write(transaction)
+
+        guarded(self._client.transaction())
 
 
 def _info(data: dict[str, Any] | None) -> LockInfo | None:

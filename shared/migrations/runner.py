@@ -15,6 +15,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,7 +31,7 @@ from shared.storage.guardrails import FirestoreGuardrailStore
 from shared.storage.templates import TemplateRepository
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
+    from google.cloud.firestore import Client, DocumentReference, Transaction
 
 
 class MigrationError(AppError):
@@ -231,21 +232,46 @@ class MigrationRunner:
                 self.lock.check()
                 step = self._run(migration, direction, dry_run=False)
                 self.lock.check()
-                if direction == "up":
-                    records.document(migration.id).create(
-                        {
-                            "id": migration.id,
-                            "checksum": migration.checksum,
-                            "description": migration.description,
-                            "applied_at": _server_timestamp(),
-                            "applied_by": self.actor,
-                            "notes": step.notes,
-                        }
-                    )
-                else:
-                    records.document(migration.id).delete()
+                ref = records.document(migration.id)
+                self.lock.fenced(
+                    partial(self._record, ref=ref, migration=migration, step=step)
+                    if direction == "up"
+                    else partial(_delete, ref)
+                )
                 outcome.steps.append(step)
             return outcome
+
+    def _record(
+        self,
+        transaction: Transaction,
+        *,
+        ref: DocumentReference,
+        migration: Migration,
+        step: Step,
+    ) -> None:
+        """Record `migration` as applied, in the lock's transaction. A record already there
+        with this checksum means it is recorded (a commit whose answer was lost and that the
+        client retried, or a run from before fencing): nothing to add, never a crash."""
+        existing = ref.get(transaction=transaction).to_dict()
+        if existing is not None:
+            if existing.get("checksum") != migration.checksum:
+                raise MigrationError(
+                    f"migration {migration.id} was recorded meanwhile with checksum "
+                    f"{existing.get('checksum')}; this run has {migration.checksum}"
+                )
+            step.notes.append(f"already recorded by {existing.get('applied_by', 'another run')}")
+            return
+        transaction.create(
+            ref,
+            {
+                "id": migration.id,
+                "checksum": migration.checksum,
+                "description": migration.description,
+                "applied_at": _server_timestamp(),
+                "applied_by": self.actor,
+                "notes": step.notes,
+            },
+        )
 
     def _to_revert(self, applied: dict[str, AppliedRecord], target: str | None) -> list[Migration]:
         self._check_target(target)
@@ -274,6 +300,10 @@ class MigrationRunner:
         return export_collections(
             self.client, collections, Path(self.settings.migration_backup_dir), label
         )
+
+
+def _delete(ref: DocumentReference, transaction: Transaction) -> None:
+    transaction.delete(ref)
 
 
 def _server_timestamp() -> Any:

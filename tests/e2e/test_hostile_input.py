@@ -240,6 +240,7 @@ PII = (
 def test_no_raw_pii_at_rest_after_recording_and_rolling_up(events):
     text = "failed for jane.roe@acme-mail.com, phone +44 7400 123456, card 4111 1111 1111 1111"
     report = execution(
+        template="pii_at_rest",  # its own: other tests' executions may share the emulator
         success=False,
         error_class="jane.roe@acme-mail.com",
         error_message=text,
@@ -250,7 +251,8 @@ def test_no_raw_pii_at_rest_after_recording_and_rolling_up(events):
     )
     assert push(events["record"], json.dumps(report).encode()).status_code == 200
     assert push(events["rollup"], b"{}").status_code == 200
-    executions, rollups = stored("executions"), stored("analytics_hourly")
+    executions = [e for e in stored("executions") if e["template"] == "pii_at_rest"]
+    rollups = [r for r in stored("analytics_hourly") if r["template"] == "pii_at_rest"]
     assert len(executions) == 1
     assert [r["errors"] for r in rollups] == [{"invalid_error_class": 1}]
     at_rest = json.dumps(executions + rollups, default=str)

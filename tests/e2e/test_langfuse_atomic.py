@@ -9,7 +9,7 @@ import threading
 import pytest
 from google.api_core import exceptions as api_exceptions
 
-from shared.audit.model import Actor
+from shared.audit.model import Actor, template_target
 from shared.errors import AppError
 from shared.storage.firestore import firestore_client
 from shared.storage.templates import TemplateRepository
@@ -30,10 +30,14 @@ def served(load_function, api_keys):
     return client, admin, lambda role="publisher": basic(api_keys[role]), module.settings
 
 
-def stored(settings) -> dict[str, list[dict]]:
-    """Everything a template write can leave in Firestore."""
+def stored(settings, name: str) -> dict[str, list[dict]]:
+    """Everything a write to template `name` can leave in Firestore. Only `name`'s: a thread
+    left by an earlier test may still commit other templates into the shared emulator."""
     db = firestore_client(settings)
-    heads = list(db.collection(settings.prompts_collection).stream())
+    heads = [
+        h for h in db.collection(settings.prompts_collection).stream() if h.get("name") == name
+    ]
+    target = template_target(name)
     return {
         "heads": [h.to_dict() for h in heads],
         "versions": [
@@ -42,8 +46,16 @@ def stored(settings) -> dict[str, list[dict]]:
         "history": [
             e.to_dict() for h in heads for e in h.reference.collection("label_history").stream()
         ],
-        "audit": [a.to_dict() for a in db.collection(settings.audit_collection).stream()],
-        "outbox": [o.to_dict() for o in db.collection(settings.outbox_collection).stream()],
+        "audit": [
+            entry
+            for entry in (a.to_dict() for a in db.collection(settings.audit_collection).stream())
+            if target in entry.get("scope", [])
+        ],
+        "outbox": [
+            event
+            for event in (o.to_dict() for o in db.collection(settings.outbox_collection).stream())
+            if event["data"].get("template") == name
+        ],
     }
 
 
@@ -66,12 +78,14 @@ def test_a_fault_between_creating_and_labelling_a_new_prompt_leaves_nothing(serv
     body = {"name": "team/new", "prompt": "Hi", "labels": ["production", "staging"]}
     failed = client.post(PROMPTS, json=body, headers=auth())
     assert_langfuse_error(failed, 503, "ServiceUnavailableError")
-    assert stored(settings) == {k: [] for k in ("heads", "versions", "history", "audit", "outbox")}
+    assert stored(settings, "team/new") == {
+        k: [] for k in ("heads", "versions", "history", "audit", "outbox")
+    }
 
     mocker.stopall()
     created = create(client, auth(), **body)
     assert created["labels"] == ["production", "staging", "latest"]
-    after = stored(settings)
+    after = stored(settings, "team/new")
     assert after["heads"][0]["labels"] == {"production": 1, "staging": 1}
     assert after["heads"][0]["update_count"] == 3
     assert sorted(a["action"] for a in after["audit"]) == [
@@ -92,7 +106,7 @@ def test_a_fault_between_adding_a_version_and_moving_labels_leaves_the_prompt_as
 ):
     client, admin, auth, settings = served
     create(client, auth(), name="steady", prompt="one", labels=["production"])
-    before = stored(settings)
+    before = stored(settings, "steady")
     fail_on_label(mocker, "beta")
     failed = client.post(
         PROMPTS,
@@ -100,14 +114,14 @@ def test_a_fault_between_adding_a_version_and_moving_labels_leaves_the_prompt_as
         headers=auth(),
     )
     assert_langfuse_error(failed, 503, "ServiceUnavailableError")
-    assert stored(settings) == before
+    assert stored(settings, "steady") == before
     assert admin.get("/v1/templates/steady/versions/2").status_code == 404
 
     failed = client.patch(
         f"{PROMPTS}/steady/versions/1", json={"newLabels": ["staging", "beta"]}, headers=auth()
     )
     assert_langfuse_error(failed, 503, "ServiceUnavailableError")
-    assert stored(settings) == before  # staging was planned first: not moved either
+    assert stored(settings, "steady") == before  # staging was planned first: not moved either
 
 
 def test_revisions_guard_a_labelled_create_like_any_admin_write(served):
@@ -123,7 +137,7 @@ def test_revisions_guard_a_labelled_create_like_any_admin_write(served):
     )
     assert stale.status_code == 412, stale.get_data(as_text=True)
 
-    before = stored(settings)
+    before = stored(settings, "guarded")
     refused = client.post(
         PROMPTS,
         json={"name": "guarded", "prompt": "three", "labels": ["production"]},
@@ -136,7 +150,7 @@ def test_revisions_guard_a_labelled_create_like_any_admin_write(served):
         headers={**auth(), "If-Match": etag},
     )
     assert_langfuse_error(refused, 400, "InvalidRequestError")  # Langfuse has no 412
-    assert stored(settings) == before
+    assert stored(settings, "guarded") == before
     moved = client.patch(
         f"{PROMPTS}/guarded/versions/1",
         json={"newLabels": ["production"]},
@@ -189,7 +203,7 @@ def test_concurrent_publishers_and_label_moves_keep_one_history(make_settings, c
     failures = [r for r in results if isinstance(r, Exception)]
     assert all(type(f).__name__ == "WriteContention" for f in failures), failures
 
-    after = stored(settings)
+    after = stored(settings, "busy")
     head = after["heads"][0]
     revisions = sorted(e["data"]["revision"] for e in after["outbox"])
     assert revisions == list(range(1, head["update_count"] + 1))  # each once, none skipped

@@ -6,17 +6,19 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
 from shared.migrations.backup import restore
-from shared.migrations.lock import LeaseLock, LockBusy
-from shared.migrations.runner import MigrationError, MigrationRunner
+from shared.migrations.lock import LeaseLock, LockBusy, LockLost, utc_now
+from shared.migrations.runner import Migration, MigrationError, MigrationRunner
 from shared.migrations.verify import verify
 from shared.storage.templates import TemplateRepository
 from shared.templates.model import PromptTemplate
 from shared.templates.resolver import Resolver
 from tests.conftest import PROJECT, ROOT
+from tests.e2e.test_audit_pipeline import wait_for
 from tests.support import put_version
 
 pytestmark = pytest.mark.emulator
@@ -264,8 +266,20 @@ def test_a_held_lease_blocks_and_status_names_the_holder(settings, firestore_emu
 
 
 def test_concurrent_runs_apply_exactly_once(settings, firestore_emulator, tmp_path):
+    # A lease long enough that scheduling on a loaded machine cannot lapse it: this is about
+    # five runs contending, not about expiry (the killed-run test below covers that).
+    lease = {"MIGRATION_LEASE_SECONDS": "30"}
     runs = [
-        _cli(firestore_emulator, tmp_path, "--actor", f"runner-{i}", "up", "--lock-wait", "120")
+        _cli(
+            firestore_emulator,
+            tmp_path,
+            "--actor",
+            f"runner-{i}",
+            "up",
+            "--lock-wait",
+            "120",
+            extra_env=lease,
+        )
         for i in range(5)
     ]
     outputs = [run.communicate(timeout=240)[0] for run in runs]
@@ -276,6 +290,66 @@ def test_concurrent_runs_apply_exactly_once(settings, firestore_emulator, tmp_pa
     state = _state(settings)
     assert all(head[0] == 1 for head in state["heads"].values())  # seeded exactly once
     assert len(state["applied"]) == 5
+
+
+def _one_migration(up) -> Migration:
+    return Migration("0001_only", "one step", (), "sha-of-0001", up, lambda ctx: None)
+
+
+def test_a_run_whose_lease_lapsed_and_was_taken_records_nothing(settings):
+    def lease_taken_meanwhile(ctx):
+        # As if this run paused past its lease and another run took the lock while the
+        # migration body ran: the heartbeat has not noticed yet.
+        ctx.client.collection("_migrations").document("lock").set(
+            {
+                "owner": "bob@ci",
+                "acquired_at": utc_now(),
+                "expires_at": utc_now() + timedelta(seconds=60),
+            }
+        )
+
+    runner = MigrationRunner(
+        settings, actor="alice", migrations=[_one_migration(lease_taken_meanwhile)]
+    )
+    with pytest.raises(LockLost):
+        runner.up(backup=False)
+    assert runner.applied() == {}  # bob's run decides what is recorded, not the paused one
+    assert runner.lock.holder().owner == "bob@ci"  # and its lease is left alone
+
+
+def test_a_run_stops_once_its_own_lease_ran_out_even_if_no_renewal_saw_another_owner(settings):
+    lock = LeaseLock(_runner(settings).client, "_migrations", owner="alice", lease_seconds=0.5)
+    lock.acquire(wait_seconds=10)  # no heartbeat: as if every renewal had failed
+    lock.check()  # still ours
+
+    def ran_out() -> bool:
+        try:
+            lock.check()
+        except LockLost:
+            return True
+        return False
+
+    wait_for(ran_out, limit=20, what="check() to notice the lapsed lease")
+    assert not lock.lost.is_set()  # nobody else took it: the run's own clock decided
+    lock.release()
+
+
+def test_a_record_already_there_with_the_same_checksum_is_not_a_crash(settings):
+    def first_commit_landed(ctx):
+        # What a create() whose answer was lost leaves behind before the client retries it
+        # (the retry then meets AlreadyExists): the record, with this very checksum.
+        ctx.client.collection("_migrations").document("0001_only").set(
+            {"id": "0001_only", "checksum": "sha-of-0001", "applied_by": "alice"}
+        )
+
+    runner = MigrationRunner(
+        settings, actor="alice", migrations=[_one_migration(first_commit_landed)]
+    )
+    outcome = runner.up(backup=False)
+    assert [s.migration.id for s in outcome.steps] == ["0001_only"]
+    assert outcome.steps[0].notes == ["already recorded by alice"]
+    assert runner.applied()["0001_only"].checksum == "sha-of-0001"
+    assert runner.lock.holder() is None
 
 
 _CRASH_DURING_SEEDING = """

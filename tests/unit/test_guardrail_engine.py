@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from shared.guardrails.engine import (
 )
 from shared.guardrails.evaluation import LabelledLine, evaluate
 from shared.guardrails.model import Guardrail
+from shared.observability import configure_logging, flush_logs
 
 EVAL_SET = Path(__file__).parents[1] / "data" / "guardrail_eval.jsonl"
 CARD = "4111 1111 1111 1111"
@@ -182,6 +185,21 @@ def test_scan_answers_one_line_per_input_line_in_order(monkeypatch, capsys):
     assert pii["redacted"] == "card <CREDIT_CARD>"
     assert set(pii) >= {"guardrail", "triggered", "score", "action", "findings", "redacted"}
     assert set(pii["findings"][0]) == {"type", "start", "end", "score"}
+
+
+def test_scan_keeps_stdout_for_its_answers_while_other_threads_log(monkeypatch, capsys):
+    # As in a process that imported a function module first: logging already goes to stdout.
+    configure_logging("INFO")
+    stdin = json.dumps({"text": "photosynthesis"}) + "\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert cli.main(["scan"]) == 0
+    stray = threading.Thread(target=logging.getLogger("tests.stray").warning, args=("stray",))
+    stray.start()
+    stray.join()
+    assert flush_logs()
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [1]
+    assert '"message": "stray"' in err
 
 
 def test_scan_reports_invalid_lines_and_exits_1(monkeypatch, capsys):
