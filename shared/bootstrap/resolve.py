@@ -12,6 +12,7 @@ from shared.executions.reporting import ExecutionReporting
 from shared.guardrails import engine as guardrails
 from shared.http.api import Api
 from shared.resolve_api import ResolveServices
+from shared.storage.firestore import import_in_each_worker
 from shared.storage.secrets import secret_reader
 
 
@@ -38,8 +39,10 @@ def resolve_app(
     settings: Settings, services: ResolveServices | None = None
 ) -> HttpApp[ResolveServices]:
     """The resolve function's app; its guardrail models are loaded here, at import, not by
-    the first render (docs/operations.md, "Cold start", says why)."""
+    the first render, and each forked worker imports the Firestore client before its
+    first request (docs/operations.md, "Cold start", says why)."""
     guardrails.warm_up()
+    import_in_each_worker()
     api = Api(
         resolve_api.ROUTES,
         context=services or resolve_services(settings),
