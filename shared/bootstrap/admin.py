@@ -16,6 +16,7 @@ from shared.http.api import Api
 from shared.storage.audit import AuditLogStore
 from shared.storage.documents import AuditedDocuments
 from shared.storage.experiments import ExperimentStore
+from shared.storage.firestore import import_in_each_worker
 from shared.storage.observations import ObservationStore
 from shared.storage.templates import TemplateRepository
 from shared.templates.admin import TemplateAdminService
@@ -45,6 +46,7 @@ def admin_services(settings: Settings) -> AdminServices:
 
 
 def admin_app(settings: Settings, services: AdminServices | None = None) -> HttpApp[AdminServices]:
+    import_in_each_worker()  # before the worker serves (docs/operations.md, "Cold start")
     api = Api(
         (*admin_api.ROUTES, *console.ROUTES),
         context=services or admin_services(settings),

@@ -10,6 +10,7 @@ from shared.bootstrap.resolution import resolution_service
 from shared.config import Settings
 from shared.http.api import Api
 from shared.langfuse_api import LangfuseServices
+from shared.storage.firestore import import_in_each_worker
 from shared.storage.templates import TemplateRepository
 
 
@@ -23,6 +24,7 @@ def langfuse_services(settings: Settings) -> LangfuseServices:
 def langfuse_app(
     settings: Settings, services: LangfuseServices | None = None
 ) -> HttpApp[LangfuseServices]:
+    import_in_each_worker()  # before the worker serves (docs/operations.md, "Cold start")
     api = Api(
         langfuse_api.ROUTES,
         context=services or langfuse_services(settings),

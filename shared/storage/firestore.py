@@ -12,6 +12,7 @@ mapped by `as_store_error` to `StoreUnavailable` (503), never a 500.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ def import_client_library() -> None:
     from google.cloud import firestore  # noqa: F401
 
 
+@functools.cache  # one hook per process, however many apps a test builds
 def import_in_each_worker() -> None:
     """Import the client library in every worker as it is forked, before it serves.
 
