@@ -123,6 +123,7 @@ _MASKED = re.compile(r"(?<![\w*#])(?=[\w*#]{0,39}[*#])[\w*#]{2,40}")
 
 
 ARTIFACT = Path(__file__).with_name("toxic_model.json.gz")
+FOLDS = 5  # calibrated folds of the exported model (CalibratedClassifierCV's default cv)
 # scikit-learn's default token pattern, which the exported vectorizer uses (the export checks).
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # noqa: S105 (a regex, not a password)
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -152,6 +153,9 @@ class _Scorer:
         self._intercepts = tuple(float(fold["intercept"]) for fold in folds)
         self._a = tuple(float(fold["a"]) for fold in folds)
         self._b = tuple(float(fold["b"]) for fold in folds)
+        # Each fold's weight of a column, gathered on first use (words that occur, not the
+        # whole vocabulary: a row is five floats, a vocabulary's worth would be megabytes).
+        self._rows: dict[int, tuple[float, ...]] = {}
 
     @property
     def vocabulary(self) -> dict[str, int]:
@@ -179,16 +183,42 @@ class _Scorer:
                 squares += x * x
             norm = math.sqrt(squares)
             normalised = [x / norm for x in tfidf]
-            for fold, weights in enumerate(self._weights):
-                dot = 0.0
-                for x, column in zip(normalised, present):  # noqa: B905 (equal by construction)
-                    dot += x * weights[column]
-                decisions[fold] = dot + self._intercepts[fold]
+            dots = self._dots(normalised, present)
+            decisions = [dot + c for dot, c in zip(dots, self._intercepts, strict=True)]
         total = 0.0
         for decision, a, b in zip(decisions, self._a, self._b, strict=True):
             z = a * decision + b
             total += 1.0 / (1.0 + math.exp(z)) if z < 700 else 0.0
         return total / len(decisions)
+
+    def _dots(self, normalised: list[float], present: list[int]) -> list[float]:
+        """Each fold's `x.w`, summed in column order."""
+        if len(self._weights) != FOLDS:
+            return self._dots_by_fold(normalised, present)
+        # The five folds' sums in one pass over the columns: each accumulator still adds
+        # its products in column order, so the floats are those of one pass per fold.
+        rows = self._rows
+        d0 = d1 = d2 = d3 = d4 = 0.0
+        for x, column in zip(normalised, present):  # noqa: B905 (equal by construction)
+            row = rows.get(column)
+            if row is None:
+                row = rows[column] = tuple(weights[column] for weights in self._weights)
+            w0, w1, w2, w3, w4 = row
+            d0 += x * w0
+            d1 += x * w1
+            d2 += x * w2
+            d3 += x * w3
+            d4 += x * w4
+        return [d0, d1, d2, d3, d4]
+
+    def _dots_by_fold(self, normalised: list[float], present: list[int]) -> list[float]:
+        dots = []
+        for weights in self._weights:
+            dot = 0.0
+            for x, column in zip(normalised, present):  # noqa: B905 (equal by construction)
+                dot += x * weights[column]
+            dots.append(dot)
+        return dots
 
     def probabilities(self, texts: list[str]) -> list[float]:
         return [self.probability(text) for text in texts]

@@ -229,3 +229,20 @@ def test_scan_with_its_shortcuts_equals_scan_without_them(mocker, equivalence_te
     reference = scans()
     assert sum(map(len, reference)) > 1000  # findings, with scores, were compared
     assert fast == reference
+
+
+def test_the_one_pass_fold_sums_equal_one_pass_per_fold_exactly(equivalence_texts):
+    from shared.guardrails import toxic
+
+    scorer = toxic._scorer()
+    assert len(scorer._weights) == toxic.FOLDS  # else the one-pass path never runs
+    compared = 0
+    for text in equivalence_texts[:3000]:
+        tokens = toxic._TOKEN.findall(text.lower())
+        columns = sorted({scorer.vocabulary[t] for t in tokens if t in scorer.vocabulary})
+        if not columns:
+            continue
+        normalised = [1.0 / (i + 1) for i in range(len(columns))]
+        assert scorer._dots(normalised, columns) == scorer._dots_by_fold(normalised, columns)
+        compared += 1
+    assert compared > 1000
