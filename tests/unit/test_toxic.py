@@ -246,3 +246,44 @@ def test_the_one_pass_fold_sums_equal_one_pass_per_fold_exactly(equivalence_text
         assert scorer._dots(normalised, columns) == scorer._dots_by_fold(normalised, columns)
         compared += 1
     assert compared > 1000
+
+
+def _first_letters(branch: str) -> set[str]:
+    """The letters a `\\b`-led branch of the threat pattern can start with."""
+    assert branch.startswith(r"\b"), branch
+    rest = branch[2:]
+    if not rest.startswith("(?:"):
+        return {rest[0]}
+    depth, alternatives, current = 0, [], ""
+    for char in rest[3:]:
+        if char == ")" and depth == 0:
+            break
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    return {alternative[0] for alternative in [*alternatives, current]}
+
+
+def test_every_threat_branch_starts_with_a_letter_the_prefilter_admits():
+    """A new threat phrase whose first letter the look-ahead lacks would never match."""
+    from shared.guardrails import toxic
+
+    pattern, branches, depth, current = toxic._THREATS.pattern, [], 0, ""
+    for char in pattern:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            branches.append(current)
+            current = ""
+        else:
+            current += char
+    branches.append(current)
+    starts = set().union(*map(_first_letters, branches))
+    admitted = set(
+        toxic._THREAT_STARTS.pattern[len("(?=[") : toxic._THREAT_STARTS.pattern.index("]")]
+    )
+    assert len(branches) >= 9
+    assert starts <= admitted, starts - admitted
+    assert all(c.isalpha() for c in starts)
