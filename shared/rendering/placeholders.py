@@ -119,9 +119,23 @@ class _Parsed:
 
 
 # A render cuts the same few template texts again and again (a version's text is
-# immutable): the cut is pure, so it is remembered by the text itself.
-@functools.lru_cache(maxsize=512)
+# immutable): the cut is pure, so it is remembered by the text itself. Only texts of a
+# typical prompt's size are kept (memory stays under ~256 x 3 x 16 K characters, whatever
+# drafts an admin previews); a longer one costs its scan anyway, so it is cut each time.
+PARSED_ENTRIES = 256
+PARSED_MAX_CHARS = 16_384
+
+
 def _parsed(text: str) -> _Parsed:
+    return _cut(text) if len(text) > PARSED_MAX_CHARS else _remembered_cut(text)
+
+
+@functools.lru_cache(maxsize=PARSED_ENTRIES)
+def _remembered_cut(text: str) -> _Parsed:
+    return _cut(text)
+
+
+def _cut(text: str) -> _Parsed:
     literals: list[str] = []
     slots: list[str | None] = []
     position = 0

@@ -132,3 +132,15 @@ def test_render_text_equals_a_plain_render_on_random_templates():
     assert {kind: outcomes.count(kind) > 100 for kind in set(outcomes)} == dict.fromkeys(
         ("missing", "too large", "rendered"), True
     )
+
+
+def test_long_templates_render_the_same_without_being_remembered():
+    from shared.rendering import placeholders
+
+    long = ("Ünïcode {{a}} and \\{{ literal }} " * 1000) + "{{b}}"
+    assert len(long) > placeholders.PARSED_MAX_CHARS
+    variables = {"a": "x", "b": [1, 2]}
+    before = placeholders._remembered_cut.cache_info().currsize
+    assert _outcome(long, variables, None) == _reference_render(long, variables)
+    assert _outcome(long, variables, 40_000) == _reference_render(long, variables, 40_000)
+    assert placeholders._remembered_cut.cache_info().currsize == before
