@@ -17,6 +17,7 @@ surface later as a 500 or a redelivery loop:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
@@ -37,13 +38,7 @@ class JsonRefused(ValueError):
 def loads(raw: str | bytes) -> Any:
     """Decode `raw` or raise `JsonRefused` naming the rule it breaks."""
     try:
-        value = json.loads(
-            raw,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_int64,
-            object_pairs_hook=_unique_keys,
-        )
+        value = _decoder().decode(_text(raw))
     except JsonRefused:
         raise
     except json.JSONDecodeError as exc:
@@ -57,6 +52,30 @@ def loads(raw: str | bytes) -> Any:
     if _depth(value) > MAX_DEPTH:
         raise JsonRefused(f"nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+def _text(raw: str | bytes) -> str:
+    """What `json.loads` does before decoding: refuse a BOM, find a byte string's encoding."""
+    if isinstance(raw, str):
+        if raw.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+        return raw
+    if not isinstance(raw, bytes | bytearray):
+        kind = type(raw).__name__
+        raise TypeError(f"the JSON object must be str, bytes or bytearray, not {kind}")
+    return raw.decode(json.detect_encoding(raw), "surrogatepass")
+
+
+@functools.cache
+def _decoder() -> json.JSONDecoder:
+    # Built once: `json.loads` with hooks builds a decoder (and its scanner) per call. A
+    # decoder keeps no state between documents, so threads share it, as `json` shares its own.
+    return json.JSONDecoder(
+        parse_constant=_refuse_constant,
+        parse_float=_finite_float,
+        parse_int=_int64,
+        object_pairs_hook=_unique_keys,
+    )
 
 
 def _refuse_constant(name: str) -> Any:

@@ -17,6 +17,7 @@ One regex scan, linear in the template length, no backtracking hazards.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,11 +44,7 @@ class RenderedText:
 
 def placeholder_names(text: str) -> list[str]:
     """Placeholder names in order of first use, each once."""
-    seen: dict[str, None] = {}
-    for match in _TOKEN.finditer(text):
-        if match.group(1) is not None:
-            seen.setdefault(match.group(1), None)
-    return list(seen)
+    return list(_parsed(text).names)
 
 
 def format_value(value: Any) -> str:
@@ -68,7 +65,8 @@ def render_text(
     With `max_bytes`, the output's size is computed from the pieces first, so a template
     that repeats a large value thousands of times is refused (`RenderedTooLarge`) without
     the large string ever being built."""
-    missing = [name for name in placeholder_names(text) if name not in variables]
+    parsed = _parsed(text)
+    missing = [name for name in parsed.names if name not in variables]
     if missing:
         raise RenderError(
             f"missing variables for the {where}: {', '.join(missing)}",
@@ -79,19 +77,14 @@ def render_text(
         )
     values: dict[str, str] = {}
     value_sizes: dict[str, int] = {}
-    size = position = 0
-    for match in _TOKEN.finditer(text):
-        size += len(text[position : match.start()].encode("utf-8"))
-        position = match.end()
-        name = match.group(1)
+    size = parsed.literal_bytes
+    for name in parsed.slots:
         if name is None:
-            size += 2
             continue
         if name not in values:
-            values[name] = _formatted(name, variables[name])
-            value_sizes[name] = len(values[name].encode("utf-8"))
+            value = values[name] = _formatted(name, variables[name])
+            value_sizes[name] = _utf8_size(value)
         size += value_sizes[name]
-    size += len(text[position:].encode("utf-8"))
     if max_bytes is not None and size > max_bytes:
         raise RenderedTooLarge(
             f"the rendered {where} would be {size} bytes, over the {max_bytes}-byte limit "
@@ -102,19 +95,64 @@ def render_text(
 
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
-    position = length = 0
-    for match in _TOKEN.finditer(text):
-        literal = text[position : match.start()]
-        name = match.group(1)
+    length = 0
+    for literal, name in zip(parsed.literals, parsed.slots, strict=False):
         value = "{{" if name is None else values[name]
         pieces += (literal, value)
         length += len(literal)
         if name is not None and value:
             spans.append((length, length + len(value)))
         length += len(value)
-        position = match.end()
-    pieces.append(text[position:])
+    pieces.append(parsed.literals[-1])
     return RenderedText("".join(pieces), frozenset(values), size, tuple(spans))
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A template cut at its tokens: literals[i] precedes slots[i] (a placeholder's name,
+    or None for an escaped `{{`), and literals[-1] follows the last token."""
+
+    literals: tuple[str, ...]
+    slots: tuple[str | None, ...]
+    names: tuple[str, ...]  # placeholder names in order of first use, each once
+    literal_bytes: int  # UTF-8 bytes of the literals plus 2 per escaped `{{`
+
+
+# A render cuts the same few template texts again and again (a version's text is
+# immutable): the cut is pure, so it is remembered by the text itself. Only texts of a
+# typical prompt's size are kept (memory stays under ~256 x 3 x 16 K characters, whatever
+# drafts an admin previews); a longer one costs its scan anyway, so it is cut each time.
+PARSED_ENTRIES = 256
+PARSED_MAX_CHARS = 16_384
+
+
+def _parsed(text: str) -> _Parsed:
+    return _cut(text) if len(text) > PARSED_MAX_CHARS else _remembered_cut(text)
+
+
+@functools.lru_cache(maxsize=PARSED_ENTRIES)
+def _remembered_cut(text: str) -> _Parsed:
+    return _cut(text)
+
+
+def _cut(text: str) -> _Parsed:
+    literals: list[str] = []
+    slots: list[str | None] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        literals.append(text[position : match.start()])
+        slots.append(match.group(1))
+        position = match.end()
+    literals.append(text[position:])
+    size = sum(len(literal.encode("utf-8")) for literal in literals)
+    size += 2 * sum(1 for name in slots if name is None)
+    names = tuple(dict.fromkeys(name for name in slots if name is not None))
+    return _Parsed(tuple(literals), tuple(slots), names, size)
+
+
+def _utf8_size(value: str) -> int:
+    # ASCII (most values) is one byte a character; only other text pays to encode.
+    return len(value) if value.isascii() else len(value.encode("utf-8"))
 
 
 def _formatted(name: str, value: Any) -> str:

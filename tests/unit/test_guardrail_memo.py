@@ -90,3 +90,76 @@ def test_the_memo_is_bounded_and_takes_any_text():
     assert memo.entries == 16
     lone = "half a pair \ud800 of surrogates"  # JSON can carry these
     assert memo.detect("pii", detector, lone, config) == detector(lone, config)
+
+
+def test_an_input_that_ran_clean_is_answered_again_without_any_detector(mocker):
+    engine = GuardrailEngine(DEFAULT_GUARDRAILS.values())
+    leaves = {"variables.q": "How do plants make food?", "variables.grade": "8th grade"}
+    first = Report()
+    assert engine.apply(leaves, "input_variables", first) == leaves
+    assert engine.verdicts.passes == 0
+    remembered = engine.verdicts.hits
+    again = Report()
+    assert engine.apply(leaves, "input_variables", again) == leaves
+    assert again.as_dict() == first.as_dict()
+    assert engine.verdicts.passes == 1
+    assert engine.verdicts.hits == remembered  # answered before any per-text look-up
+    # The same texts under other names, or on another surface, are another input.
+    other = {"variables.question": leaves["variables.q"], "variables.grade": "8th grade"}
+    engine.apply(other, "input_variables", Report())
+    engine.apply(leaves, "response", Report())
+    assert engine.verdicts.passes == 1
+
+
+def test_what_fires_or_fails_is_reported_and_logged_on_every_request(mocker, caplog):
+    toxic = DEFAULT_GUARDRAILS["toxic_content_filter"]
+    warn = Guardrail.model_validate({**toxic.model_dump(), "action": "warn"})
+    pii = DEFAULT_GUARDRAILS["pii_detection"]
+    engine = GuardrailEngine([warn, pii])
+    fired = {"q": "you are a fucking idiot"}
+    reports = []
+    for _ in range(3):
+        report = Report()
+        assert engine.apply(fired, "input_variables", report) == fired
+        reports.append(report.as_dict())
+    assert [len(r["fired"]) for r in reports] == [1, 1, 1]
+    assert sum("Guardrail toxic_content_filter fired" in r.message for r in caplog.records) == 3
+    assert engine.verdicts.passes == 0
+
+    caplog.clear()
+    mocker.patch("shared.guardrails.pii.detect", side_effect=RuntimeError("boom"))
+    for _ in range(2):  # fail_mode open: the text goes on, and each failure is logged
+        assert engine.apply({"q": "hello there"}, "input_variables", Report()) == {
+            "q": "hello there"
+        }
+    assert sum(r.message == "Guardrail check failed" for r in caplog.records) == 2
+    assert engine.verdicts.passes == 0
+
+
+def test_a_rendered_text_is_remembered_with_its_substituted_spans():
+    engine = GuardrailEngine(DEFAULT_GUARDRAILS.values())
+    rendered = render_text(NLU, {"grade_level": "8", "student_query": "Call me at 415 555 0100"})
+    spans = {"rendered": rendered.spans}
+    first = Report()
+    out = engine.apply({"rendered": rendered.text}, "rendered_prompt", first, spans=spans)
+    assert "<PHONE>" in out["rendered"]  # fired: redacted, so not remembered as a pass
+    clean = render_text(NLU, {"grade_level": "8", "student_query": "How do plants grow?"})
+    for located in ({"rendered": clean.spans}, {"rendered": ((0, 1),)}, None):
+        report = Report()
+        assert engine.apply({"rendered": clean.text}, "rendered_prompt", report, spans=located)
+        assert report.as_dict() == {"ran": ["pii_detection"], "fired": []}
+    assert engine.verdicts.passes == 0  # three spans, three inputs
+    engine.apply({"rendered": clean.text}, "rendered_prompt", Report(), spans=None)
+    assert engine.verdicts.passes == 1
+
+
+def test_digests_hashed_in_pieces_are_the_one_shot_digests():
+    import hashlib
+
+    from shared.guardrails.engine import _update
+
+    for size in (0, 1, 2046, 2047, 2048, 4095, 4096, 100_003):
+        data = bytes(i % 251 for i in range(size))
+        pieces = hashlib.blake2b(digest_size=16)
+        _update(pieces, data)
+        assert pieces.digest() == hashlib.blake2b(data, digest_size=16).digest(), size

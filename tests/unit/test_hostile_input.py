@@ -243,3 +243,29 @@ def test_reported_identifiers_are_checked_naming_the_field(field, value):
     with pytest.raises(ValidationFailed) as raised:
         validate_as(ReportedExecution, body)
     assert [e.field for e in raised.value.errors] == [f"body.{field}"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"a": [1, 2.5, "x", null, true]}',
+        b'{"a": [1, 2.5, "x", null, true]}',
+        '{"a": [1, 2.5, "x", null, true]}'.encode("utf-16"),
+        '{"a": [1, 2.5, "x", null, true]}'.encode("utf-32-le"),
+        b'\xef\xbb\xbf{"a": [1, 2.5, "x", null, true]}',  # a byte string's BOM is read
+    ],
+)
+def test_the_shared_decoder_reads_what_json_loads_reads(raw):
+    import json
+
+    assert loads(raw) == json.loads(raw) == {"a": [1, 2.5, "x", None, True]}
+    assert loads(raw) == loads(raw)  # the decoder keeps nothing between documents
+
+
+def test_a_text_bom_and_bytes_that_are_no_text_are_refused():
+    with pytest.raises(JsonRefused, match="Unexpected UTF-8 BOM"):
+        loads('\ufeff{"a": 1}')
+    with pytest.raises(JsonRefused, match="not valid UTF-8 text"):
+        loads(b'{"a": "\xff"}')
+    with pytest.raises(TypeError):
+        loads(3)  # type: ignore[arg-type]

@@ -136,3 +136,154 @@ def test_the_export_refuses_an_analyzer_the_plain_scorer_does_not_implement(mock
     mocker.patch.object(profanity_check.vectorizer, "sublinear_tf", True)
     with pytest.raises(ValueError, match="analyzer changed"):
         toxic_export.document()
+
+
+# The detector's shortcuts (rewrites skipped where they cannot match, a faster tokenizer, a
+# threat pattern tried at fewer places) must give exactly what the plain sequence gives.
+def _equivalence_texts() -> list[str]:
+    import gzip
+    import json
+    import random
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    texts = [json.loads(line)["text"] for line in (data / "guardrail_eval.jsonl").open()]
+    with gzip.open(data / "injection" / "corpus.jsonl.gz", "rt") as corpus:
+        texts += [json.loads(line)["text"] for _, line in zip(range(1500), corpus, strict=False)]
+    rng = random.Random(20261202)
+    disguised = []
+    for text in texts[:600]:
+        disguised += [
+            text.upper(),
+            text.replace("o", "0").replace("a", "@").replace("s", "$").replace("i", "!"),
+            " ".join(text[:80]),
+            "-".join(text[:40]),
+            text.replace("u", "*").replace("i", "#"),
+            "".join(c * rng.choice((1, 1, 2, 3)) if c.isalpha() else c for c in text),
+            f"you {text} gay black woman ass kill damn",
+            f"the {text} jews hell my dick",
+        ]
+    return (
+        texts
+        + disguised
+        + [
+            "",
+            "!!!",
+            "a b c d e",
+            "f_u_c_k y_o_u",
+            "ｆｕｃｋ ｙｏｕ ½ ² ǅ",
+            "I'll come over and I will find you",
+            "they should hang",
+            "so gay-friendly, so black-and-white",
+            "naïve café, you sh1t",
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def equivalence_texts() -> list[str]:
+    return _equivalence_texts()
+
+
+def test_the_shortcut_rewrites_give_the_reference_variants(equivalence_texts):
+    from shared.guardrails import toxic
+    from shared.guardrails.text import fold
+
+    segments = {m.group() for t in equivalence_texts for m in toxic._SEGMENT.finditer(fold(t).text)}
+    assert len(segments) > 5000
+    differ = [s for s in segments if toxic._variants(s) != toxic._reference_variants(s)]
+    assert differ == []
+
+
+def test_the_fast_tokenizer_threat_pattern_and_letter_test_equal_the_plain_ones(
+    equivalence_texts,
+):
+    from shared.guardrails import toxic
+
+    threats = 0
+    for text in equivalence_texts:
+        for variant in [text.lower(), *toxic._reference_variants(text.lower())]:
+            assert toxic._TOKENS.findall(variant) == toxic._TOKEN.findall(variant)
+            found = toxic._THREATS.search(variant) is not None
+            assert (toxic._THREAT_STARTS.search(variant) is not None) == found, variant
+            threats += found
+        assert toxic._has_letter(text) == any(c.isalpha() for c in text)
+    assert threats > 20  # the set holds threats, so both outcomes were compared
+
+
+def test_scan_with_its_shortcuts_equals_scan_without_them(mocker, equivalence_texts):
+    from shared.guardrails import toxic
+
+    def scans() -> list[list[object]]:
+        return [
+            toxic.scan(text, extra_terms=extra, allow_terms=allow)
+            for text in equivalence_texts
+            for extra, allow in (((), ()), (("gronk", "idiot"), ("dick", "class")))
+        ]
+
+    fast = scans()
+    mocker.patch.object(toxic, "_variants", toxic._reference_variants)
+    mocker.patch.object(toxic, "_THREAT_STARTS", toxic._THREATS)
+    mocker.patch.object(toxic, "_TOKENS", toxic._TOKEN)
+    mocker.patch.object(toxic, "_has_letter", lambda text: any(c.isalpha() for c in text))
+    reference = scans()
+    assert sum(map(len, reference)) > 1000  # findings, with scores, were compared
+    assert fast == reference
+
+
+def test_the_one_pass_fold_sums_equal_one_pass_per_fold_exactly(equivalence_texts):
+    from shared.guardrails import toxic
+
+    scorer = toxic._scorer()
+    assert len(scorer._weights) == toxic.FOLDS  # else the one-pass path never runs
+    compared = 0
+    for text in equivalence_texts[:3000]:
+        tokens = toxic._TOKEN.findall(text.lower())
+        columns = sorted({scorer.vocabulary[t] for t in tokens if t in scorer.vocabulary})
+        if not columns:
+            continue
+        normalised = [1.0 / (i + 1) for i in range(len(columns))]
+        assert scorer._dots(normalised, columns) == scorer._dots_by_fold(normalised, columns)
+        compared += 1
+    assert compared > 1000
+
+
+def _first_letters(branch: str) -> set[str]:
+    """The letters a `\\b`-led branch of the threat pattern can start with."""
+    assert branch.startswith(r"\b"), branch
+    rest = branch[2:]
+    if not rest.startswith("(?:"):
+        return {rest[0]}
+    depth, alternatives, current = 0, [], ""
+    for char in rest[3:]:
+        if char == ")" and depth == 0:
+            break
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    return {alternative[0] for alternative in [*alternatives, current]}
+
+
+def test_every_threat_branch_starts_with_a_letter_the_prefilter_admits():
+    """A new threat phrase whose first letter the look-ahead lacks would never match."""
+    from shared.guardrails import toxic
+
+    pattern, branches, depth, current = toxic._THREATS.pattern, [], 0, ""
+    for char in pattern:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            branches.append(current)
+            current = ""
+        else:
+            current += char
+    branches.append(current)
+    starts = set().union(*map(_first_letters, branches))
+    admitted = set(
+        toxic._THREAT_STARTS.pattern[len("(?=[") : toxic._THREAT_STARTS.pattern.index("]")]
+    )
+    assert len(branches) >= 9
+    assert starts <= admitted, starts - admitted
+    assert all(c.isalpha() for c in starts)
