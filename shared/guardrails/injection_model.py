@@ -62,7 +62,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "oublie", "oubliez", "oublier", "ignoriere", "ignorieren", "ignoriert", "vergiss",
         "vergesst", "vergessen", "missachte", "esqueça", "esqueca", "esqueçam", "desconsidere",
         "ignorem", "dimentica", "dimenticare", "dimenticate", "ignorate", "忽略", "忘记", "忘掉",
-        "无视", "無視", "忘れ",
+        "无视", "無視", "忘れ", "regardless", "disobey", "circumvent", "discard",
+        "evade", "independientemente", "indépendamment", "unabhängig", "independentemente",
+        "indipendentemente", "不管", "无论",
     ),
     "PREVIOUS": (
         "previous", "prior", "above", "earlier", "preceding", "before", "anteriores", "anterior",
@@ -75,7 +77,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "instrucciones", "reglas", "indicaciones", "normas", "consignes", "règles",
         "anweisungen", "regeln", "vorgaben", "richtlinien", "instruções", "instrucoes",
         "regras", "diretrizes", "orientações", "istruzioni", "regole", "indicazioni", "指令",
-        "指示", "规则", "命令", "ルール", "设定",
+        "指示", "规则", "命令", "ルール", "设定", "directive", "commands", "directiva",
+        "direttiva", "diretiva",
     ),
     "REVEAL": (
         "reveal", "show", "print", "display", "output", "repeat", "disclose", "dump", "leak",
@@ -220,6 +223,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "note", "notice", "todo", "footnote", "reminder", "attention", "memo", "nota", "aviso",
         "avis", "remarque", "hinweis", "achtung", "notiz", "atenção", "avviso", "注意", "备注",
         "提示", "注記",
+    ),
+    # What a jailbreak asks the model to set aside: its safety rules and its ethics. Paired
+    # with IGNORE or STEALTH ("regardless of policy", "without ethical limits") it reads as
+    # an order; alone, as in a text about AI safety, it weighs little.
+    "SAFETY": (
+        "safety", "safeguards", "guardrails", "ethical", "ethics", "moral", "morals", "policy",
+        "policies", "seguridad", "ética", "éticas", "políticas", "sécurité", "éthique",
+        "éthiques", "sicherheit", "ethik", "ethischen", "richtlinie", "segurança",
+        "sicurezza", "etica", "etiche", "安全", "伦理", "道德", "倫理", "安全性",
     ),
 }  # fmt: skip
 _CONCEPT = {term: concept for concept, terms in CONCEPTS.items() for term in terms}
