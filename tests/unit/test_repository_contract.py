@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -88,3 +89,29 @@ def test_the_write_rules_import_no_google_client():
     """What lets every rule run in a unit test without an emulator (docs/architecture.md,
     "Where each rule lives")."""
     assert _heavy_imports(_IMPORT_RULES) == ""
+
+
+_FORK_AND_REPORT = """
+import json, os, sys
+from shared.storage import firestore
+
+firestore.import_in_each_worker()
+parent = "google.cloud.firestore" in sys.modules
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # what the worker has the moment fork returns, before it could serve
+    os.write(write, json.dumps("google.cloud.firestore" in sys.modules).encode())
+    os._exit(0)
+os.close(write)
+child = json.loads(os.read(read, 1000))
+os.waitpid(pid, 0)
+print(json.dumps({"parent": parent, "child": child,
+                  "parent_after": "google.cloud.firestore" in sys.modules}))
+"""
+
+
+def test_each_forked_worker_imports_the_firestore_client_and_the_master_does_not():
+    """gunicorn's master imports the function and forks the worker: the client library is
+    imported in the worker before it serves, never in the master (docs/operations.md)."""
+    report = json.loads(_heavy_imports(_FORK_AND_REPORT))
+    assert report == {"parent": False, "child": True, "parent_after": False}

@@ -248,14 +248,10 @@ def test_the_one_pass_fold_sums_equal_one_pass_per_fold_exactly(equivalence_text
     assert compared > 1000
 
 
-def _first_letters(branch: str) -> set[str]:
-    """The letters a `\\b`-led branch of the threat pattern can start with."""
-    assert branch.startswith(r"\b"), branch
-    rest = branch[2:]
-    if not rest.startswith("(?:"):
-        return {rest[0]}
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level `|` alternatives of a pattern, up to the `)` that closes its group."""
     depth, alternatives, current = 0, [], ""
-    for char in rest[3:]:
+    for char in pattern:
         if char == ")" and depth == 0:
             break
         depth += {"(": 1, ")": -1}.get(char, 0)
@@ -264,22 +260,23 @@ def _first_letters(branch: str) -> set[str]:
             current = ""
         else:
             current += char
-    return {alternative[0] for alternative in [*alternatives, current]}
+    return [*alternatives, current]
+
+
+def _first_letters(branch: str) -> set[str]:
+    """The letters a `\\b`-led branch of the threat pattern can start with."""
+    assert branch.startswith(r"\b"), branch
+    rest = branch[2:]
+    if not rest.startswith("(?:"):
+        return {rest[0]}
+    return {alternative[0] for alternative in _alternatives(rest[3:])}
 
 
 def test_every_threat_branch_starts_with_a_letter_the_prefilter_admits():
     """A new threat phrase whose first letter the look-ahead lacks would never match."""
     from shared.guardrails import toxic
 
-    pattern, branches, depth, current = toxic._THREATS.pattern, [], 0, ""
-    for char in pattern:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "|" and depth == 0:
-            branches.append(current)
-            current = ""
-        else:
-            current += char
-    branches.append(current)
+    branches = _alternatives(toxic._THREATS.pattern)
     starts = set().union(*map(_first_letters, branches))
     admitted = set(
         toxic._THREAT_STARTS.pattern[len("(?=[") : toxic._THREAT_STARTS.pattern.index("]")]
