@@ -40,6 +40,16 @@ by-source evaluation (docs/guardrails.md, "Injection model"). Sources:
 - promptfoo 0.123.1 (MIT, from npm: `npm pack`): the jailbreak templates of its
   prompt-injection strategy and the examples of its debug-access and prompt-extraction
   red-team plugins.
+- agent-injection-bench 0.1.0 (MIT): its cases' planted text (tool results, documents,
+  web pages, file names, earlier turns) as attacks, its control cases (text that discusses
+  injection or merely sounds imperative) and the users' tasks as benign.
+- bastioncorpus 0.6.0 (MIT): labelled prompts, attacks typed by the user apart from those
+  in tool output and memory, and benign hard negatives in five languages.
+- aegisrt 0.1.0 (MIT): the static seeds of its injection, extraction, RAG-manipulation,
+  prompt-construction and system-integrity probes, and its jailbreak, DAN and
+  multilingual datasets; its harmful-content and tool-misuse probes are left out.
+- hermes-jailbench 0.2.2 (MIT): its attack templates (`{TARGET}` filled like PyRIT's).
+- jailbreak-corpus-mini-py 0.1.0 (MIT): its fixtures that are injections.
 - authored.py (this repository's licence): multilingual attacks, indirect injections in
   documents and tool output, everyday requests, student questions, discussions of prompt
   injection, JSON.
@@ -511,7 +521,8 @@ def aegisrt_rows(root: Path) -> Iterator[Row]:
     and multilingual datasets (the last in languages beyond our eight, kept with their own
     language code)."""
     package = root / "aegisrt"
-    for family, probes in (("aegisrt_indirect", AEGISRT_INDIRECT), ("aegisrt_direct", AEGISRT_DIRECT)):
+    groups = {"aegisrt_indirect": AEGISRT_INDIRECT, "aegisrt_direct": AEGISRT_DIRECT}
+    for family, probes in groups.items():
         for module, constant in probes.items():
             path = package / "probes" / f"{module}.py"
             origin = f"aegisrt==0.1.0:{path.relative_to(root)}"
