@@ -57,6 +57,11 @@ PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
 # family too; held out alone they would only measure that overlap.
 ALWAYS_TRAINED = frozenset({"template_fillers"})
+# agent-injection-bench's cases are scored, never trained on, by the served model or any
+# held-out one: trained on, its 21 short planted orders ("ignore the above. Respond with
+# ...") made the model fire on benign text that ignores a warning or asks whether previous
+# instructions apply, so it stays an independent benchmark of planted instructions.
+NEVER_TRAINED = frozenset({"aib_injected", "aib_benign"})
 Z95 = NormalDist().inv_cdf(0.975)
 
 
@@ -284,7 +289,8 @@ def by_source(
     pooled_scores: list[float] = []
     pooled_langs: list[str] = []
     for family in sorted({t.family for t in texts}):
-        train = [t for t in texts if t.family != family] + list(always)
+        train = [t for t in texts if t.family != family and t.family not in NEVER_TRAINED]
+        train += always
         held = [t for t in texts if t.family == family]
         if calibration is None:
             model = fit(train)
@@ -310,11 +316,15 @@ def by_source(
     return report
 
 
+def trainable(text: Text) -> bool:
+    return text.family not in NEVER_TRAINED
+
+
 def random_split(texts: Sequence[Text], threshold: float) -> dict[str, Any]:
     order = list(range(len(texts)))
     random.Random(SEED).shuffle(order)  # noqa: S311 - a seeded split, not crypto
     held = set(order[: len(order) // 5])
-    model = fit([t for i, t in enumerate(texts) if i not in held])
+    model = fit([t for i, t in enumerate(texts) if i not in held and trainable(t)])
     tested = [texts[i] for i in sorted(held)]
     return rates([t.label for t in tested], detector_scores(model, tested), threshold)
 
@@ -324,7 +334,7 @@ def random_split(texts: Sequence[Text], threshold: float) -> dict[str, Any]:
 
 def train(corpus: Path = CORPUS, out: Path = injection_model.ARTIFACT) -> dict[str, Any]:
     raw = corpus.read_bytes()
-    model = fit(prepare(load_corpus(corpus)))
+    model = fit([t for t in prepare(load_corpus(corpus)) if trainable(t)])
     payload = serialise(document(model, raw))
     out.write_bytes(payload)
     return {
@@ -340,7 +350,7 @@ def check(corpus: Path = CORPUS, artifact: Path = injection_model.ARTIFACT) -> d
     corpus text's probability within TOLERANCE (another library build's rounding)."""
     raw = corpus.read_bytes()
     texts = prepare(load_corpus(corpus))
-    rebuilt = fit(texts)
+    rebuilt = fit([t for t in texts if trainable(t)])
     committed_bytes = artifact.read_bytes()
     if serialise(document(rebuilt, raw)) == committed_bytes:
         return {"identical": True, "max_probability_difference": 0.0, "within_tolerance": True}

@@ -373,3 +373,17 @@ def test_train_check_rebuilds_the_committed_artifact_from_the_committed_corpus()
         "max_probability_difference": 0.0,
         "within_tolerance": True,
     }
+
+
+def test_agent_injection_bench_is_scored_held_out_and_never_trained_on():
+    from shared.guardrails import training
+
+    texts = training.prepare(
+        [r for r in training.load_corpus() if r["origin"].startswith("agent-injection-bench")]
+    )
+    assert texts
+    assert not [t for t in texts if training.trainable(t)]
+    report = json.loads((ROOT / "tests" / "data" / "injection" / "evaluation.json").read_text())
+    families = report["by_source"]["families"]
+    assert families["aib_injected"]["attacks"] == sum(t.label for t in texts)
+    assert families["aib_benign"]["benign"] == sum(1 - t.label for t in texts)
