@@ -10,7 +10,6 @@ the feature under test is a deadline (Firestore's client defaults waited up to 3
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -19,8 +18,8 @@ import pytest
 
 from infra.local.dev import serve, wait_until_up
 from infra.local.emulators import free_port, start_firestore, stop_process_group
-from tests.conftest import LOG_DIR, PROJECT
-from tests.e2e.conftest import ADMIN_SOURCE, assert_problem
+from tests.conftest import LOG_DIR
+from tests.e2e.conftest import ADMIN_SOURCE, assert_problem, served_environment
 from tests.e2e.test_admin_guardrails_experiments import EXPERIMENT, PII
 
 pytestmark = pytest.mark.emulator
@@ -114,14 +113,11 @@ def test_every_admin_route_answers_503_within_the_deadline(load_function, unreac
 
 def test_the_served_admin_function_answers_503_once_its_emulator_stops(api_keys):
     emulator = start_firestore(LOG_DIR)
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-        "ADMIN_DEADLINE_SECONDS": str(SERVED_DEADLINE),
-    }
+    env = served_environment(
+        emulator.host,
+        api_keys["_file"],
+        ADMIN_DEADLINE_SECONDS=str(SERVED_DEADLINE),
+    )
     function = serve("admin", free_port(), env, source=str(ADMIN_SOURCE), log_dir=LOG_DIR)
     try:
         wait_until_up(function)

@@ -10,7 +10,6 @@ generous ceiling, never a timing assertion.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,8 +19,7 @@ import requests
 
 from infra.local.dev import ServedFunction, serve, wait_until_up
 from infra.local.emulators import free_port, stop_process_group
-from tests.conftest import PROJECT
-from tests.e2e.conftest import ADMIN_SOURCE
+from tests.e2e.conftest import ADMIN_SOURCE, PATIENT_DEADLINES, served_environment
 from tests.e2e.test_served_by_gunicorn import json_lines
 
 pytestmark = pytest.mark.emulator
@@ -36,20 +34,15 @@ def resolve_served(
     running: list[ServedFunction] = []
 
     def start(poll_seconds: str) -> ServedFunction:
-        env = {
-            **os.environ,
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-            "ENVIRONMENT": "test",
-            "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-            "AUTH_CONFIG_FILE": api_keys["_file"],
-            "LOG_LEVEL": "INFO",
-            "WORKERS": "1",  # one worker: every answer comes from the same cache
-            "TEMPLATE_CACHE_TTL_SECONDS": "3600",  # the TTL is nowhere near
-            "CHANGE_POLL_SECONDS": poll_seconds,
-            # A busy shared machine must not turn a read into "Firestore unavailable".
-            "FIRESTORE_DEADLINE_SECONDS": "5",
-            "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
-        }
+        env = served_environment(
+            firestore_emulator.host,
+            api_keys["_file"],
+            LOG_LEVEL="INFO",
+            WORKERS="1",  # one worker: every answer comes from the same cache
+            TEMPLATE_CACHE_TTL_SECONDS="3600",  # the TTL is nowhere near
+            CHANGE_POLL_SECONDS=poll_seconds,
+            **PATIENT_DEADLINES,
+        )
         log_dir = tmp_path / f"poll-{poll_seconds}"
         log_dir.mkdir()
         function = serve("resolve", free_port(), env, log_dir=log_dir)

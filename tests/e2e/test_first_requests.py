@@ -5,7 +5,6 @@ to import them."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +13,7 @@ import requests
 
 from infra.local.pubsub import clients
 from tests.conftest import PROJECT
-from tests.e2e.conftest import functions_served
+from tests.e2e.conftest import PATIENT_DEADLINES, functions_served, served_environment
 
 pytestmark = pytest.mark.emulator
 
@@ -68,21 +67,17 @@ def test_a_fresh_workers_first_concurrent_requests_never_answer_500(
     topic = f"executions-{uuid.uuid4().hex[:8]}"
     publisher, _ = clients(pubsub_emulator.host)
     publisher.create_topic(name=f"projects/{PROJECT}/topics/{topic}")
-    env = {
-        **os.environ,
-        "EXECUTIONS_TOPIC": topic,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "PUBSUB_EMULATOR_HOST": pubsub_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
+    env = served_environment(
+        firestore_emulator.host,
+        api_keys["_file"],
+        EXECUTIONS_TOPIC=topic,
+        PUBSUB_EMULATOR_HOST=pubsub_emulator.host,
         # A busy shared machine must not turn a first request into a degraded answer: what
         # is tested is that none fails, not how fast the first ones are.
-        "FIRESTORE_DEADLINE_SECONDS": "5",
-        "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
-        "EXECUTION_PUBLISH_TIMEOUT_SECONDS": "20",
-        "CHANGES_PUBLISH_TIMEOUT_SECONDS": "20",
-    }
+        **PATIENT_DEADLINES,
+        EXECUTION_PUBLISH_TIMEOUT_SECONDS="20",
+        CHANGES_PUBLISH_TIMEOUT_SECONDS="20",
+    )
     with functions_served(env, tmp_path) as start:
         function = start(target)  # up: /healthz answered, nothing else has run
         with ThreadPoolExecutor(BURST) as pool:

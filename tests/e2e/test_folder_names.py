@@ -7,7 +7,6 @@ names everywhere."""
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,8 +14,7 @@ import requests
 
 from infra.local.dev import ServedFunction
 from shared.auth.credentials import parse_key_id, public_key_of
-from tests.conftest import PROJECT
-from tests.e2e.conftest import functions_served
+from tests.e2e.conftest import PATIENT_DEADLINES, functions_served, served_environment
 
 pytestmark = pytest.mark.emulator
 
@@ -29,16 +27,12 @@ def served(
     firestore_emulator, api_keys, tmp_path_factory
 ) -> Iterator[Callable[[str], ServedFunction]]:
     log_dir = tmp_path_factory.mktemp("folder-logs")
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-        "TEMPLATE_CACHE_TTL_SECONDS": "0.01",
-        "FIRESTORE_DEADLINE_SECONDS": "5",
-        "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
-    }
+    env = served_environment(
+        firestore_emulator.host,
+        api_keys["_file"],
+        TEMPLATE_CACHE_TTL_SECONDS="0.01",
+        **PATIENT_DEADLINES,
+    )
     with functions_served(env, log_dir) as start:
         yield start
 

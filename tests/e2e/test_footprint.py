@@ -6,13 +6,13 @@ artifact, in plain Python."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import PROJECT, ROOT
+from tests.conftest import ROOT
+from tests.e2e.conftest import served_environment
 
 pytestmark = pytest.mark.emulator
 
@@ -43,14 +43,11 @@ print("ANSWERS " + json.dumps(answers))
 def test_the_resolve_function_renders_with_default_guardrails_without_the_scientific_stack(
     firestore_emulator, clean_firestore, api_keys
 ):
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-        "LOG_LEVEL": "WARNING",
-    }
+    env = served_environment(
+        firestore_emulator.host,
+        api_keys["_file"],
+        LOG_LEVEL="WARNING",
+    )
     result = subprocess.run(
         [sys.executable, "-c", PROGRAM, api_keys["service"]],
         cwd=ROOT,

@@ -16,7 +16,8 @@ import requests
 
 from infra.local.dev import ServedFunction, serve, wait_until_up
 from infra.local.emulators import free_port, stop_process_group
-from tests.conftest import LOG_DIR, PROJECT
+from tests.conftest import LOG_DIR
+from tests.e2e.conftest import served_environment
 
 pytestmark = pytest.mark.emulator
 
@@ -25,15 +26,7 @@ NAME = "nlu_extraction_gemini_25"
 
 @pytest.fixture(scope="module")
 def resolve_server(firestore_emulator, api_keys) -> Iterator[ServedFunction]:
-    import os
-
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-    }
+    env = served_environment(firestore_emulator.host, api_keys["_file"])
     function = serve("resolve", free_port(), env, log_dir=LOG_DIR)
     try:
         wait_until_up(function)

@@ -12,7 +12,6 @@ server's process, so that one test serves the resolve function in this process i
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
@@ -40,6 +39,7 @@ from shared.storage.templates import TemplateRepository
 from shared.templates import compat
 from shared.templates.model import PromptTemplate
 from tests.conftest import PROJECT, ROOT
+from tests.e2e.conftest import PATIENT_DEADLINES, served_environment
 from tests.support import FakeClock, put_version, write_credentials
 
 pytestmark = pytest.mark.emulator
@@ -59,22 +59,17 @@ class Stack:
 def stack(firestore_emulator, pubsub_emulator, api_keys, tmp_path_factory) -> Iterator[Stack]:
     suffix = uuid.uuid4().hex[:8]
     log_dir = tmp_path_factory.mktemp("client-served")
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "PUBSUB_EMULATOR_HOST": pubsub_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-        "EXECUTIONS_TOPIC": f"client-executions-{suffix}",
-        "ANALYTICS_TICK_TOPIC": f"client-tick-{suffix}",
-        "PSEUDONYMIZATION_KEY": KEY,
+    env = served_environment(
+        firestore_emulator.host,
+        api_keys["_file"],
+        PUBSUB_EMULATOR_HOST=pubsub_emulator.host,
+        EXECUTIONS_TOPIC=f"client-executions-{suffix}",
+        ANALYTICS_TICK_TOPIC=f"client-tick-{suffix}",
+        PSEUDONYMIZATION_KEY=KEY,
         # Every GET reads Firestore, so a label move is visible to the next revalidation.
-        "TEMPLATE_CACHE_TTL_SECONDS": "0",
-        # A busy shared machine must not turn a read into "Firestore unavailable".
-        "FIRESTORE_DEADLINE_SECONDS": "5",
-        "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
-    }
+        TEMPLATE_CACHE_TTL_SECONDS="0",
+        **PATIENT_DEADLINES,
+    )
     resolve = serve("resolve", free_port(), env, log_dir=log_dir)
     record = serve("record_execution", free_port(), env, log_dir=log_dir)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import requests
 
 from infra.local.dev import ServedFunction
 from tests.conftest import PROJECT
-from tests.e2e.conftest import functions_served
+from tests.e2e.conftest import PATIENT_DEADLINES, functions_served, served_environment
 
 pytestmark = pytest.mark.emulator
 
@@ -42,17 +41,12 @@ def served(
 ) -> Iterator[Callable[[str], ServedFunction]]:
     """`served(target)` serves functions/TARGET/main.py once per module (import is slow)."""
     log_dir = tmp_path_factory.mktemp("served-logs")
-    env = {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": PROJECT,
-        "ENVIRONMENT": "test",
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
-        "AUTH_CONFIG_FILE": api_keys["_file"],
-        "LOG_LEVEL": "INFO",
-        # A busy shared machine must not turn a 404 into "Firestore unavailable" (503).
-        "FIRESTORE_DEADLINE_SECONDS": "5",
-        "FIRESTORE_COLD_DEADLINE_SECONDS": "10",
-    }
+    env = served_environment(
+        firestore_emulator.host,
+        api_keys["_file"],
+        LOG_LEVEL="INFO",
+        **PATIENT_DEADLINES,
+    )
     with functions_served(env, log_dir) as start:
         yield start
 
