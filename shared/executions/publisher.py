@@ -1,7 +1,7 @@
 """Publishing execution events to EXECUTIONS_TOPIC.
 
 The topic (`shared.storage.pubsub.PubSubTopic` in production) batches (up to 100 messages
-or 20 ms), retries transient errors within `EXECUTION_PUBLISH_TIMEOUT_SECONDS`, and never
+or 2 ms), retries transient errors within `EXECUTION_PUBLISH_TIMEOUT_SECONDS`, and never
 blocks a caller for longer than that: `publish()` returns a future at once for callers
 that must not wait (a Python service reporting in-process), `publish_and_wait()` waits at
 most the timeout (`POST /executions`, which answers 202 only once Pub/Sub holds the
