@@ -74,6 +74,7 @@ bench: venv tools wrk
 	$(BIN)/python -m tests.bench.bench_cold
 	$(BIN)/python -m tests.bench.bench_resolve
 	$(BIN)/python -m tests.bench.bench_audit
+	$(BIN)/python -m tests.bench.bench_publish
 	$(BIN)/python -m tests.bench.bench_experiments
 	$(BIN)/python -m tests.bench.bench_client
 	$(BIN)/python -m tests.bench.bench_langfuse

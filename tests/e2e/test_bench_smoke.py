@@ -139,3 +139,12 @@ def test_bench_cold_serves_fresh_processes_and_times_every_import():
     assert served["start_to_first_get_s"] > 0
     assert served["first_get_to_first_render_s"] > 0
     assert served["worker_rss_after_render_mb"] > 10
+
+
+def test_bench_publish_compares_batch_windows_against_the_emulator():
+    result = run_bench("tests.bench.bench_publish", BENCH_ROUNDS="1")
+    report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert report["window_s"] == 0.002
+    for mode in ("sequential", "threads_32"):
+        assert report[mode]["ours_per_s"] > 0
+        assert report[mode]["default_per_s"] > 0
