@@ -32,8 +32,9 @@ import json
 import math
 import re
 import time
+from collections.abc import Container
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import pairwise, repeat
 from pathlib import Path
 
@@ -53,8 +54,9 @@ FINDING_TYPE = "INJECTION_MODEL"
 # the text) across requests, so the windows a request repeats (chat history sent again each
 # turn, a retrieved document) cost one look-up each. About 200 bytes an entry.
 WINDOW_MEMO_ENTRIES = 8192
-# Words whose n-grams `fast_features` keeps, least recently used out (a Zipfian vocabulary:
-# nearly every word of a request is among them); under 1 KB a word.
+# Words of the model's vocabulary whose n-grams `fast_features` keeps, least recently used
+# out (a Zipfian vocabulary: nearly every word of a request is among them); under 1 KB a
+# word. Other words (names, numbers, typos) are cut anew each time: no caller's text is kept.
 WORD_CACHE_ENTRIES = 4096
 # Feature-name prefixes of the lexicon's concept pairs and single concepts.
 CONCEPT_PREFIXES = ("c ", "k ")
@@ -363,9 +365,10 @@ def features(folded: str) -> set[str]:
     return found
 
 
-def fast_features(folded: str) -> set[str]:
+def fast_features(folded: str, known: Container[str] = frozenset()) -> set[str]:
     """`features(folded)`, the very set in the very iteration order (a test holds both equal
-    on the corpus and on generated text), at a fraction of the cost.
+    on the corpus and on generated text), at a fraction of the cost. The parts of words in
+    `known` (the model's own vocabulary: no caller's text) are kept between calls.
 
     The character n-grams of " w1 w2 ... " are those inside each padded word " w " (cached
     per word, with its "w " feature) and the few that span a space between two words (the
@@ -376,7 +379,7 @@ def fast_features(folded: str) -> set[str]:
     drift silently."""
     tokens = _WORD.findall(folded)
     words = [word for word in tokens if word not in PRONOUNS]
-    parts = list(map(_word_parts, words))
+    parts = [_word_parts(word) if word in known else _parts_of(word) for word in words]
     found = {part[0] for part in parts}
     found.update("b " + a + " " + b for a, b in pairwise(words))
     if CHAR_NGRAMS == (4,):
@@ -417,8 +420,7 @@ def fast_features(folded: str) -> set[str]:
 WordParts = tuple[str, tuple[str, ...], str, str, str, str]
 
 
-@lru_cache(maxsize=WORD_CACHE_ENTRIES)
-def _word_parts(word: str) -> WordParts:
+def _parts_of(word: str) -> WordParts:
     """A word's "w " feature, the 4-grams of " word " in order, and the pieces of the grams
     spanning the space after it (its last two characters or " " and its last, then " ";
     its last then " ") and before it (its first, its first two or it and " ")."""
@@ -431,6 +433,9 @@ def _word_parts(word: str) -> WordParts:
         word[0],
         padded[1:3],
     )
+
+
+_word_parts = lru_cache(maxsize=WORD_CACHE_ENTRIES)(_parts_of)
 
 
 def windows(folded: str) -> list[tuple[int, int]]:
@@ -487,13 +492,18 @@ class Model:
         margin = max(self.margin_of(f, n) for f, n in zip(found, sizes, strict=True))
         return self.calibrated(margin)
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The words the model has a weight for (its "w " features)."""
+        return frozenset(f[2:] for f in self.weights if f.startswith("w "))
+
     def window_probability(self, window: str) -> float:
         """`probability(window)`, remembered by the window's digest, from `fast_features`."""
         key = text_digest(window)
         remembered = self.windows_seen.get(key)
         if remembered is not None:
             return remembered
-        found = fast_features(window)
+        found = fast_features(window, self.words)
         p = self.calibrated(self.margin_of(found, len(found)))
         self.windows_seen.put(key, p)
         return p

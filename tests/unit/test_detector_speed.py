@@ -47,10 +47,13 @@ def test_fast_features_is_features_in_the_same_iteration_order_on_the_corpus(cor
     """Equal order, not only equal sets: `margin_of` sums the weights in the set's order, so
     the same order is what makes the very same float."""
     assert len(corpus_windows) > 20_000
+    known = injection_model.load().words
     differ = [
         w
         for w in corpus_windows
-        if list(injection_model.fast_features(w)) != list(injection_model.features(w))
+        if not list(injection_model.fast_features(w, known))
+        == list(injection_model.fast_features(w))
+        == list(injection_model.features(w))
     ]
     assert differ == []
 
@@ -64,6 +67,10 @@ def test_fast_features_is_features_in_the_same_iteration_order_on_the_corpus(cor
 @example("you are i me")
 def test_fast_features_is_features_on_any_text(text):
     folded = fold(text).text
+    every = set(injection_model._WORD.findall(folded))  # every word's parts from the cache
+    assert list(injection_model.fast_features(folded, every)) == list(
+        injection_model.features(folded)
+    )
     assert list(injection_model.fast_features(folded)) == list(injection_model.features(folded))
 
 
@@ -303,3 +310,14 @@ def test_the_phrase_shortcuts_equal_the_plain_patterns_on_any_text(text):
         expected = [m.span() for m in plain.finditer(folded)]
         got = [m.span() for m in pattern.finditer(folded)] if any(w in folded for w in gate) else []
         assert got == expected
+
+
+def test_the_word_cache_keeps_the_models_own_words_only():
+    model = injection_model.load()
+    model.window_probability("warm up with the words of the model")
+    before = injection_model._word_parts.cache_info().currsize
+    model.window_probability("zqxjvkfoo 4155550100 wibblethorpe qqzzyx")  # none is a feature
+    assert injection_model._word_parts.cache_info().currsize == before
+    model.window_probability("photosynthesis explain chlorophyll leaves")
+    assert injection_model._word_parts.cache_info().currsize > before
+    assert {"photosynthesis", "the"} <= model.words
