@@ -31,6 +31,7 @@ import gzip
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Container
 from dataclasses import dataclass, field
@@ -435,7 +436,12 @@ def _parts_of(word: str) -> WordParts:
     )
 
 
-_word_parts = lru_cache(maxsize=WORD_CACHE_ENTRIES)(_parts_of)
+@lru_cache(maxsize=WORD_CACHE_ENTRIES)
+def _word_parts(word: str) -> WordParts:
+    """`_parts_of` a word of the model's vocabulary, kept, its features interned."""
+    feature, grams, tail_two, tail_one, head_one, head_two = _parts_of(word)
+    interned = tuple(map(sys.intern, grams))
+    return sys.intern(feature), interned, tail_two, tail_one, head_one, head_two
 
 
 def windows(folded: str) -> list[tuple[int, int]]:
@@ -522,7 +528,9 @@ def from_document(document: dict[str, object], load_seconds: float = 0.0) -> Mod
     calibration = document["calibration"]
     assert isinstance(calibration, dict)
     return Model(
-        weights=dict(document["weights"]),  # type: ignore[call-overload]
+        # Interned keys: the n-grams `fast_features` caches are interned too, so looking
+        # one up finds the very key object, without comparing the characters.
+        weights={sys.intern(k): v for k, v in document["weights"].items()},  # type: ignore[attr-defined]
         bias=float(document["bias"]),  # type: ignore[arg-type]
         slope=float(calibration["slope"]),
         intercept=float(calibration["intercept"]),

@@ -9,8 +9,10 @@ with a baseline, baseline time / this tree's time. Workloads, each on ~1.4 KB of
 
 - `new`: the bench's render body (tests/bench/bench_wrk.py RENDER_BODY) with a counter in
   its first sentence, as wrk's "render_new" sends it: one sentence new per request;
-- `fresh`: sentences drawn at random from a fixed pool of benign prose, shuffled, each with
-  a counter, so no sentence and no window repeats: what remembering pieces cannot help;
+- `fresh`: sentences drawn at random from a fixed pool of benign prose (documentation
+  and everyday requests), each with the counter and its place, so no sentence and no window
+  repeats: what remembering pieces cannot help; counters are words of letters (`tag`), so
+  the PII scan has no digits to weigh;
 - `same`: the same body each call (what a retry or a repeated question costs).
 
 For the toxic detector, the injection guard (rules and model) and PII alone, and for a
@@ -42,34 +44,53 @@ KINDS = ("new", "fresh", "same")
 
 
 def prose_pool() -> list[str]:
-    """Benign sentences of 40-200 characters from the evaluation set on which no detector
-    reports anything, sorted (a fixed pool)."""
+    """Benign sentences of 40-200 characters (the injection corpus's Python documentation
+    prose and authored everyday requests) on which no detector reports anything, sorted."""
+    import gzip
     import re
 
-    from shared.guardrails import injection, injection_model, toxic
+    from shared.guardrails import injection, injection_model, pii, toxic
 
     sentences: set[str] = set()
-    for line in (Path("tests") / "data" / "guardrail_eval.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if any(row.get("expect", {}).values()) or row.get("entities"):
-            continue
-        for sentence in re.split(r"(?<=[.!?])\s+", row["text"]):
-            if 40 <= len(sentence) <= 200 and sentence.isascii() and sentence[-1] in ".!?":
-                sentences.add(sentence)
+    with gzip.open(Path("tests") / "data" / "injection" / "corpus.jsonl.gz", "rt") as corpus:
+        for line in corpus:
+            row = json.loads(line)
+            if row["label"] != 0 or row["family"] not in ("stdlib_docs", "authored_requests"):
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+", row["text"]):
+                if 40 <= len(sentence) <= 200 and sentence.isascii() and sentence[-1] in ".!?":
+                    sentences.add(" ".join(sentence.split()))
     model = injection_model.load()
-    return sorted(s for s in sentences if not toxic.scan(s) and not injection.scan(s, model=model))
+    return sorted(
+        s
+        for s in sentences
+        if not toxic.scan(s)
+        and not injection.scan(s, model=model)
+        and not pii.detect(s, entities=["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "IP_ADDRESS"])
+    )
+
+
+def tag(number: int) -> str:
+    """A word of letters for a number ("ba", "bb", ...): new to the detectors, and no
+    digits for the PII scan to weigh as a phone number."""
+    letters = ""
+    while True:
+        number, digit = divmod(number, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        if not number:
+            return letters
 
 
 def texts(kind: str, rng: random.Random, pool: list[str], query: str) -> Callable[[int], str]:
     if kind == "same":
         return lambda n: query
     if kind == "new":
-        return lambda n: f"Question {n}: {query}"
+        return lambda n: f"Question {tag(n)}: {query}"
 
     def fresh(n: int) -> str:
         chosen, size = [], 0
         while size < TARGET_CHARS:
-            sentence = f"{rng.choice(pool)[:-1]} (ref {n}-{len(chosen)}){rng.choice('.?!')}"
+            sentence = f"{tag(n)} {tag(len(chosen))}) {rng.choice(pool)}"
             chosen.append(sentence)
             size += len(sentence) + 1
         return " ".join(chosen)

@@ -313,11 +313,14 @@ def test_the_phrase_shortcuts_equal_the_plain_patterns_on_any_text(text):
 
 
 def test_the_word_cache_keeps_the_models_own_words_only():
-    model = injection_model.load()
-    model.window_probability("warm up with the words of the model")
-    before = injection_model._word_parts.cache_info().currsize
-    model.window_probability("zqxjvkfoo 4155550100 wibblethorpe qqzzyx")  # none is a feature
-    assert injection_model._word_parts.cache_info().currsize == before
-    model.window_probability("photosynthesis explain chlorophyll leaves")
-    assert injection_model._word_parts.cache_info().currsize > before
-    assert {"photosynthesis", "the"} <= model.words
+    def asked() -> int:
+        info = injection_model._word_parts.cache_info()
+        return info.hits + info.misses
+
+    known = injection_model.load().words
+    before = asked()
+    injection_model.fast_features("zqxjvkfoo 4155550100 wibblethorpe qqzzyx", known)
+    assert asked() == before  # none of them is a word of the model: nothing kept
+    words = ["photosynthesis", "explain", "chlorophyll", "leaves", "the"]
+    injection_model.fast_features(" ".join(words), known)
+    assert asked() == before + sum(word in known for word in words) >= before + 3
