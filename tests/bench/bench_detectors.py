@@ -41,6 +41,10 @@ CALLS = int(os.environ.get("BENCH_CALLS", "200"))
 TARGET_CHARS = 1400
 DETECTORS = ("toxic", "injection", "pii", "render")
 KINDS = ("new", "fresh", "same")
+# Each detector on each kind of text, and the render wrk's "render_new" sends (the counter
+# in the first variable, grade_level; the student query as it is, so the injection guard
+# also scans the two joined).
+WORKLOADS = [(d, k) for d in DETECTORS for k in KINDS] + [("render_first_variable", "new")]
 
 
 def prose_pool() -> list[str]:
@@ -70,13 +74,18 @@ def prose_pool() -> list[str]:
     )
 
 
+# Letters that spell no word in any order (a counter of ordinary letters spelled insults
+# the toxic filter blocked).
+TAG_LETTERS = "qzjvwk"
+
+
 def tag(number: int) -> str:
-    """A word of letters for a number ("ba", "bb", ...): new to the detectors, and no
-    digits for the PII scan to weigh as a phone number."""
+    """A word of letters for a number ("zq", "zz", ...): new to the detectors, spelling no
+    word, and no digits for the PII scan to weigh as a phone number."""
     letters = ""
     while True:
-        number, digit = divmod(number, 26)
-        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        number, digit = divmod(number, len(TAG_LETTERS))
+        letters = TAG_LETTERS[digit] + letters
         if not number:
             return letters
 
@@ -121,6 +130,12 @@ def worker() -> None:
         "pii": lambda text: pii.detect(text, entities=entities),
         "render": lambda text: render_guarded(
             template, {"grade_level": "8", "student_query": text}, engine, max_bytes=None
+        ),
+        "render_first_variable": lambda text: render_guarded(
+            template,
+            {"grade_level": text[: text.index(":") + 1] + " 8", "student_query": query},
+            engine,
+            max_bytes=None,
         ),
     }
     counter = 0
@@ -177,17 +192,15 @@ def bench(baseline: Path | None) -> dict[str, Any]:
         trees["baseline"] = Tree(baseline)
     try:
         for tree in trees.values():  # warm: models loaded, code paths and memos exercised
-            for detector in DETECTORS:
-                for kind in KINDS:
-                    tree.time(detector, kind, 20)
+            for detector, kind in WORKLOADS:
+                tree.time(detector, kind, 20)
         timings: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
         for _ in range(ROUNDS):
-            for detector in DETECTORS:
-                for kind in KINDS:
-                    for name, tree in trees.items():
-                        timings[name].setdefault(f"{detector}_{kind}", []).append(
-                            tree.time(detector, kind, CALLS)
-                        )
+            for detector, kind in WORKLOADS:
+                for name, tree in trees.items():
+                    timings[name].setdefault(f"{detector}_{kind}", []).append(
+                        tree.time(detector, kind, CALLS)
+                    )
     finally:
         for tree in trees.values():
             tree.close()

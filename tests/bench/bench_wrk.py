@@ -53,6 +53,7 @@ from infra.local.pubsub import wire
 from shared.config import Settings
 from shared.storage.templates import TemplateRepository
 from shared.templates.defaults import DEFAULT_TEMPLATES
+from tests.bench.bench_detectors import TAG_LETTERS
 from tests.bench.bench_resolve import CACHE_HIT_LINE, LOGS, NAME, _serve, bench_environment
 from tests.support import put_version
 
@@ -170,13 +171,15 @@ def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
         'wrk.headers["Content-Type"] = "application/json"',
         f"local head, tail, n = {json.dumps(head)}, {json.dumps(tail)}, 0",
         f"local pool = {{{pool}}}",
-        # Numbers as words of letters ("ba", "bb"): no digits for the PII scan to weigh.
+        # Numbers as words of letters that spell nothing (bench_detectors.tag): no digits
+        # for the PII scan to weigh, no insult for the toxic filter to block.
+        f'local letters = "{TAG_LETTERS}"',
         "local function tag(x)",
         "  local s = ''",
         "  repeat",
-        "    local d = x % 26",
-        "    s = string.char(97 + d) .. s",
-        "    x = (x - d) / 26",
+        "    local d = x % #letters",
+        "    s = letters:sub(d + 1, d + 1) .. s",
+        "    x = (x - d) / #letters",
         "  until x == 0",
         "  return s",
         "end",
