@@ -53,10 +53,10 @@ CHAR_NGRAMS = (4,)
 FINDING_TYPE = "INJECTION_MODEL"
 # A window's probability depends on its text alone: a model remembers it (by digest, never
 # the text) across requests, so the windows a request repeats (chat history sent again each
-# turn, a retrieved document) cost one look-up each. About 200 bytes an entry.
-WINDOW_MEMO_ENTRIES = 8192
+# turn, a retrieved document) cost one look-up each. About 280 bytes an entry: 1.1 MB when full.
+WINDOW_MEMO_ENTRIES = 4096
 # Words of the model's vocabulary whose n-grams `fast_features` keeps, least recently used
-# out (a Zipfian vocabulary: nearly every word of a request is among them); under 1 KB a
+# out (a Zipfian vocabulary: nearly every word of a request is among them); ~500 bytes a
 # word. Other words (names, numbers, typos) are cut anew each time: no caller's text is kept.
 WORD_CACHE_ENTRIES = 4096
 # Feature-name prefixes of the lexicon's concept pairs and single concepts.
