@@ -50,7 +50,7 @@ from shared.guardrails.model import (
     Surface,
     ToxicConfig,
 )
-from shared.guardrails.text import Finding, redact
+from shared.guardrails.text import Finding, hash_update, redact, text_digest
 from shared.guardrails.windows import LINE_LOCAL_TYPES, FixedTextFindings
 
 logger = logging.getLogger(__name__)
@@ -242,10 +242,7 @@ class VerdictMemo:
         return len(self._cache)
 
     def detect(self, guardrail: str, detector: Detector, text: str, config: Any) -> list[Finding]:
-        # surrogatepass: JSON may carry lone surrogates, which plain UTF-8 refuses to encode.
-        digest = hashlib.blake2b(digest_size=16)
-        _update(digest, text.encode("utf-8", "surrogatepass"))
-        key = (guardrail, digest.digest())
+        key = (guardrail, text_digest(text))
         cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
@@ -425,25 +422,10 @@ def _apply_digest(
         # surrogatepass: JSON may carry lone surrogates, which plain UTF-8 refuses to encode.
         data = text.encode("utf-8", "surrogatepass")
         digest.update(f"{len(where)}:{where}{len(data)}:".encode("utf-8", "surrogatepass"))
-        _update(digest, data)
+        hash_update(digest, data)
         located = None if spans is None else spans.get(where)
         digest.update(b"-" if located is None else repr(tuple(located)).encode())
     return digest.digest()
-
-
-# hashlib lets go of the GIL to hash 2,048 bytes or more at once; on a busy instance the
-# thread then waits for it behind the others, and each hand-over costs two context
-# switches. A few microseconds of hashing are cheaper kept: smaller pieces, same digest.
-_HASH_PIECE = 2047
-
-
-def _update(digest: hashlib.blake2b, data: bytes) -> None:
-    if len(data) <= _HASH_PIECE:
-        digest.update(data)
-        return
-    view = memoryview(data)
-    for start in range(0, len(data), _HASH_PIECE):
-        digest.update(view[start : start + _HASH_PIECE])
 
 
 def _join(texts: Mapping[str, str]) -> tuple[str, list[tuple[str, int, int]]]:

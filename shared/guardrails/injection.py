@@ -84,6 +84,45 @@ _DISCUSSION = re.compile(
     r"security|defen[cs]e|prevent\w*)\b(?!\.\w)"
 )
 
+
+def _starting_with(first: str, pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same matches, tried only where one can start: every branch of the pattern opens
+    (after `\b`) with a character of the look-ahead `first`, which fails at once elsewhere."""
+    return re.compile(f"(?={first})(?:{pattern.pattern})", pattern.flags)
+
+
+# Each phrase pattern, and words one of which every match holds (a text without any is
+# spared the pattern: a few substring searches instead of a regex tried at every position).
+# A test derives both from the patterns: each branch's first characters, and a word of the
+# gate in every branch.
+_PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        "INSTRUCTION_OVERRIDE",
+        _starting_with("[idfobsv忽以前上]", _OVERRIDE),
+        ("ignor", "disregard", "forget", "override", "bypass", "skip", "vergiss", "忽略", "無視"),
+    ),
+    (
+        "SYSTEM_PROMPT_REVEAL",
+        _starting_with("[rpsotdw]", _REVEAL),
+        ("prompt", "instructions", "message", "rules"),
+    ),
+    (
+        "PERSONA_SWITCH",
+        _PERSONA,
+        ("dan", "unfiltered", "jailbroken", "mode", "rules", "restrictions", "filters"),
+    ),
+    (
+        "CHAT_TEMPLATE_TOKEN",
+        _CHAT_TOKENS,
+        ("<|", "inst]", "sys>>", "system", "instruction", "assistant"),
+    ),
+    ("DELIMITER_BREAK", _CLOSING_TAG, ("</",)),
+)
+# A base64 or hex payload is a run of at least this many base64 characters (hex digits are
+# some): a text without one holds no payload, and most texts are decided by one search.
+_PAYLOAD_RUN = re.compile(r"[A-Za-z0-9+/]{24}")
+
+
 SCORES = {
     "INSTRUCTION_OVERRIDE": 0.9,
     "SYSTEM_PROMPT_REVEAL": 0.85,
@@ -113,17 +152,15 @@ def _quoted(text: str, start: int) -> bool:
 def _phrase_findings(folded: Folded) -> list[Finding]:
     findings = []
     text = folded.text
-    discusses_attacks = _DISCUSSION.search(text) is not None  # once per text: linear
-    for kind, pattern in (
-        ("INSTRUCTION_OVERRIDE", _OVERRIDE),
-        ("SYSTEM_PROMPT_REVEAL", _REVEAL),
-        ("PERSONA_SWITCH", _PERSONA),
-        ("CHAT_TEMPLATE_TOKEN", _CHAT_TOKENS),
-        ("DELIMITER_BREAK", _CLOSING_TAG),
-    ):
+    discusses_attacks = None  # searched once per text (linear), when a phrase matched
+    for kind, pattern, gate in _PHRASES:
+        if not any(word in text for word in gate):
+            continue
         for match in pattern.finditer(text):
             score = SCORES[kind]
             about = _ABOUT.search(text[max(0, match.start() - 60) : match.start()])
+            if discusses_attacks is None:
+                discusses_attacks = _DISCUSSION.search(text) is not None
             discussed = discusses_attacks and _quoted(text, match.start())
             # A chat token is damped only when asked about ("what does [INST] mean"): quoting
             # one inside an "essay" must not smuggle it through.
@@ -135,7 +172,9 @@ def _phrase_findings(folded: Folded) -> list[Finding]:
 
 
 def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
-    found = []
+    found: list[tuple[int, int, str]] = []
+    if _PAYLOAD_RUN.search(text) is None:
+        return found
     for pattern, decode in ((_BASE64, _b64), (_HEX, _hex)):
         for match in pattern.finditer(text):
             decoded = decode(match.group())

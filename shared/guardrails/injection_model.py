@@ -31,13 +31,15 @@ import gzip
 import json
 import math
 import re
+import sys
 import time
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Container
+from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
 from itertools import pairwise, repeat
 from pathlib import Path
 
-from shared.guardrails.text import fold
+from shared.guardrails.text import ScoreMemo, fold, text_digest
 
 ARTIFACT = Path(__file__).with_name("injection_model.json.gz")
 # 300 caught more orders planted in YAML records but cut long jailbreaks into pieces that
@@ -49,6 +51,14 @@ OVERLAP_CHARS = 100
 NORM_FLOOR = 80
 CHAR_NGRAMS = (4,)
 FINDING_TYPE = "INJECTION_MODEL"
+# A window's probability depends on its text alone: a model remembers it (by digest, never
+# the text) across requests, so the windows a request repeats (chat history sent again each
+# turn, a retrieved document) cost one look-up each. About 280 bytes an entry: 1.1 MB when full.
+WINDOW_MEMO_ENTRIES = 4096
+# Words of the model's vocabulary whose n-grams `fast_features` keeps, least recently used
+# out (a Zipfian vocabulary: nearly every word of a request is among them); ~500 bytes a
+# word. Other words (names, numbers, typos) are cut anew each time: no caller's text is kept.
+WORD_CACHE_ENTRIES = 4096
 # Feature-name prefixes of the lexicon's concept pairs and single concepts.
 CONCEPT_PREFIXES = ("c ", "k ")
 
@@ -356,6 +366,84 @@ def features(folded: str) -> set[str]:
     return found
 
 
+def fast_features(folded: str, known: Container[str] = frozenset()) -> set[str]:
+    """`features(folded)`, the very set in the very iteration order (a test holds both equal
+    on the corpus and on generated text), at a fraction of the cost. The parts of words in
+    `known` (the model's own vocabulary: no caller's text) are kept between calls.
+
+    The character n-grams of " w1 w2 ... " are those inside each padded word " w " (cached
+    per word, with its "w " feature) and the few that span a space between two words (the
+    ones with a space inside): inserted in the same order as `features` inserts them, from
+    strings whose hashes are already computed, so the set's layout, and therefore the order
+    `Model.margin_of` sums in, is the same. The concepts, marks and imperatives are
+    `features`'s own code, repeated: a change to `features` fails that test, it does not
+    drift silently."""
+    tokens = _WORD.findall(folded)
+    words = [word for word in tokens if word not in PRONOUNS]
+    parts = [_word_parts(word) if word in known else _parts_of(word) for word in words]
+    found = {part[0] for part in parts}
+    found.update("b " + a + " " + b for a, b in pairwise(words))
+    if CHAR_NGRAMS == (4,):
+        grams: list[str] = []
+        previous = None
+        for part in parts:
+            if previous is not None:
+                grams.append(previous[2] + part[4])  # space at the gram's third character
+                grams.append(previous[3] + part[5])  # space at its second
+            grams.extend(part[1])
+            previous = part
+        found.update(grams)
+    else:  # other sizes: the plain slices
+        joined = " " + " ".join(words) + " "
+        for size in CHAR_NGRAMS:
+            found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
+    concepts = [_CONCEPT[word] for word in words if word in _CONCEPT]
+    if not folded.isascii():
+        concepts += (_CONCEPT[m.group()] for m in _CJK_TERMS.finditer(folded))
+        if _CJK_ADDRESS.search(folded):
+            concepts.append("ADDRESS")
+    if any(token in ADDRESS for token in tokens):
+        concepts.append("ADDRESS")
+    readers = not _READERS.isdisjoint(tokens)
+    concepts += (
+        name
+        for name, pattern in MARKERS.items()
+        if (readers or name != "LABELLED") and pattern.search(folded)
+    )
+    if any(m.group(1) in IMPERATIVES for m in _CLAUSE_START.finditer(folded)):
+        concepts.append("IMPERATIVE")
+    distinct = sorted(set(concepts))
+    found.update("c " + a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :])
+    found.update("k " + a for a in distinct)
+    return found
+
+
+WordParts = tuple[str, tuple[str, ...], str, str, str, str]
+
+
+def _parts_of(word: str) -> WordParts:
+    """A word's "w " feature, the 4-grams of " word " in order, and the pieces of the grams
+    spanning the space after it (its last two characters or " " and its last, then " ";
+    its last then " ") and before it (its first, its first two or it and " ")."""
+    padded = " " + word + " "
+    return (
+        "w " + word,
+        tuple(padded[i : i + 4] for i in range(len(padded) - 3)),
+        padded[-3:],
+        padded[-2:],
+        word[0],
+        padded[1:3],
+    )
+
+
+@lru_cache(maxsize=WORD_CACHE_ENTRIES)
+def _word_parts(word: str) -> WordParts:
+    """`_parts_of` a word of the model's vocabulary, kept, its features interned."""
+    feature, grams, tail_two, tail_one, head_one, head_two = _parts_of(word)
+    interned = tuple(map(sys.intern, grams))
+    return sys.intern(feature), interned, tail_two, tail_one, head_one, head_two
+
+
 def windows(folded: str) -> list[tuple[int, int]]:
     """[start, end) spans of the folded text: sentences packed up to WINDOW_CHARS each; a
     longer sentence is cut into overlapping pieces so no phrase falls between two cuts."""
@@ -385,6 +473,9 @@ class Model:
     slope: float  # Platt: probability = 1 / (1 + exp(slope * margin + intercept))
     intercept: float
     load_seconds: float = 0.0
+    windows_seen: ScoreMemo = field(
+        default_factory=lambda: ScoreMemo(WINDOW_MEMO_ENTRIES), compare=False, repr=False
+    )
 
     def margin_of(self, found: set[str] | frozenset[str], size: int) -> float:
         """`size` is the window's number of features, in the vocabulary or not."""
@@ -407,11 +498,27 @@ class Model:
         margin = max(self.margin_of(f, n) for f, n in zip(found, sizes, strict=True))
         return self.calibrated(margin)
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The words the model has a weight for (its "w " features)."""
+        return frozenset(f[2:] for f in self.weights if f.startswith("w "))
+
+    def window_probability(self, window: str) -> float:
+        """`probability(window)`, remembered by the window's digest, from `fast_features`."""
+        key = text_digest(window)
+        remembered = self.windows_seen.get(key)
+        if remembered is not None:
+            return remembered
+        found = fast_features(window, self.words)
+        p = self.calibrated(self.margin_of(found, len(found)))
+        self.windows_seen.put(key, p)
+        return p
+
     def best_window(self, folded: str) -> tuple[float, int, int]:
         """(probability, start, end) of the highest-scoring window of a folded text."""
         best = (0.0, 0, 0)
         for start, end in windows(folded):
-            p = self.probability(folded[start:end])
+            p = self.window_probability(folded[start:end])
             if p > best[0]:
                 best = (p, start, end)
         return best
@@ -421,7 +528,9 @@ def from_document(document: dict[str, object], load_seconds: float = 0.0) -> Mod
     calibration = document["calibration"]
     assert isinstance(calibration, dict)
     return Model(
-        weights=dict(document["weights"]),  # type: ignore[call-overload]
+        # Interned keys: the n-grams `fast_features` caches are interned too, so looking
+        # one up finds the very key object, without comparing the characters.
+        weights={sys.intern(k): v for k, v in document["weights"].items()},  # type: ignore[attr-defined]
         bias=float(document["bias"]),  # type: ignore[arg-type]
         slope=float(calibration["slope"]),
         intercept=float(calibration["intercept"]),

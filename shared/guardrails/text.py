@@ -3,13 +3,21 @@ disguises are undone (NFKC, homoglyphs, case, invisible and bidirectional charac
 
 Folding keeps a map back to the original text, so every finding's span points at the
 characters the caller sent, whatever the detector matched on.
+
+Texts are remembered by digest, never by their characters: `text_digest` (128-bit BLAKE2b)
+keys the engine's verdicts and the detectors' `ScoreMemo`s of the pieces they score alone
+(a toxic sentence, an injection window), so a piece seen in an earlier request costs one
+digest and one look-up.
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from shared.cache import FOREVER, TTLCache
 
 INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF}
 BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
@@ -94,3 +102,51 @@ def redact(text: str, findings: Iterable[Finding]) -> str:
         position = finding.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+# hashlib lets go of the GIL to hash 2,048 bytes or more at once; on a busy instance the
+# thread then waits for it behind the others, and each hand-over costs two context
+# switches. A few microseconds of hashing are cheaper kept: smaller pieces, same digest.
+_HASH_PIECE = 2047
+
+
+def hash_update(digest: hashlib.blake2b, data: bytes) -> None:
+    """`digest.update(data)`, in pieces small enough that hashlib keeps the GIL."""
+    if len(data) <= _HASH_PIECE:
+        digest.update(data)
+        return
+    view = memoryview(data)
+    for start in range(0, len(data), _HASH_PIECE):
+        digest.update(view[start : start + _HASH_PIECE])
+
+
+def text_digest(text: str, prefix: bytes = b"") -> bytes:
+    """The 128-bit BLAKE2b digest of `prefix` then the text's UTF-8 bytes (surrogatepass:
+    JSON may carry lone surrogates, which plain UTF-8 refuses to encode)."""
+    digest = hashlib.blake2b(prefix, digest_size=16)
+    hash_update(digest, text.encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+class ScoreMemo:
+    """A detector's scores of the pieces of text it scores independently of each other, by
+    the piece's digest (never its text), bounded LRU (the one TTLCache, entries that never
+    expire; thread-safe). For a pure scoring function, a remembered score is the very float
+    the scoring gives; `max_entries=0` remembers nothing."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._cache: TTLCache[bytes, float] = TTLCache(ttl=FOREVER, max_entries=max_entries)
+
+    def get(self, key: bytes) -> float | None:
+        cached = self._cache.get(key)
+        return None if cached is None else cached.value
+
+    def put(self, key: bytes, score: float) -> None:
+        self._cache.put(key, score)
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    @property
+    def entries(self) -> int:
+        return len(self._cache)

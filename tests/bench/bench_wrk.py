@@ -6,14 +6,19 @@ The resolve function and a bare functions-framework endpoint answering the same 
 served as production serves them (functions-framework CLI: gunicorn imports the module, then
 its worker answers; default threads), with INFO logging to a file, as under `make dev`.
 wrk (C, one thread, keep-alive) drives each at concurrency 1, 8 and 32, in alternating rounds
-(bare, GET, render, render of new text, POST /executions, then again), so machine noise hits
-all alike. For each concurrency it reports the median over rounds of requests/s, p50 and p99
-latency, and the ratios within each round: cache-hit GET / bare, render / GET, POST
-/executions / bare. Render is a typical student request (~1.5 KB of variables) with the three
+(bare, GET, render, render of new text, render of fresh text, POST /executions, then again),
+so machine noise hits all alike. For each concurrency it reports the median over rounds of
+requests/s, p50 and p99 latency, and the ratios within each round: cache-hit GET / bare,
+each render variant / GET, POST /executions / bare. Render is a typical student request
+(~1.5 KB of variables) with the three
 default guardrails, the same body each time (the guardrails remember texts they scanned);
-"render_new" sends that body with a counter in its first sentence, so every request's text
-is new to the guardrails and every detector runs; POST /executions publishes one execution
-report to the Pub/Sub emulator (202).
+"render_new" sends that body with a counter at the start of its first variable
+(`grade_level`, which then also makes the injection guard scan the variables joined), so
+every request's text is new to the guardrails and every detector runs (on what is new: the
+detectors remember the scores of sentences and windows they saw); "render_fresh" sends the
+student query's sentences shuffled, each with the counter, so no sentence and no window
+was seen before (what remembering cannot help); POST /executions publishes one execution report to
+the Pub/Sub emulator (202).
 
 Logs are part of the cost and run as deployed: plain cache hits log a LOG_CACHE_HITS_SAMPLE
 share of their lines (default 0.01). The run fails unless the worker wrote at least that
@@ -48,6 +53,7 @@ from infra.local.pubsub import wire
 from shared.config import Settings
 from shared.storage.templates import TemplateRepository
 from shared.templates.defaults import DEFAULT_TEMPLATES
+from tests.bench.bench_detectors import TAG_LETTERS
 from tests.bench.bench_resolve import CACHE_HIT_LINE, LOGS, NAME, _serve, bench_environment
 from tests.support import put_version
 
@@ -144,6 +150,53 @@ def _numbered_script(directory: Path, body: dict[str, Any], key: str) -> Path:
         "  return wrk.format(nil, nil, nil, head .. n .. tail)",
         "end",
     ]
+    path = directory / f"script-{uuid.uuid4().hex}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
+    """A POST whose longest variable is its sentences shuffled, each marked with the
+    request's number and its place, so every sentence of every request is new."""
+    variables = body["variables"]
+    longest = max(variables, key=lambda name: len(str(variables[name])))
+    sentences = re.split(r"(?<=[.!?])\s+", str(variables[longest]))
+    marked = {**body, "variables": {**variables, longest: "@@TEXT@@"}}
+    head, tail = json.dumps(marked).split("@@TEXT@@")
+    # ASCII sentences: their JSON escapes (\" and \\) are Lua's too.
+    pool = ", ".join(json.dumps(json.dumps(sentence)[1:-1]) for sentence in sentences)
+    lines = [
+        'wrk.method = "POST"',
+        f'wrk.headers["X-API-Key"] = "{key}"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        f"local head, tail, n = {json.dumps(head)}, {json.dumps(tail)}, 0",
+        f"local pool = {{{pool}}}",
+        # Numbers as words of letters that spell nothing (bench_detectors.tag): no digits
+        # for the PII scan to weigh, no insult for the toxic filter to block.
+        f'local letters = "{TAG_LETTERS}"',
+        "local function tag(x)",
+        "  local s = ''",
+        "  repeat",
+        "    local d = x % #letters",
+        "    s = letters:sub(d + 1, d + 1) .. s",
+        "    x = (x - d) / #letters",
+        "  until x == 0",
+        "  return s",
+        "end",
+        "request = function()",
+        "  n = n + 1",
+        "  local order = {}",
+        "  for i = 1, #pool do order[i] = i end",
+        "  for i = #order, 2, -1 do",
+        "    local j = math.random(i)",
+        "    order[i], order[j] = order[j], order[i]",
+        "  end",
+        "  local parts = {}",
+        "  for i, k in ipairs(order) do parts[i] = tag(n) .. ' ' .. tag(i) .. ') ' .. pool[k] end",
+        "  return wrk.format(nil, nil, nil, head .. table.concat(parts, ' ') .. tail)",
+        "end",
+    ]
+    assert all(sentence.isascii() for sentence in sentences)
     path = directory / f"script-{uuid.uuid4().hex}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -257,6 +310,7 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                 _script(work, "POST", json.dumps(RENDER_BODY).encode(), key),
             ),
             "render_new": (f"{get_url}/render", _numbered_script(work, RENDER_BODY, key)),
+            "render_fresh": (f"{get_url}/render", _fresh_script(work, RENDER_BODY, key)),
             "executions": (
                 f"{resolve.url}/executions",
                 _script(work, "POST", json.dumps(execution_report()).encode(), key),
@@ -273,7 +327,9 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                 for name, (url, script) in scripts.items():
                     rounds[name].append(run_wrk(wrk, url, script, connections))
             logged += sum(
-                r["requests"] for name in ("get", "render", "render_new") for r in rounds[name]
+                r["requests"]
+                for name in ("get", "render", "render_new", "render_fresh")
+                for r in rounds[name]
             )
 
             def ratio(a: str, b: str, key: str = "rps", rounds: Any = rounds) -> float:
@@ -285,6 +341,7 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                 "get_vs_bare": ratio("get", "bare"),
                 "render_vs_get": ratio("render", "get"),
                 "render_new_vs_get": ratio("render_new", "get"),
+                "render_fresh_vs_get": ratio("render_fresh", "get"),
                 "render_p99_vs_get_p99": ratio("render", "get", "p99_ms"),
                 "executions_vs_bare": ratio("executions", "bare"),
                 "get_p99_vs_bare_p99": ratio("get", "bare", "p99_ms"),
@@ -355,7 +412,8 @@ def main() -> int:
             f"c={level}: GET/bare {r['get_vs_bare']:.2f} (target >= 0.90), "
             f"GET p99 {r['get']['p99_ms']:.1f} ms vs bare {r['bare']['p99_ms']:.1f} ms, "
             f"render/GET {r['render_vs_get']:.2f} (target >= 0.70; "
-            f"new text each request {r['render_new_vs_get']:.2f}), "
+            f"new text each request {r['render_new_vs_get']:.2f}, "
+            f"render_fresh / GET {r['render_fresh_vs_get']:.2f}), "
             f"POST /executions/bare {r['executions_vs_bare']:.2f}"
         )
     return 0

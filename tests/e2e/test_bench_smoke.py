@@ -15,9 +15,9 @@ import sys
 from tests.conftest import ROOT
 
 
-def run_bench(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_bench(module: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", module],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -115,14 +115,30 @@ def test_bench_wrk_drives_every_endpoint_and_counts_the_log_lines():
     )
     report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
     for level in ("c1", "c8"):
-        for target in ("bare", "get", "render", "render_new", "executions"):
+        for target in ("bare", "get", "render", "render_new", "render_fresh", "executions"):
             assert report[level][target]["rps"] > 0
             assert report[level][target]["p99_ms"] >= report[level][target]["p50_ms"]
         assert report[level]["render_vs_get"] > 0
+        assert report[level]["render_fresh_vs_get"] > 0
     lines = report["log_lines"]
     assert lines["sample_rate"] == 0.01  # as deployed: plain cache hits are sampled
     assert lines["cache_hit_lines_written"] >= lines["expected_at_least"] > 0
     assert "GET/bare" in result.stdout
+
+
+def test_bench_detectors_times_every_workload_against_a_baseline_tree():
+    """Both trees' workers answer every workload (here the baseline is this tree itself)."""
+    result = run_bench(
+        "tests.bench.bench_detectors", "--baseline", str(ROOT), BENCH_ROUNDS="1", BENCH_CALLS="3"
+    )
+    report = json.loads(result.stdout)
+    for detector in ("toxic", "injection", "pii", "render"):
+        for kind in ("new", "fresh", "same"):
+            entry = report[f"{detector}_{kind}"]
+            assert entry["us"] > 0
+            assert entry["baseline_us"] > 0
+            assert entry["speedup"] > 0
+    assert report["render_first_variable_new"]["us"] > 0
 
 
 def test_bench_cold_serves_fresh_processes_and_times_every_import():
