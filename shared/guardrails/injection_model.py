@@ -339,6 +339,47 @@ def features(folded: str) -> set[str]:
     joined = " " + " ".join(words) + " "
     for size in CHAR_NGRAMS:
         found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
+    _add_concepts(found, folded, tokens, words)
+    return found
+
+
+def fast_features(folded: str, known: Container[str] = frozenset()) -> set[str]:
+    """`features(folded)`, the very set in the very iteration order (a test holds both equal
+    on the corpus and on generated text), at a fraction of the cost. The parts of words in
+    `known` (the model's own vocabulary: no caller's text) are kept between calls.
+
+    The character n-grams of " w1 w2 ... " are those inside each padded word " w " (cached
+    per word, with its "w " feature) and the few that span a space between two words (the
+    ones with a space inside): inserted in the same order as `features` inserts them, from
+    strings whose hashes are already computed, so the set's layout, and therefore the order
+    `Model.margin_of` sums in, is the same. The concepts, marks and imperatives come from
+    the same `_add_concepts`."""
+    tokens = _WORD.findall(folded)
+    words = [word for word in tokens if word not in PRONOUNS]
+    parts = [_word_parts(word) if word in known else _parts_of(word) for word in words]
+    found = {part[0] for part in parts}
+    found.update("b " + a + " " + b for a, b in pairwise(words))
+    if CHAR_NGRAMS == (4,):
+        grams: list[str] = []
+        previous = None
+        for part in parts:
+            if previous is not None:
+                grams.append(previous[2] + part[4])  # space at the gram's third character
+                grams.append(previous[3] + part[5])  # space at its second
+            grams.extend(part[1])
+            previous = part
+        found.update(grams)
+    else:  # other sizes: the plain slices
+        joined = " " + " ".join(words) + " "
+        for size in CHAR_NGRAMS:
+            found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
+    _add_concepts(found, folded, tokens, words)
+    return found
+
+
+def _add_concepts(found: set[str], folded: str, tokens: list[str], words: list[str]) -> None:
+    """The lexicon's concepts, the marks and the imperative found in a window, alone and in
+    pairs: one code for `features` and `fast_features`."""
     concepts = [_CONCEPT[word] for word in words if word in _CONCEPT]
     if not folded.isascii():
         concepts += (_CONCEPT[m.group()] for m in _CJK_TERMS.finditer(folded))
@@ -363,59 +404,6 @@ def features(folded: str) -> set[str]:
     # Single concepts too, so that one word of the lexicon in a language never seen in an
     # attack still carries what its English counterparts taught ("développeur", "debug").
     found.update("k " + a for a in distinct)
-    return found
-
-
-def fast_features(folded: str, known: Container[str] = frozenset()) -> set[str]:
-    """`features(folded)`, the very set in the very iteration order (a test holds both equal
-    on the corpus and on generated text), at a fraction of the cost. The parts of words in
-    `known` (the model's own vocabulary: no caller's text) are kept between calls.
-
-    The character n-grams of " w1 w2 ... " are those inside each padded word " w " (cached
-    per word, with its "w " feature) and the few that span a space between two words (the
-    ones with a space inside): inserted in the same order as `features` inserts them, from
-    strings whose hashes are already computed, so the set's layout, and therefore the order
-    `Model.margin_of` sums in, is the same. The concepts, marks and imperatives are
-    `features`'s own code, repeated: a change to `features` fails that test, it does not
-    drift silently."""
-    tokens = _WORD.findall(folded)
-    words = [word for word in tokens if word not in PRONOUNS]
-    parts = [_word_parts(word) if word in known else _parts_of(word) for word in words]
-    found = {part[0] for part in parts}
-    found.update("b " + a + " " + b for a, b in pairwise(words))
-    if CHAR_NGRAMS == (4,):
-        grams: list[str] = []
-        previous = None
-        for part in parts:
-            if previous is not None:
-                grams.append(previous[2] + part[4])  # space at the gram's third character
-                grams.append(previous[3] + part[5])  # space at its second
-            grams.extend(part[1])
-            previous = part
-        found.update(grams)
-    else:  # other sizes: the plain slices
-        joined = " " + " ".join(words) + " "
-        for size in CHAR_NGRAMS:
-            found.update(joined[i : i + size] for i in range(len(joined) - size + 1))
-    concepts = [_CONCEPT[word] for word in words if word in _CONCEPT]
-    if not folded.isascii():
-        concepts += (_CONCEPT[m.group()] for m in _CJK_TERMS.finditer(folded))
-        if _CJK_ADDRESS.search(folded):
-            concepts.append("ADDRESS")
-    if any(token in ADDRESS for token in tokens):
-        concepts.append("ADDRESS")
-    readers = not _READERS.isdisjoint(tokens)
-    concepts += (
-        name
-        for name, pattern in MARKERS.items()
-        if (readers or name != "LABELLED") and pattern.search(folded)
-    )
-    if any(m.group(1) in IMPERATIVES for m in _CLAUSE_START.finditer(folded)):
-        concepts.append("IMPERATIVE")
-    distinct = sorted(set(concepts))
-    found.update("c " + a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :])
-    found.update("k " + a for a in distinct)
-    return found
 
 
 WordParts = tuple[str, tuple[str, ...], str, str, str, str]
