@@ -79,8 +79,12 @@ def healthz(call: Call, app: ResolveServices) -> Response:
 
 def get_template(call: Call, app: ResolveServices) -> Response:
     name = call.args["name"]
-    label, version = _selector(call.query.get("label"), call.query.get("version"), where="query")
-    user_key = _check_user_key(call.query.get("user_key"))
+    label = version = user_key = None
+    if call.query:  # most GETs carry none
+        label, version = _selector(
+            call.query.get("label"), call.query.get("version"), where="query"
+        )
+        user_key = _check_user_key(call.query.get("user_key"))
     resolution = app.service.get(name, label=label, version=version, user_key=user_key)
     answer = prepared_answer(name, resolution, app.http_max_age_seconds)
     if is_not_modified(call.request, answer.etag):
