@@ -51,15 +51,14 @@ import json
 import logging
 import math
 import os
+import random
 import re
 import sys
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Literal
 
 _context: ContextVar[dict[str, str] | None] = ContextVar("request_log_context", default=None)
@@ -303,28 +302,44 @@ def flush_logs(timeout: float = _EXIT_FLUSH_SECONDS) -> bool:
     return _writer.flush(timeout)
 
 
-@contextmanager
-def request_context(
-    *,
-    project_id: str,
-    cloud_trace: str | None = None,
-    traceparent: str | None = None,
-    request_id: str | None = None,
-) -> Iterator[str]:
-    """Bind trace and request id to every log line of this request; yields the request id."""
-    rid = request_id if request_id and _SAFE_REQUEST_ID.fullmatch(request_id) else None
-    rid = rid or os.urandom(16).hex()
-    fields = {"request_id": rid}
-    trace_id, span_id = _parse_trace(cloud_trace, traceparent)
-    if trace_id:
-        fields["logging.googleapis.com/trace"] = f"projects/{project_id}/traces/{trace_id}"
-    if span_id:
-        fields["logging.googleapis.com/spanId"] = span_id
-    token = _context.set(fields)
-    try:
-        yield rid
-    finally:
-        _context.reset(token)
+class request_context:  # used as a function: `with request_context(...) as rid`
+    """Bind trace and request id to every log line of this request; yields the request id.
+
+    A class, not a generator: it is entered on every request of the hot path. A request
+    without a usable `X-Request-Id` gets 128 random bits from `random` (reseeded in each
+    forked child), not `os.urandom`: the id correlates lines and carries no secret (a
+    caller may set it), and a system call per request hands the GIL to another thread."""
+
+    __slots__ = ("_fields", "_token", "request_id")
+
+    def __init__(
+        self,
+        *,
+        project_id: str,
+        cloud_trace: str | None = None,
+        traceparent: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        rid = request_id if request_id and _SAFE_REQUEST_ID.fullmatch(request_id) else None
+        self.request_id = rid or f"{random.getrandbits(128):032x}"
+        fields = {"request_id": self.request_id}
+        if cloud_trace or traceparent:
+            trace_id, span_id = _parse_trace(cloud_trace, traceparent)
+            if trace_id:
+                fields["logging.googleapis.com/trace"] = f"projects/{project_id}/traces/{trace_id}"
+            if span_id:
+                fields["logging.googleapis.com/spanId"] = span_id
+        self._fields = fields
+        self._token: Token[dict[str, str] | None] | None = None
+
+    def __enter__(self) -> str:
+        self._token = _context.set(self._fields)
+        return self.request_id
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _context.reset(self._token)
+            self._token = None
 
 
 def current_request_id() -> str:

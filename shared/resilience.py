@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -120,20 +119,31 @@ def current_budget() -> Budget | None:
     return _budget.get()
 
 
-@contextmanager
-def request_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[Budget]:
+class request_budget:  # used as a function: `with request_budget(s) as budget`
     """Make a budget current for the calls inside; a nested budget never extends the outer
-    one (an entry called from another entry keeps the caller's, shorter, allowance)."""
-    outer = _budget.get()
-    if outer is not None and outer.remaining() <= seconds:
-        yield outer
-        return
-    budget = Budget(seconds, clock)
-    token = _budget.set(budget)
-    try:
-        yield budget
-    finally:
-        _budget.reset(token)
+    one (an entry called from another entry keeps the caller's, shorter, allowance).
+
+    A class, not a generator: every request enters one, cache hits included."""
+
+    __slots__ = ("_clock", "_seconds", "_token")
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._token: contextvars.Token[Budget | None] | None = None
+
+    def __enter__(self) -> Budget:
+        outer = _budget.get()
+        if outer is not None and outer.remaining() <= self._seconds:
+            return outer
+        budget = Budget(self._seconds, self._clock)
+        self._token = _budget.set(budget)
+        return budget
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _budget.reset(self._token)
+            self._token = None
 
 
 def run_within(work: Callable[[], T], seconds: float) -> T:

@@ -23,9 +23,10 @@ from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Call, QueryParam, Route
 from shared.http.parsing import positive_int
 from shared.http.responses import (
+    PreparedJson,
     dumps_compact,
     is_not_modified,
-    joined_json_response,
+    joined_json,
     json_response,
     json_response_with_members,
     not_modified_response,
@@ -78,16 +79,35 @@ def healthz(call: Call, app: ResolveServices) -> Response:
 
 def get_template(call: Call, app: ResolveServices) -> Response:
     name = call.args["name"]
-    label, version = _selector(call.query.get("label"), call.query.get("version"), where="query")
-    user_key = _check_user_key(call.query.get("user_key"))
+    label = version = user_key = None
+    if call.query:  # most GETs carry none
+        label, version = _selector(
+            call.query.get("label"), call.query.get("version"), where="query"
+        )
+        user_key = _check_user_key(call.query.get("user_key"))
     resolution = app.service.get(name, label=label, version=version, user_key=user_key)
+    answer = prepared_answer(name, resolution, app.http_max_age_seconds)
+    if is_not_modified(call.request, answer.etag):
+        return not_modified_response(answer.etag, answer.headers)
+    return answer.response()
+
+
+def prepared_answer(name: str, resolution: Resolution, max_age: int) -> PreparedJson:
+    """The GET answer for `resolution` of `name`, built once per resolution object (a plain
+    cache hit reuses its object until the entry is re-read: `Resolution.derived`)."""
+    key = ("GET", name, max_age)
+    known = resolution.derived.get(key)
+    if known is None:
+        known = resolution.derived[key] = build_answer(name, resolution, max_age)
+    return known
+
+
+def build_answer(name: str, resolution: Resolution, max_age: int) -> PreparedJson:
     template = resolution.template
-    etag = weak_etag(name, resolution.version, template.content_hash, resolution.label)
-    headers = {"ETag": etag, "Cache-Control": _cache_control(resolution, app)}
-    if is_not_modified(call.request, etag):
-        return not_modified_response(etag, headers)
-    return joined_json_response(
-        _answer_json(resolution), template.public_json_members, headers=headers
+    return PreparedJson.build(
+        joined_json(dumps_compact(_answer_fields(resolution)), template.public_json_members),
+        etag=weak_etag(name, resolution.version, template.content_hash, resolution.label),
+        headers={"Cache-Control": _cache_control(resolution, max_age)},
     )
 
 
@@ -139,34 +159,10 @@ def _check_user_key(user_key: str | None) -> str | None:
     return user_key
 
 
-def _cache_control(resolution: Resolution, app: ResolveServices) -> str:
+def _cache_control(resolution: Resolution, max_age: int) -> str:
     if resolution.degraded:
         return "private, max-age=0, must-revalidate"  # degraded: do not hold on to it
-    return f"private, max-age={app.http_max_age_seconds}"
-
-
-# Serialized answer fields, by the fields themselves: a cache hit answers the same few over
-# and over. Keyed by content, so whatever `_answer_fields` comes to hold keys it; answers
-# with an unhashable value (an experiment, a composition graph) are serialized each time.
-_ANSWER_JSON: dict[tuple[Any, ...], str] = {}
-_ANSWER_JSON_ENTRIES = 4096
-_NO_GUARDRAILS: dict[str, list[Any]] = {"ran": [], "fired": []}
-
-
-def _answer_json(resolution: Resolution) -> str:
-    fields = _answer_fields(resolution)
-    if fields["guardrails"] != _NO_GUARDRAILS:
-        return dumps_compact(fields)
-    try:
-        key = tuple((k, v) for k, v in fields.items() if k != "guardrails")
-        known = _ANSWER_JSON.get(key)
-    except TypeError:  # an unhashable value
-        return dumps_compact(fields)
-    if known is None:
-        if len(_ANSWER_JSON) >= _ANSWER_JSON_ENTRIES:
-            _ANSWER_JSON.clear()  # bounded; refilled by what is asked for now
-        known = _ANSWER_JSON[key] = dumps_compact(fields)
-    return known
+    return f"private, max-age={max_age}"
 
 
 def _answer_fields(resolution: Resolution) -> dict[str, Any]:

@@ -64,10 +64,11 @@ class Authenticator:
     def authenticate(self, headers: Mapping[str, str]) -> Principal:
         key = headers.get(API_KEY_HEADER)
         if key:
-            entry = self._document().key_entry(key.strip())
+            document = self._document()
+            entry = document.key_entry(key.strip())
             if entry is None:
                 raise Unauthenticated(f"unknown or revoked API key in {API_KEY_HEADER}")
-            return Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
+            return document.key_principal(entry)
         assertion = headers.get(IAP_ASSERTION_HEADER, "").strip()
         if assertion and self._iap is not None:
             return self._identity(self._iap.verify(assertion), "iap")
@@ -92,10 +93,11 @@ class Authenticator:
             sep, public, secret = "", "", ""
         if not sep or not public or not secret:
             raise Unauthenticated("Basic credentials must be base64(<public key>:<secret key>)")
-        entry = self._document().key_entry(secret)
+        document = self._document()
+        entry = document.key_entry(secret)
         if entry is None or not hmac.compare_digest(public, public_key_of(entry.id)):
             raise Unauthenticated("unknown or revoked key pair in Authorization: Basic")
-        return Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
+        return document.key_principal(entry)
 
     def require(self, headers: Mapping[str, str], minimum: Role) -> Principal:
         principal = self.authenticate(headers)

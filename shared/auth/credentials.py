@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.auth.principals import Role
+from shared.auth.principals import Principal, Role
 from shared.errors import ServiceUnavailable
 from shared.validation import summarize
 
@@ -54,13 +54,40 @@ class CredentialsDocument(BaseModel):
     def _keys_by_id(self) -> dict[str, ApiKeyEntry]:
         return {entry.id: entry for entry in self.api_keys}
 
+    @cached_property
+    def _principals_by_id(self) -> dict[str, Principal]:
+        # One Principal per key for this document's life: a refreshed document (a key
+        # revoked, its roles changed) is a new object with its own.
+        return {
+            entry.id: Principal(f"key:{entry.id}", "api_key", frozenset(entry.roles))
+            for entry in self.api_keys
+        }
+
+    def key_principal(self, entry: ApiKeyEntry) -> Principal:
+        """Who an entry of this document authenticates as."""
+        return self._principals_by_id[entry.id]
+
+    @cached_property
+    def _verified(self) -> dict[str, ApiKeyEntry]:
+        # Keys this document has verified, at most one per entry (only the key whose hash
+        # matched is kept): a service sends the same key on every request, and hashing it
+        # each time was a measurable part of a cache hit. It lives as long as the document,
+        # so a key revoked or re-rolled stops working with the next document, as before.
+        return {}
+
     def key_entry(self, key: str) -> ApiKeyEntry | None:
         """Find the key's entry by its id part and compare hashes in constant time."""
+        known = self._verified.get(key)
+        if known is not None:
+            return known
         entry = self._keys_by_id.get(parse_key_id(key) or "")
         if entry is None:
             return None
         digest = hashlib.sha256(key.encode()).hexdigest()
-        return entry if hmac.compare_digest(entry.sha256, digest) else None
+        if not hmac.compare_digest(entry.sha256, digest):
+            return None
+        self._verified[key] = entry
+        return entry
 
 
 def parse_key_id(key: str) -> str | None:
@@ -102,21 +129,24 @@ class CredentialsSource:
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._document: CredentialsDocument | None = None
-        self._fetched_at = 0.0
+        # (document, when it was fetched), replaced whole: read without the lock while fresh.
+        self._current: tuple[CredentialsDocument, float] | None = None
 
     def document(self) -> CredentialsDocument:
+        current = self._current
+        if current is not None and self._clock() - current[1] < self._ttl:
+            return current[0]
         with self._lock:
-            if self._document is not None and self._clock() - self._fetched_at < self._ttl:
-                return self._document
+            current = self._current
+            if current is not None and self._clock() - current[1] < self._ttl:
+                return current[0]
             try:
-                self._document = self._fetch()
-                self._fetched_at = self._clock()
+                self._current = current = (self._fetch(), self._clock())
             except ServiceUnavailable:
-                if self._document is None:
+                if current is None:
                     raise
                 logger.warning("credentials refresh failed; serving the last good copy")
-            return self._document
+            return current[0]
 
 
 def file_fetcher(path: Path) -> Callable[[], CredentialsDocument]:

@@ -8,6 +8,7 @@ Roles are ranked: `service` (resolve templates only) < `viewer` (admin reads) < 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Role = Literal["service", "viewer", "editor", "publisher", "admin"]
@@ -20,7 +21,7 @@ class Principal:
     kind: Literal["google", "iap", "api_key"]
     roles: frozenset[str]
 
-    @property
+    @cached_property  # asked on every request; the roles never change
     def rank(self) -> int:
         return max((ROLE_RANK[r] for r in self.roles if r in ROLE_RANK), default=-1)
 

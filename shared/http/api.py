@@ -167,16 +167,18 @@ class Api(Generic[C]):
             Rule(r.rule, endpoint=f"{r.method} {r.path}", methods=[r.method]) for r in self.routes
         ]
         self._map = Map(rules, strict_slashes=strict_slashes).bind("")
-        # (method, path) -> (route, path arguments) of matches whose arguments passed their
-        # patterns: a hot path asks for the same few paths, and matching is pure.
-        self._matched: dict[tuple[str, str], tuple[Route[C], Mapping[str, Any]]] = {}
+        # (method, path as received, decoded path) -> (route, path arguments) of matches
+        # whose arguments passed their patterns: a hot path asks for the same few paths, and
+        # `routing_path` and matching are pure functions of those.
+        self._matched: dict[tuple[str, str | None, str], tuple[Route[C], Mapping[str, Any]]] = {}
 
     def dispatch(self, request: Request, authenticator: Gatekeeper) -> Response:
-        # The key is the routing path, where a folder name's "%2F" stays apart from a "/".
-        path = routing_path(request)
-        memo_key = (request.method, path)
+        raw = _raw_path(request)
+        memo_key = (request.method, raw, request.path)
         known = self._matched.get(memo_key)
         if known is None:
+            # Route on the routing path, where a folder name's "%2F" stays apart from a "/".
+            path = routing_path(request)
             endpoint, args = self._map.match(path_info=path, method=request.method)
             args = {k: unquote(v) if isinstance(v, str) else v for k, v in args.items()}
             route = self._by_endpoint[endpoint]
@@ -190,7 +192,9 @@ class Api(Generic[C]):
         if known is None:
             if self._path_patterns:
                 _check_path(args, self._path_patterns)
-            if len(path) <= _MATCH_MEMO_PATH_CHARS:
+            if len(request.path) <= _MATCH_MEMO_PATH_CHARS and len(raw or "") <= (
+                _MATCH_MEMO_PATH_CHARS
+            ):
                 if len(self._matched) >= _MATCH_MEMO_ENTRIES:
                     self._matched.clear()  # bounded; refilled by what is asked for now
                 self._matched[memo_key] = (route, args)
@@ -303,10 +307,10 @@ def routing_path(request: Request) -> str:
     it) keeps it. Each segment is decoded and re-escaped (`%` and `/` only), the router
     matches on that, and `dispatch` unescapes the matched values. Without `RAW_URI` the
     decoded path is all there is: a folder name then matches only `{name:path}` routes."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if not isinstance(raw, str) or not raw:
+    raw = _raw_path(request)
+    if raw is None:
         return request.path
-    path = urlsplit(raw).path if "://" in raw.split("?", 1)[0] else raw.split("?", 1)[0]
+    path = urlsplit(raw).path if "://" in raw else raw
     try:
         segments = [unquote(segment, errors="strict") for segment in path.split("/")]
     except UnicodeDecodeError:
@@ -314,6 +318,15 @@ def routing_path(request: Request) -> str:
     if "/".join(segments) != request.path:
         return request.path  # a server or proxy rewrote the path: route on what it passed on
     return "/".join(s.replace("%", "%25").replace("/", "%2F") for s in segments)
+
+
+def _raw_path(request: Request) -> str | None:
+    """The request line's target as received, without its query; None when the server
+    passed none on."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not isinstance(raw, str) or not raw:
+        return None
+    return raw.partition("?")[0]
 
 
 def _check_path(args: Mapping[str, Any], patterns: Mapping[str, str]) -> None:

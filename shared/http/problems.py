@@ -109,11 +109,14 @@ def http_endpoint(
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def wrapper(request: Request) -> Response:
+            # Read from the environ, as `request.headers.get` does, without the KeyError it
+            # raises and catches for each header a request does not carry.
+            environ = request.environ
             with request_context(
                 project_id=project_id(),
-                cloud_trace=request.headers.get("X-Cloud-Trace-Context"),
-                traceparent=request.headers.get("traceparent"),
-                request_id=request.headers.get("X-Request-Id"),
+                cloud_trace=environ.get("HTTP_X_CLOUD_TRACE_CONTEXT"),
+                traceparent=environ.get("HTTP_TRACEPARENT"),
+                request_id=environ.get("HTTP_X_REQUEST_ID"),
             ) as request_id:
                 try:
                     response = handler(request)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared.errors import FieldError, ValidationFailed
-from shared.templates.model import PLACEHOLDER_ROLE, PromptTemplate, check_label
+from shared.templates.model import INCLUDE_MARKER, PLACEHOLDER_ROLE, PromptTemplate, check_label
 
-MARKER = "@@@langfusePrompt:"
+MARKER = INCLUDE_MARKER
+
 MAX_DEPTH = 5
 _REFERENCE = re.compile(r"@@@langfusePrompt:(.*?)@@@")
 
@@ -34,7 +35,7 @@ class Composed:
 
 
 def includes_prompts(template: PromptTemplate) -> bool:
-    return any(MARKER in text for text in template.texts())
+    return template.includes_prompts  # computed once per (immutable) template
 
 
 def included_names(template: PromptTemplate) -> set[str]:

@@ -34,6 +34,8 @@ DEFAULT_LABEL = "production"
 LATEST_LABEL = "latest"
 RESERVED_LABELS = frozenset({LATEST_LABEL})
 MAX_TEMPLATE_CHARS = 200_000
+# What starts a composition include tag (`shared.templates.composition`).
+INCLUDE_MARKER = "@@@langfusePrompt:"
 
 _TEMPLATE_NAME = re.compile(TEMPLATE_NAME_PATTERN)
 _SIMPLE_NAME = re.compile(SIMPLE_NAME_PATTERN)
@@ -185,6 +187,11 @@ class PromptTemplate(BaseModel):
     def content_hash(self) -> str:
         canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    @cached_property
+    def includes_prompts(self) -> bool:
+        """Whether a text holds an include tag (`shared.templates.composition`)."""
+        return any(INCLUDE_MARKER in text for text in self.texts())
 
     @cached_property
     def public_json_members(self) -> str:

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from shared.cache import FOREVER, SingleFlight, TTLCache
@@ -110,6 +110,17 @@ class Found:
 
     template: PromptTemplate
     labels: tuple[str, ...]
+    # The plain cache-hit resolution of this answer, by the label it was asked for: built
+    # once per cached read, so what callers derive from it (`Resolution.derived`) is too.
+    hits: dict[str | None, Resolution] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def cache_hit(self, label: str | None) -> Resolution:
+        known = self.hits.get(label)
+        if known is None:
+            known = self.hits[label] = Resolution(self.template, "cache", label, labels=self.labels)
+        return known
 
 
 StoreAnswer = Found | Missing
@@ -129,6 +140,13 @@ class Resolution:
     # when it was the newest); empty for env/default answers and for a pinned version
     # served from the content cache during an outage, whose labels are not known.
     labels: tuple[str, ...] = ()
+    # What the layers above build from this resolution alone (the HTTP answer's bytes and
+    # headers), by what they build: a plain cache hit answers the same Resolution object
+    # until its entry is re-read, so each is built once per cached read. Never copied by
+    # `dataclasses.replace`: a changed resolution starts empty.
+    derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def version(self) -> int | None:
@@ -354,19 +372,21 @@ class Resolver:
         if isinstance(answer, PromptTemplate):  # a pinned version's content, labels unknown
             answer = Found(answer, ())
         if isinstance(answer, Found):
-            resolution = Resolution(
-                answer.template,
-                source,
-                label if version is None else None,
-                stale=stale_because is not None,
-                fallback_reason=stale_because,
-                labels=answer.labels,
-            )
             sample_rate = None
             if source == "cache" and stale_because is None:  # a plain cache hit
+                resolution = answer.cache_hit(label if version is None else None)
                 if not self._log_cache_hit():
                     return resolution
                 sample_rate = self._log_cache_hit.rate
+            else:
+                resolution = Resolution(
+                    answer.template,
+                    source,
+                    label if version is None else None,
+                    stale=stale_because is not None,
+                    fallback_reason=stale_because,
+                    labels=answer.labels,
+                )
             phase = (
                 "Using cached database template" if source == "cache" else "Using database template"
             )

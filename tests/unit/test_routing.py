@@ -304,3 +304,24 @@ def test_remembered_route_matches_still_authenticate_and_check_their_path_every_
             get("/t/ABC", "ok")
     with pytest.raises(Forbidden):
         get("/t/ABC", "wrong")  # authentication first, as before: 403 before the 422
+
+
+def test_the_route_memo_keeps_an_encoded_slash_apart_from_a_plain_one():
+    """Matches are remembered by the path as received and as decoded: `a%2Fb/versions`
+    (template `a/b`'s versions) and `a/b/versions` decode alike but route apart, however
+    often and in whichever order they come."""
+    from flask import Response
+
+    from shared.http.api import Api, Route
+
+    def echo(call, context):
+        return Response(call.args["name"])
+
+    routes = [
+        Route(method="GET", path="/t/{name:path}", role=None, handler=echo, summary="one"),
+        Route(method="GET", path="/t/{name}/versions", role=None, handler=echo, summary="list"),
+    ]
+    api = Api(routes, context=None, max_body=100, path_patterns={})
+    for _ in range(3):
+        for raw, name in (("/t/a%2Fb/versions", "a/b"), ("/t/a/b/versions", "a/b/versions")):
+            assert api.dispatch(_request(raw), authenticator=None).get_data(as_text=True) == name
