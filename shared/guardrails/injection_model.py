@@ -351,8 +351,9 @@ def fast_features(folded: str, known: Container[str] = frozenset()) -> set[str]:
     The character n-grams of " w1 w2 ... " are those inside each padded word " w " (cached
     per word, with its "w " feature) and the few that span a space between two words (the
     ones with a space inside): inserted in the same order as `features` inserts them, from
-    strings whose hashes are already computed, so the set's layout, and therefore the order
-    `Model.margin_of` sums in, is the same. The concepts, marks and imperatives come from
+    strings whose hashes are already computed, so the set's layout is the same (the sum in
+    `Model.margin_of` does not depend on it, but equal sets in equal order are the simplest
+    thing to hold equal). The concepts, marks and imperatives come from
     the same `_add_concepts`."""
     tokens = _WORD.findall(folded)
     words = [word for word in tokens if word not in PRONOUNS]
@@ -469,9 +470,10 @@ class Model:
         """`size` is the window's number of features, in the vocabulary or not."""
         if not size:
             return self.bias
-        # map() over the set: the same additions in the same order as a generator, so the
-        # very same float, at half the cost (this sum is most of a render's injection check).
-        total = sum(map(self.weights.get, found, repeat(0.0)))
+        # fsum: exactly rounded, so the same float whatever order the set iterates in (that
+        # order follows the process's string hash seed; a plain sum differed in its last
+        # bits from one process to the next), and faster than sum() over the same map.
+        total = math.fsum(map(self.weights.get, found, repeat(0.0)))
         return self.bias + total / math.sqrt(max(size, NORM_FLOOR))
 
     def calibrated(self, margin: float) -> float:

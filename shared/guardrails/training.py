@@ -51,7 +51,7 @@ TOLERANCE = 0.001
 # Concept features (lexicon pairs and singles) enter the fit scaled up, which lowers their
 # L2 penalty: the model leans on what carries across languages and sources rather than on
 # one collection's exact words. The exported weight includes the scale, so serving is a
-# plain sum.
+# plain sum (`math.fsum`, as in serving: the same float in any set order).
 CONCEPT_SCALE = 3.0
 PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
@@ -168,7 +168,8 @@ def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
 def _max_margin(weights: dict[str, float], bias: float, text: Text) -> float:
     return max(
         bias
-        + sum(weights.get(f, 0.0) for f in found) / math.sqrt(max(size, injection_model.NORM_FLOOR))
+        + math.fsum(weights.get(f, 0.0) for f in found)
+        / math.sqrt(max(size, injection_model.NORM_FLOOR))
         for found, size in zip(text.windows, text.sizes, strict=True)
     )
 

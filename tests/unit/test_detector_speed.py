@@ -44,8 +44,8 @@ def corpus_windows(corpus_texts: list[str]) -> list[str]:
 
 
 def test_fast_features_is_features_in_the_same_iteration_order_on_the_corpus(corpus_windows):
-    """Equal order, not only equal sets: `margin_of` sums the weights in the set's order, so
-    the same order is what makes the very same float."""
+    """Equal order, not only equal sets: the same set built the same way, which nothing
+    downstream can tell apart from `features`' own."""
     assert len(corpus_windows) > 20_000
     known = injection_model.load().words
     differ = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 
@@ -56,6 +57,34 @@ def test_the_artifact_loads_on_first_use_not_at_import():
         [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["0", "1"]
+
+
+def test_scores_are_the_same_float_whatever_the_string_hash_seed():
+    """A set of strings iterates in an order that follows the process's hash seed; a score
+    summed in that order differed in its last bits from one process to the next."""
+    program = (
+        "import gzip, json\n"
+        "from shared.guardrails import injection_model\n"
+        "model = injection_model.load()\n"
+        "with gzip.open('tests/data/injection/corpus.jsonl.gz', 'rt') as rows:\n"
+        "    texts = [json.loads(line)['text'] for _, line in zip(range(400), rows)]\n"
+        "for text in texts:\n"
+        "    found = injection_model.features(injection_model.fold(text).text)\n"
+        "    print(repr(model.margin_of(found, len(found))))\n"
+    )
+    printed = {
+        seed: subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(printed["1"].split()) == 400
+    assert printed["1"] == printed["2"] == printed["3"]
 
 
 @pytest.mark.parametrize(
