@@ -18,11 +18,10 @@ Every pattern is bounded; spans map back to the original text.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import TYPE_CHECKING
 
+from shared.guardrails import disguises
 from shared.guardrails.text import Finding, Folded, fold
 
 if TYPE_CHECKING:
@@ -70,8 +69,6 @@ _CHAT_TOKENS = re.compile(
 _CLOSING_TAG = re.compile(
     r"</(?:student_query|user_input|input|query|data|context|document|topic)\s*>"
 )
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,4096}={0,2}(?![A-Za-z0-9+/=])")
-_HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,2048}(?![0-9a-fA-F])")
 _ABOUT = re.compile(
     r"(?:such as|e\.g\.|for example|like|what (?:is|does|are)|how (?:do|does|to) (?:i )?"
     r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
@@ -118,10 +115,6 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
     ("DELIMITER_BREAK", _CLOSING_TAG, ("</",)),
 )
-# A base64 or hex payload is a run of at least this many base64 characters (hex digits are
-# some): a text without one holds no payload, and most texts are decided by one search.
-_PAYLOAD_RUN = re.compile(r"[A-Za-z0-9+/]{24}")
-
 
 SCORES = {
     "INSTRUCTION_OVERRIDE": 0.9,
@@ -171,34 +164,6 @@ def _phrase_findings(folded: Folded) -> list[Finding]:
     return findings
 
 
-def _decoded_payloads(text: str) -> list[tuple[int, int, str]]:
-    found: list[tuple[int, int, str]] = []
-    if _PAYLOAD_RUN.search(text) is None:
-        return found
-    for pattern, decode in ((_BASE64, _b64), (_HEX, _hex)):
-        for match in pattern.finditer(text):
-            decoded = decode(match.group())
-            if decoded and sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(
-                decoded
-            ):
-                found.append((match.start(), match.end(), decoded))
-    return found
-
-
-def _b64(raw: str) -> str | None:
-    try:
-        return base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-
-
-def _hex(raw: str) -> str | None:
-    try:
-        return bytes.fromhex(raw).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def _model_finding(model: Model, folded: Folded) -> Finding | None:
     probability, start, end = model.best_window(folded.text)
     if probability < MODEL_REPORT_FLOOR:
@@ -244,19 +209,30 @@ def scan(
             )
         )
     if decode_payloads:
-        for start, end, decoded in _decoded_payloads(text):
-            inner_folded = fold(decoded)
-            inner = _phrase_findings(inner_folded)
-            if model is not None:
-                learned = _model_finding(model, inner_folded)
-                inner += [learned] if learned is not None else []
-            if inner:
-                findings.append(Finding("ENCODED_PAYLOAD", start, end, max(f.score for f in inner)))
+        findings += _disguised_findings(text, folded, model)
     for canary in canaries:
         position = text.find(canary)
         if canary and position >= 0:
             findings.append(Finding("CANARY_LEAK", position, position + len(canary), 1.0))
     return sorted(findings, key=lambda f: (f.start, -f.score))
+
+
+def _disguised_findings(text: str, folded: Folded, model: Model | None) -> list[Finding]:
+    """What each encoded or disguised part says, scanned as plain text is: a finding of the
+    view's type over the disguised part, scored as the highest finding in what it says."""
+    found = []
+    for view in disguises.views(text, folded):
+        inner_folded = fold(view.text)
+        inner = _phrase_findings(inner_folded)
+        if model is not None:
+            learned = _model_finding(model, inner_folded)
+            inner += [learned] if learned is not None else []
+        spans = [(view.span_of(f.start, f.end), f.score) for f in inner]
+        scored = [(span, s) for span, s in spans if span is not None]
+        if scored:
+            best_span, best = max(scored, key=lambda item: item[1])
+            found.append(Finding(view.finding, *best_span, best))
+    return found
 
 
 def score(findings: list[Finding]) -> float:

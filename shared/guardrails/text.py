@@ -13,6 +13,7 @@ digest and one look-up.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,27 @@ HOMOGLYPHS = str.maketrans(
         "κ": "k",
         "τ": "t",
     }
+)
+
+# l33t symbols read back as the letters they stand for.
+LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "i",
+    }
+)
+# A word with l33t inside: letters and l33t symbols mixed, at least one letter (the toxic
+# filter and the injection guard both undo it).
+LEET_WORD = re.compile(
+    r"(?<![\w@$!|])(?=[\w@$!|]{0,39}[a-z])(?=[\w@$!|]{0,39}[0134578@$!|])[\w@$!|]{2,40}"
 )
 
 

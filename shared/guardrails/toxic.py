@@ -29,6 +29,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from shared.guardrails.text import LEET as _LEET
+from shared.guardrails.text import LEET_WORD as _LEET_WORD
 from shared.guardrails.text import Finding, ScoreMemo, fold, text_digest
 
 SEGMENT_CHARS = 2000
@@ -38,24 +40,6 @@ REPORT_FLOOR = 0.3  # segments scoring below this are not worth a finding
 # A sentence ends at . ! ? followed by a space or the end, or at a newline; "f.u.c.k" and
 # "b!tch" stay whole. Bounded alternation, no nesting: linear.
 _SEGMENT = re.compile(rf"(?:[^.!?\n]|[.!?](?=[^\s.!?])){{1,{SEGMENT_CHARS}}}[.!?\n]*|[.!?\n]+")
-_LEET = str.maketrans(
-    {
-        "0": "o",
-        "1": "i",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "i",
-    }
-)
-# A word with l33t inside: letters and l33t symbols mixed, at least one letter.
-_LEET_WORD = re.compile(
-    r"(?<![\w@$!|])(?=[\w@$!|]{0,39}[a-z])(?=[\w@$!|]{0,39}[0134578@$!|])[\w@$!|]{2,40}"
-)
 # Letters spelled out with separators: "f u c k", "f.u.c.k", "f-u-c-k", "f_u_c_k".
 _SPACED = re.compile(r"(?<!\w)(?:[a-z][ .\-_*]{1,2}){2,30}[a-z](?!\w)")
 _SEPARATOR = re.compile(r"[ .\-_*]")

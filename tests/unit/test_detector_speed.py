@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shared.guardrails import injection, injection_model, toxic
+from shared.guardrails import disguises, injection, injection_model, toxic
 from shared.guardrails.text import ScoreMemo, fold
 from tests.conftest import ROOT
 
@@ -265,11 +265,12 @@ def test_the_payload_gate_needs_what_the_payload_patterns_need():
         per = 2 if inner[0][0] is not IN else 1  # hex: pairs of digits in a group
         return int(av[0]) * per  # type: ignore[index]
 
-    assert min_run(injection._BASE64.pattern) >= 24
-    assert min_run(injection._HEX.pattern) >= 24
+    assert min_run(disguises.BASE64.pattern) >= 24
+    assert min_run(disguises.HEX.pattern) >= 24
+    assert min_run(disguises.BASE32.pattern) >= 24  # and its letters are base64's
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
     assert set("0123456789abcdefABCDEF") <= alphabet
-    assert injection._PAYLOAD_RUN.pattern == "[A-Za-z0-9+/]{24}"
+    assert disguises.PAYLOAD_RUN.pattern == "[A-Za-z0-9+/]{24}"
 
 
 def test_the_rules_with_their_shortcuts_equal_the_plain_patterns(mocker, corpus_texts):
@@ -289,7 +290,7 @@ def test_the_rules_with_their_shortcuts_equal_the_plain_patterns(mocker, corpus_
         for kind, p, _ in injection._PHRASES
     )
     mocker.patch.object(injection, "_PHRASES", plain)
-    mocker.patch.object(injection, "_PAYLOAD_RUN", re.compile(""))
+    mocker.patch.object(disguises, "PAYLOAD_RUN", re.compile(""))
     reference = [injection.scan(t, model=model) for t in texts]
     assert sum(f.type != "INJECTION_MODEL" for found in reference for f in found) > 500
     assert sum(f.type == "ENCODED_PAYLOAD" for found in reference for f in found) >= 2
