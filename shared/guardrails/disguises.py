@@ -25,6 +25,8 @@ import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 from urllib.parse import unquote
 
 from shared.guardrails.text import LEET, LEET_WORD, Folded
@@ -62,12 +64,31 @@ _B85_ALPHABET = frozenset(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 )
 PRINTABLE_SHARE = 0.9
+LONG_TOKEN = 25  # base85, and hex joined by ":" or "-", are one token at least this long
+# Separated hex bytes, read with every hex digit as "h" and every separator as a space,
+# hold "hh hh hh hh" (and most text does not).
+_HEX_SHAPE = str.maketrans(
+    {
+        **{chr(c): "." for c in range(128)},
+        **dict.fromkeys("0123456789abcdefABCDEF", "h"),
+        **dict.fromkeys(" :-", " "),
+    }
+)
+_HEX_PAIRS = "hh hh hh hh"
+BINARY_DIGITS = 64  # eight octets
 
 # Spelled-out words on folded text: letters joined by one of `.-_*` ("i-g-n-o-r-e"), or a
 # run of letters and digits each followed by one space, words apart by two to four
 # ("i g n o r e   a l l"). At least three characters a word; digits stay for l33t.
 SPELLED_JOINED = re.compile(r"(?<![\w.*-])[^\W\d_](?:[.\-_*][^\W\d_]){2,64}(?![\w*-]|\.\w)")
-SPELLED_SPACED = re.compile(r"(?<!\S)[^\W_](?: [^\W_]| {2,4}[^\W_]){5,8192}(?!\S)")
+SPELLED_SPACED = re.compile(r"(?<!\S)[^\W_] [^\W_] [^\W_](?: [^\W_]| {2,4}[^\W_]){3,8192}(?!\S)")
+SPELLED_TOKENS = 6  # one-character tokens a spelled-out stretch has at least
+# What each spelled form must hold: " g n " (its 2nd and 3rd letters), "-g-n" once
+# separators are read as dashes ("e.g." does not).
+_SPACED_LETTERS = re.compile(r" [^\W_] [^\W_] ")
+_SEPARATORS_AS_DASH = str.maketrans(".-_*", "----")
+_DASHED_LETTER = re.compile(r"-[^\W\d_]-[^\W\d_]")
+_PUNCTUATION = ".,;:?\"'()[]{}<>"
 _SPELLED_SEPARATOR = re.compile(r"[.\-_* ]")
 _WORD_GAP = re.compile(r" {2,4}")
 # A l33t word counts when undoing it leaves only letters ("1gn0r3" is "ignore", "x86" stays).
@@ -95,7 +116,20 @@ _COMMON = (
     "says", "to", "me", "my", "is", "of", "in", "it", "on", "we", "us",
 )  # fmt: skip
 COMMON_WORDS = frozenset(_COMMON)
-_ASCII_WORD = re.compile(r"[a-z]{2,24}")
+_ASCII_WORD = re.compile(r"(?<![a-z])[a-z]{2,24}(?![a-z])")
+# English written in ROT13 or backwards holds one of its commonest words so written ("gur",
+# "naq", "lbh"; "eht", "dna", "uoy"), and an order one of an order's words ("vtaber",
+# "erongi"): a text with none is not searched for stretches.
+_MARKER_WORDS = ("the", "and", "you", "all", "is", "to", "of", "it", "in")
+_ORDER_WORDS = ("ignore", "previous", "instruction", "system", "prompt", "reveal", "forget")
+_ROT13_MARKERS = (
+    *(f"{w.translate(_ROT13)} " for w in _MARKER_WORDS),
+    *(w.translate(_ROT13) for w in _ORDER_WORDS),
+)
+_BACKWARDS_MARKERS = (
+    *(f" {w[::-1]}" for w in _MARKER_WORDS if len(w) > 2),
+    *(w[::-1] for w in _ORDER_WORDS),
+)
 DECODED_WORDS = 3  # common words a stretch must gain by decoding
 STRETCH_GAP = 6  # decoded common words at most this many words apart form one stretch
 
@@ -128,9 +162,17 @@ class View:
 
 
 def views(text: str, folded: Folded) -> list[View]:
-    """Every encoded run of `text` decoded, then every rewriting of `folded` undone."""
-    found = list(_encoded(text))
-    found += _rewritten(folded)
+    """Every encoded run of `text` decoded, then every rewriting of `folded` undone.
+
+    Most texts hold no disguise, so each pattern runs only after a check in C decides it
+    could match (a substring, a count, the lengths of the text's whitespace-separated
+    tokens): an ordinary text costs one `split`, a few counts and translations, not a
+    dozen regex scans. A test holds the views found with the checks equal to those
+    found without them."""
+    tokens = text.split()
+    lengths = list(map(len, tokens))
+    found = list(_encoded(text, lengths))
+    found += _rewritten(folded, tokens, lengths)
     found += _decoded_stretches(folded)
     return found
 
@@ -138,17 +180,18 @@ def views(text: str, folded: Folded) -> list[View]:
 # -- encodings --------------------------------------------------------------------------
 
 
-def _encoded(text: str) -> Iterator[View]:
-    yield from _runs(text)
+def _encoded(text: str, lengths: list[int]) -> Iterator[View]:
+    long_token = bool(lengths) and max(lengths) >= LONG_TOKEN
+    yield from _runs(text, _HEX_PAIRS in text.translate(_HEX_SHAPE))
     yield from _escaped(text)
-    for match in BASE85.finditer(text):
+    for match in BASE85.finditer(text) if long_token else ():
         raw = match.group()
         if _BASE64_LETTERS.fullmatch(raw):
             continue  # base64's letters only: decoded by `_runs`
         yield from _view("base85", match.start(), match.end(), _b85(raw))
 
 
-def _runs(text: str) -> Iterator[View]:
+def _runs(text: str, separated_hex: bool) -> Iterator[View]:
     if PAYLOAD_RUN.search(text) is not None:
         for kind, pattern, decode in (
             ("base64", BASE64, _b64),
@@ -157,14 +200,14 @@ def _runs(text: str) -> Iterator[View]:
         ):
             for match in pattern.finditer(text):
                 yield from _view(kind, match.start(), match.end(), decode(match.group()))
-    if "-" in text or ":" in text or " " in text:
+    if separated_hex:
         for match in HEX_SEPARATED.finditer(text):
             raw = match.group()
             yield from _view("hex", match.start(), match.end(), _hex(re.sub("[ :-]", "", raw)))
 
 
 def _escaped(text: str) -> Iterator[View]:
-    if "0" in text:  # every byte of UTF-8 text has a zero bit
+    if text.count("0") + text.count("1") >= BINARY_DIGITS:
         for match in BINARY.finditer(text):
             digits = re.sub("[ ,]", "", match.group())
             octets = bytes(int(digits[i : i + 8], 2) for i in range(0, len(digits), 8))
@@ -295,11 +338,11 @@ def _spelled_words(match: re.Match[str]) -> str:
     return _SPELLED_SEPARATOR.sub("", raw)
 
 
-def _spelled(text: str) -> list[tuple[int, int, str]]:
+def _spelled(text: str, *, spaced: bool) -> list[tuple[int, int, str]]:
     found = []
-    if "." in text or "-" in text or "_" in text or "*" in text:
+    if _DASHED_LETTER.search(text.translate(_SEPARATORS_AS_DASH)):
         found += [(m.start(), m.end(), _spelled_words(m)) for m in SPELLED_JOINED.finditer(text)]
-    if " " in text:
+    if spaced and _SPACED_LETTERS.search(text):
         found += [
             (m.start(), m.end(), _spelled_words(m))
             for m in SPELLED_SPACED.finditer(text)
@@ -335,13 +378,22 @@ def _leet(text: str) -> list[tuple[int, int, str]]:
     return found if common >= MIN_LEET_WORDS else []
 
 
-def _rewritten(folded: Folded) -> list[View]:
+def _may_hold_leet(tokens: list[str]) -> bool:
+    """Whether a token that is not all letters reads as a common word once l33t is undone."""
+    for token in compress(tokens, map(not_, map(str.isalpha, tokens))):
+        core = token.strip(_PUNCTUATION).rstrip("!|")
+        if core and not core.isalpha() and core.lower().translate(LEET) in COMMON_WORDS:
+            return True
+    return False
+
+
+def _rewritten(folded: Folded, tokens: list[str], lengths: list[int]) -> list[View]:
     """The folded text with spelled-out words joined, then l33t words undone."""
     text = folded.text
-    spelled = _spelled(text)
+    spelled = _spelled(text, spaced=lengths.count(1) >= SPELLED_TOKENS)
     joined = _splice(text, spelled) if spelled else None
     after = joined.text if joined is not None else text
-    leet = _leet(after) if any(symbol in after for symbol in "0134578@$!|") else []
+    leet = _leet(after) if spelled or _may_hold_leet(tokens) else []
     if not spelled and not leet:
         return []
     # l33t rewriting keeps lengths, so the joined text's coordinates still hold after it.
@@ -370,14 +422,19 @@ def _rewritten(folded: Folded) -> list[View]:
 def _decoded_stretches(folded: Folded) -> list[View]:
     """Stretches that read as English once ROT13 is undone or once read backwards."""
     text = folded.text
+    if not any(marker in text for marker in _ROT13_MARKERS + _BACKWARDS_MARKERS):
+        return []
     words = [(m.start(), m.end(), m.group()) for m in _ASCII_WORD.finditer(text)]
     if len(words) < DECODED_WORDS:
         return []
     plain = [w in COMMON_WORDS for _, _, w in words]
     found: list[View] = []
     for kind, decode in (("rot13", _rot13), ("reversed", _backwards)):
+        shortest = 2 if kind == "rot13" else 3  # "si", "no", "su" are words of other languages
         hits = [
-            i for i, (_, _, w) in enumerate(words) if not plain[i] and decode(w) in COMMON_WORDS
+            i
+            for i, (_, _, w) in enumerate(words)
+            if not plain[i] and len(w) >= shortest and decode(w) in COMMON_WORDS
         ]
         for first, last in _stretches(hits):
             common_before = sum(plain[first : last + 1])
