@@ -64,7 +64,10 @@ _B85_ALPHABET = frozenset(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 )
 PRINTABLE_SHARE = 0.9
-LONG_TOKEN = 25  # base85, and hex joined by ":" or "-", are one token at least this long
+# base85 is a whole token of at least 25 printable ASCII characters: "x" * 25 once each of
+# them is read as "x" and whitespace as a space.
+_SOLID = str.maketrans({chr(c): " " if chr(c).isspace() else "x" for c in range(33, 127)})
+_LONG_TOKEN = "x" * 25
 # Separated hex bytes, read with every hex digit as "h" and every separator as a space,
 # hold "hh hh hh hh" (and most text does not).
 _HEX_SHAPE = str.maketrans(
@@ -82,13 +85,37 @@ BINARY_DIGITS = 64  # eight octets
 # ("i g n o r e   a l l"). At least three characters a word; digits stay for l33t.
 SPELLED_JOINED = re.compile(r"(?<![\w.*-])[^\W\d_](?:[.\-_*][^\W\d_]){2,64}(?![\w*-]|\.\w)")
 SPELLED_SPACED = re.compile(r"(?<!\S)[^\W_] [^\W_] [^\W_](?: [^\W_]| {2,4}[^\W_]){3,8192}(?!\S)")
-SPELLED_TOKENS = 6  # one-character tokens a spelled-out stretch has at least
 # What each spelled form must hold: " g n " (its 2nd and 3rd letters), "-g-n" once
 # separators are read as dashes ("e.g." does not).
 _SPACED_LETTERS = re.compile(r" [^\W_] [^\W_] ")
 _SEPARATORS_AS_DASH = str.maketrans(".-_*", "----")
+# The same read in the shape of ASCII text: letters "a", digits "d", separators "-".
+_SPELLING_SHAPE = str.maketrans(
+    {
+        **{chr(c): "." for c in range(128)},
+        **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "a"),
+        **dict.fromkeys("0123456789", "d"),
+        **dict.fromkeys(".-_*", "-"),
+        " ": " ",
+    }
+)
+_SPACED_TRIPLES = tuple(f" {x} {y} " for x in "ad" for y in "ad")
+# A l33t word's shape: letters "a", l33t symbols "1", "!" and "|" (mostly punctuation) and
+# everything else ASCII a space.
+_LEET_SHAPE = str.maketrans(
+    {
+        **{chr(c): " " for c in range(128)},
+        **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "a"),
+        **dict.fromkeys("0134578@$", "1"),
+    }
+)
 _DASHED_LETTER = re.compile(r"-[^\W\d_]-[^\W\d_]")
-_PUNCTUATION = ".,;:?\"'()[]{}<>"
+# ASCII punctuation but the l33t symbols, read as spaces by the l33t check.
+_NOT_LEET_AS_SPACE = str.maketrans(
+    dict.fromkeys(
+        (chr(c) for c in range(128) if not chr(c).isalnum() and chr(c) not in "@$!|"), " "
+    )
+)
 _SPELLED_SEPARATOR = re.compile(r"[.\-_* ]")
 _WORD_GAP = re.compile(r" {2,4}")
 # A l33t word counts when undoing it leaves only letters ("1gn0r3" is "ignore", "x86" stays).
@@ -118,18 +145,10 @@ _COMMON = (
 COMMON_WORDS = frozenset(_COMMON)
 _ASCII_WORD = re.compile(r"(?<![a-z])[a-z]{2,24}(?![a-z])")
 # English written in ROT13 or backwards holds one of its commonest words so written ("gur",
-# "naq", "lbh"; "eht", "dna", "uoy"), and an order one of an order's words ("vtaber",
-# "erongi"): a text with none is not searched for stretches.
-_MARKER_WORDS = ("the", "and", "you", "all", "is", "to", "of", "it", "in")
-_ORDER_WORDS = ("ignore", "previous", "instruction", "system", "prompt", "reveal", "forget")
-_ROT13_MARKERS = (
-    *(f"{w.translate(_ROT13)} " for w in _MARKER_WORDS),
-    *(w.translate(_ROT13) for w in _ORDER_WORDS),
-)
-_BACKWARDS_MARKERS = (
-    *(f" {w[::-1]}" for w in _MARKER_WORDS if len(w) > 2),
-    *(w[::-1] for w in _ORDER_WORDS),
-)
+# "naq", "lbh"; "eht", "dna", "uoy"), and an order mostly "ignore" ("vtaber", "erongi"): a
+# text with none of them is not searched for stretches.
+_ROT13_MARKERS = ("gur ", "naq ", "lbh", "vtaber")
+_BACKWARDS_MARKERS = (" eht", " dna", "uoy", "erongi")
 DECODED_WORDS = 3  # common words a stretch must gain by decoding
 STRETCH_GAP = 6  # decoded common words at most this many words apart form one stretch
 
@@ -164,15 +183,13 @@ class View:
 def views(text: str, folded: Folded) -> list[View]:
     """Every encoded run of `text` decoded, then every rewriting of `folded` undone.
 
-    Most texts hold no disguise, so each pattern runs only after a check in C decides it
-    could match (a substring, a count, the lengths of the text's whitespace-separated
-    tokens): an ordinary text costs one `split`, a few counts and translations, not a
-    dozen regex scans. A test holds the views found with the checks equal to those
-    found without them."""
-    tokens = text.split()
-    lengths = list(map(len, tokens))
-    found = list(_encoded(text, lengths))
-    found += _rewritten(folded, tokens, lengths)
+    Most texts hold no disguise, so each pattern runs only after a check in C says it
+    could match: a substring of the text, or of its shape (the text translated character
+    by character, e.g. every letter an "a"): an ordinary text costs a few translations and
+    substring searches, not a dozen regex scans. A test holds the views found with the
+    checks equal to those found without them."""
+    found = list(_encoded(text))
+    found += _rewritten(folded)
     found += _decoded_stretches(folded)
     return found
 
@@ -180,10 +197,10 @@ def views(text: str, folded: Folded) -> list[View]:
 # -- encodings --------------------------------------------------------------------------
 
 
-def _encoded(text: str, lengths: list[int]) -> Iterator[View]:
-    long_token = bool(lengths) and max(lengths) >= LONG_TOKEN
+def _encoded(text: str) -> Iterator[View]:
     yield from _runs(text, _HEX_PAIRS in text.translate(_HEX_SHAPE))
     yield from _escaped(text)
+    long_token = _LONG_TOKEN in text.translate(_SOLID)
     for match in BASE85.finditer(text) if long_token else ():
         raw = match.group()
         if _BASE64_LETTERS.fullmatch(raw):
@@ -338,11 +355,18 @@ def _spelled_words(match: re.Match[str]) -> str:
     return _SPELLED_SEPARATOR.sub("", raw)
 
 
-def _spelled(text: str, *, spaced: bool) -> list[tuple[int, int, str]]:
+def _spelled(text: str) -> list[tuple[int, int, str]]:
     found = []
-    if _DASHED_LETTER.search(text.translate(_SEPARATORS_AS_DASH)):
+    if text.isascii():  # the shape reads ASCII letters and digits; others decide by regex
+        shape = text.translate(_SPELLING_SHAPE)
+        joined = "-a-a" in shape
+        spaced = any(triple in shape for triple in _SPACED_TRIPLES)
+    else:
+        joined = _DASHED_LETTER.search(text.translate(_SEPARATORS_AS_DASH)) is not None
+        spaced = _SPACED_LETTERS.search(text) is not None
+    if joined:
         found += [(m.start(), m.end(), _spelled_words(m)) for m in SPELLED_JOINED.finditer(text)]
-    if spaced and _SPACED_LETTERS.search(text):
+    if spaced:
         found += [
             (m.start(), m.end(), _spelled_words(m))
             for m in SPELLED_SPACED.finditer(text)
@@ -378,22 +402,30 @@ def _leet(text: str) -> list[tuple[int, int, str]]:
     return found if common >= MIN_LEET_WORDS else []
 
 
-def _may_hold_leet(tokens: list[str]) -> bool:
-    """Whether a token that is not all letters reads as a common word once l33t is undone."""
+def _may_hold_leet(text: str) -> bool:
+    """Whether a token of letters and l33t symbols reads as a common word once l33t is
+    undone. Such a word has a letter beside a l33t symbol ("a1" or "1a" in its shape; "!"
+    and "|", mostly punctuation, do not count here); the tokens of a text that has one are
+    read with punctuation as spaces, so that most are letters or digits only and C skips
+    them."""
+    shape = text.translate(_LEET_SHAPE)
+    if "a1" not in shape and "1a" not in shape:
+        return False
+    tokens = text.translate(_NOT_LEET_AS_SPACE).split()
     for token in compress(tokens, map(not_, map(str.isalpha, tokens))):
-        core = token.strip(_PUNCTUATION).rstrip("!|")
-        if core and not core.isalpha() and core.lower().translate(LEET) in COMMON_WORDS:
+        core = token.rstrip("!|")
+        if not core.isdigit() and core.translate(LEET) in COMMON_WORDS:
             return True
     return False
 
 
-def _rewritten(folded: Folded, tokens: list[str], lengths: list[int]) -> list[View]:
+def _rewritten(folded: Folded) -> list[View]:
     """The folded text with spelled-out words joined, then l33t words undone."""
     text = folded.text
-    spelled = _spelled(text, spaced=lengths.count(1) >= SPELLED_TOKENS)
+    spelled = _spelled(text)
     joined = _splice(text, spelled) if spelled else None
     after = joined.text if joined is not None else text
-    leet = _leet(after) if spelled or _may_hold_leet(tokens) else []
+    leet = _leet(after) if spelled or _may_hold_leet(text) else []
     if not spelled and not leet:
         return []
     # l33t rewriting keeps lengths, so the joined text's coordinates still hold after it.

@@ -184,3 +184,11 @@ def test_no_common_word_is_another_common_word_in_rot13_or_backwards():
     common = disguises.COMMON_WORDS
     assert not [w for w in common if codecs.encode(w, "rot13") in common]
     assert not [w for w in common if w[::-1] in common and w[::-1] != w]
+
+
+def test_the_stretch_markers_are_common_words_in_rot13_and_backwards():
+    words = ("the", "and", "you", "ignore")
+    assert [m.strip() for m in disguises._ROT13_MARKERS] == [
+        codecs.encode(w, "rot13") for w in words
+    ]
+    assert [m.strip() for m in disguises._BACKWARDS_MARKERS] == [w[::-1] for w in words]
