@@ -38,8 +38,13 @@ DISGUISED = "DISGUISED_TEXT"
 BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,4096}={0,2}(?![A-Za-z0-9+/=])")
 BASE32 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Z2-7]{24,4096}={0,6}(?![A-Za-z0-9+/=])")
 HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,2048}(?![0-9a-fA-F])")
-# A text without a run of 24 base64 characters holds none of the three: one search decides.
-PAYLOAD_RUN = re.compile(r"[A-Za-z0-9+/]{24}")
+# A text without a run of 24 base64 characters holds none of the three: read with every
+# base64 character as "b" and every other ASCII one as a space, it has no "b" * 24.
+BASE64_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_SHAPE = str.maketrans(
+    {chr(c): "b" if chr(c) in BASE64_LETTERS else " " for c in range(128)}
+)
+PAYLOAD_RUN = "b" * 24
 HEX_SEPARATED = re.compile(
     r"(?<![0-9A-Za-z:-])[0-9a-fA-F]{2}(?:[ :-][0-9a-fA-F]{2}){11,4095}(?![0-9A-Za-z])"
 )
@@ -89,17 +94,6 @@ SPELLED_SPACED = re.compile(r"(?<!\S)[^\W_] [^\W_] [^\W_](?: [^\W_]| {2,4}[^\W_]
 # separators are read as dashes ("e.g." does not).
 _SPACED_LETTERS = re.compile(r" [^\W_] [^\W_] ")
 _SEPARATORS_AS_DASH = str.maketrans(".-_*", "----")
-# The same read in the shape of ASCII text: letters "a", digits "d", separators "-".
-_SPELLING_SHAPE = str.maketrans(
-    {
-        **{chr(c): "." for c in range(128)},
-        **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "a"),
-        **dict.fromkeys("0123456789", "d"),
-        **dict.fromkeys(".-_*", "-"),
-        " ": " ",
-    }
-)
-_SPACED_TRIPLES = tuple(f" {x} {y} " for x in "ad" for y in "ad")
 # A l33t word's shape: letters "a", l33t symbols "1", "!" and "|" (mostly punctuation) and
 # everything else ASCII a space.
 _LEET_SHAPE = str.maketrans(
@@ -209,7 +203,7 @@ def _encoded(text: str) -> Iterator[View]:
 
 
 def _runs(text: str, separated_hex: bool) -> Iterator[View]:
-    if PAYLOAD_RUN.search(text) is not None:
+    if PAYLOAD_RUN in text.translate(_BASE64_SHAPE):
         for kind, pattern, decode in (
             ("base64", BASE64, _b64),
             ("base32", BASE32, _b32),
@@ -357,16 +351,9 @@ def _spelled_words(match: re.Match[str]) -> str:
 
 def _spelled(text: str) -> list[tuple[int, int, str]]:
     found = []
-    if text.isascii():  # the shape reads ASCII letters and digits; others decide by regex
-        shape = text.translate(_SPELLING_SHAPE)
-        joined = "-a-a" in shape
-        spaced = any(triple in shape for triple in _SPACED_TRIPLES)
-    else:
-        joined = _DASHED_LETTER.search(text.translate(_SEPARATORS_AS_DASH)) is not None
-        spaced = _SPACED_LETTERS.search(text) is not None
-    if joined:
+    if _DASHED_LETTER.search(text.translate(_SEPARATORS_AS_DASH)):
         found += [(m.start(), m.end(), _spelled_words(m)) for m in SPELLED_JOINED.finditer(text)]
-    if spaced:
+    if _SPACED_LETTERS.search(text):
         found += [
             (m.start(), m.end(), _spelled_words(m))
             for m in SPELLED_SPACED.finditer(text)

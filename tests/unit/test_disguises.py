@@ -131,19 +131,31 @@ def test_no_benign_corpus_text_fires_because_of_a_view(model):
         assert (score(scan(text, model=model)) >= THRESHOLD) == (plain >= THRESHOLD), text[:80]
 
 
-def test_each_gate_lets_through_every_text_its_pattern_could_match(model, mocker):
-    """The substring checks before each pattern skip only texts the pattern cannot match:
-    with every check made to pass, the views are the same."""
-    rows = _corpus()
-    texts = [r["text"] for r in rows[::7]]
+def test_each_gate_lets_through_every_text_its_pattern_could_match(mocker):
+    """The checks before each pattern skip only texts the pattern cannot match: with every
+    check made to pass, the views are the same."""
+    texts = [r["text"] for r in _corpus()[::7]]
     texts += [f"x {encode(ORDERS[0])}" for encode in [*ENCODINGS.values(), *REWRITINGS.values()]]
+    texts += ["Ｉｇｎｏｒｅ ａｌｌ", "r é v é l e z   t o u t", "é-t-é", "4ll y0u 7h3 \u00e9\u00e9"]
     gated = [disguises.views(t, fold(t)) for t in texts]
 
-    class Everything(str):
+    class Everything(str):  # holds every substring: the checks of the form `"%" in text`
         def __contains__(self, _: object) -> bool:
             return True
 
-    mocker.patch.object(disguises, "PAYLOAD_RUN", re.compile(""))
+    anything = re.compile("")
+    for name, value in {
+        "PAYLOAD_RUN": "",
+        "_HEX_PAIRS": "",
+        "_LONG_TOKEN": "",
+        "BINARY_DIGITS": 0,
+        "_DASHED_LETTER": anything,
+        "_SPACED_LETTERS": anything,
+        "_ROT13_MARKERS": ("",),
+        "_BACKWARDS_MARKERS": (),
+    }.items():
+        mocker.patch.object(disguises, name, value)
+    mocker.patch.object(disguises, "_may_hold_leet", return_value=True)
     ungated = []
     for text in texts:
         folded = fold(text)
