@@ -237,14 +237,16 @@ class Resolver:
     def resolve(
         self, name: str, *, label: str | None = None, version: int | None = None
     ) -> Resolution:
-        check_template_name(name)
         if version is None:
-            label = check_label(label or DEFAULT_LABEL)
+            label = label or DEFAULT_LABEL
         key = cache_key(name, label=label, version=version)
-
         cached = self._cache.get(key)
         if cached is not None and cached.fresh:
+            # Only answers to a checked name and label are stored, so a hit needs no check.
             return self._answer(name, label, version, cached.value, source="cache")
+        check_template_name(name)
+        if version is None:
+            check_label(label)
         owns_refresh = self._flight.claim(key)
         if not owns_refresh:
             if cached is not None:  # another request is refreshing: stale-while-revalidate

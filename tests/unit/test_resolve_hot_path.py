@@ -128,3 +128,27 @@ def test_a_budget_is_current_inside_only_and_a_nested_one_never_extends_it():
             assert current_budget() is shorter
         assert current_budget() is outer
     assert current_budget() is None
+
+
+def test_a_fresh_hit_skips_the_name_checks_and_a_miss_still_refuses_a_bad_name(mocker):
+    """The resolver looks in its cache before checking the name and label: only answers
+    to checked ones are ever stored, so a hit needs no check, and anything else is checked
+    before Firestore is asked."""
+    from shared.errors import ValidationFailed
+    from shared.templates import resolver as resolver_module
+
+    settings = Settings.from_env({"GOOGLE_CLOUD_PROJECT": "demo-unit", "ENVIRONMENT": "test"})
+    store = OutageStore(
+        InMemoryTemplates([{"name": "greet", "template": "hi", "labels": ["production"]}])
+    )
+    resolver = resolver_module.Resolver(store=store, settings=settings)
+    assert resolver.resolve("greet").source == "firestore"
+    names = mocker.spy(resolver_module, "check_template_name")
+    labels = mocker.spy(resolver_module, "check_label")
+    assert resolver.resolve("greet").source == "cache"
+    assert (names.call_count, labels.call_count) == (0, 0)
+    reads = resolver.store_reads
+    for bad_name, bad_label in (("../etc", None), ("greet", "no such label!")):
+        with pytest.raises(ValidationFailed):
+            resolver.resolve(bad_name, label=bad_label)
+    assert resolver.store_reads == reads  # refused before any read

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -24,8 +24,7 @@ V = TypeVar("V")
 Clock = Callable[[], float]
 
 
-@dataclass(frozen=True)
-class Cached(Generic[V]):
+class Cached(NamedTuple, Generic[V]):  # a tuple: built on every hit of the hot path
     value: V
     age: float
     fresh: bool
