@@ -8,7 +8,8 @@ invisible and bidirectional control characters removed (and reported). Then:
   Chinese and Japanese; requests to reveal the system prompt; persona switches;
 - chat-template tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, `### System:`, ...);
 - closing a data delimiter the template put around user input (`</student_query>`);
-- base64 and hex payloads, decoded and scanned again.
+- what an order says under encodings and rewritings (base64, hex, ROT13, l33t, ...:
+  `shared/guardrails/disguises.py`), scanned again.
 
 Talking *about* injection is not injection: a phrase right after "such as", "e.g." or
 "what is", or inside quotes or a code span in text that discusses attacks, is damped below
