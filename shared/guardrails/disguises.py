@@ -326,19 +326,23 @@ def _splice(text: str, replacements: Iterable[tuple[int, int, str]]) -> _Splice:
     starts: list[int] = []
     origins: list[int] = []
     scales: list[float] = []
-    position = length = 0
+    length = position = 0
+
+    def add(piece: str, origin: int, scale: float) -> None:
+        nonlocal length
+        pieces.append(piece)
+        starts.append(length)
+        origins.append(origin)
+        scales.append(scale)
+        length += len(piece)
+
     for start, end, new in replacements:
         if start > position:
-            pieces.append(text[position:start])
-            starts.append(length), origins.append(position), scales.append(1.0)
-            length += start - position
-        pieces.append(new)
-        starts.append(length), origins.append(start), scales.append((end - start) / len(new))
+            add(text[position:start], position, 1.0)
         changed.append((length, length + len(new)))
-        length += len(new)
+        add(new, start, (end - start) / len(new))
         position = end
-    pieces.append(text[position:])
-    starts.append(length), origins.append(position), scales.append(1.0)
+    add(text[position:], position, 1.0)
     return _Splice("".join(pieces), changed, starts, origins, scales)
 
 

@@ -246,7 +246,7 @@ class Resolver:
             return self._answer(name, label, version, cached.value, source="cache")
         check_template_name(name)
         if version is None:
-            check_label(label)
+            check_label(label or DEFAULT_LABEL)
         owns_refresh = self._flight.claim(key)
         if not owns_refresh:
             if cached is not None:  # another request is refreshing: stale-while-revalidate
