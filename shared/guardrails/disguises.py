@@ -45,26 +45,24 @@ _BASE64_SHAPE = str.maketrans(
     {chr(c): "b" if chr(c) in BASE64_LETTERS else " " for c in range(128)}
 )
 PAYLOAD_RUN = "b" * 24
+_BASE64_OR_PAD = frozenset(BASE64_LETTERS + "=")
 HEX_SEPARATED = re.compile(
     r"(?<![0-9A-Za-z:-])[0-9a-fA-F]{2}(?:[ :-][0-9a-fA-F]{2}){11,4095}(?![0-9A-Za-z])"
 )
 BINARY = re.compile(r"(?<![01])[01]{8}(?:[ ,]{0,2}[01]{8}){7,4095}(?![01])")
-# `\u0041`, `\x41`, `0x41`, `&#65;`, `&#x41;`: a run of six or more, separators allowed.
-ESCAPES = re.compile(
-    r"(?:(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|&#[xX][0-9a-fA-F]{1,6};|&#[0-9]{1,7};"
-    r"|(?<![0-9A-Za-z])0x[0-9a-fA-F]{2})[ ,]{0,2}){6,8192}"
+# One escape, `\u0041`, `\x41`, `0x41`, `&#x41;` or `&#65;`, and the separators after it
+# (what joins the escapes is not part of the text); a run is six or more.
+_ONE_ESCAPE = (
+    r"(?:\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|(?<![0-9A-Za-z])0x([0-9a-fA-F]{2})"
+    r"|(&#[xX][0-9a-fA-F]{1,6};|&#[0-9]{1,7};))[ ,]{0,2}"
 )
-# One escape and the separators after it (what joins the escapes is not part of the text).
-_ESCAPE = re.compile(
-    r"(?:\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|0x([0-9a-fA-F]{2})|(&#[xX]?[0-9a-fA-F]+;))"
-    r"[ ,]{0,2}"
-)
+_ESCAPE = re.compile(_ONE_ESCAPE)
+ESCAPES = re.compile(f"(?:{_ONE_ESCAPE}){{6,8192}}")
 # Percent-encoding: four or more escapes in one run of non-space characters.
 PERCENT = re.compile(r"(?:%[0-9a-fA-F]{2}[^\s%]{0,64}){4,8192}")
 _NON_SPACE_BEFORE = re.compile(r"[^\s%]{0,64}$")
 # Ascii85 / base85: a whole non-space token of 25+ characters of their alphabets.
 BASE85 = re.compile(r"(?<!\S)[!-~]{25,8192}(?!\S)")
-_BASE64_LETTERS = re.compile(r"[A-Za-z0-9+/=]*")
 _B85_ALPHABET = frozenset(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 )
@@ -197,7 +195,7 @@ def _encoded(text: str) -> Iterator[View]:
     long_token = _LONG_TOKEN in text.translate(_SOLID)
     for match in BASE85.finditer(text) if long_token else ():
         raw = match.group()
-        if _BASE64_LETTERS.fullmatch(raw):
+        if set(raw) <= _BASE64_OR_PAD:
             continue  # base64's letters only: decoded by `_runs`
         yield from _view("base85", match.start(), match.end(), _b85(raw))
 
@@ -363,7 +361,7 @@ def _spelled(text: str) -> list[tuple[int, int, str]]:
             for m in SPELLED_SPACED.finditer(text)
             if len(_LETTERS.findall(m.group())) >= MIN_SPELLED_LETTERS
         ]
-    return sorted(_without_overlaps(found))
+    return list(_without_overlaps(found))
 
 
 def _without_overlaps(found: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
@@ -380,10 +378,8 @@ def _leet(text: str) -> list[tuple[int, int, str]]:
     found = []
     common = 0
     for match in LEET_WORD.finditer(text):
-        start, end = (
-            match.start(),
-            match.end() - len(match.group()) + len(match.group().rstrip("!|")),
-        )
+        start = match.start()
+        end = start + len(match.group().rstrip("!|"))  # a trailing "!" is punctuation
         if text.startswith(".", end) and "@" in text[start:end]:
             continue  # an e-mail address
         plain = text[start:end].translate(LEET)
@@ -466,9 +462,7 @@ def _decoded_stretches(folded: Folded) -> list[View]:
             ):
                 continue
             start, end = words[first][0], words[last][1]
-            region = text[start:end]
-            decoded = region.translate(_ROT13) if kind == "rot13" else region[::-1]
-            found.append(View(ENCODED, kind, *folded.span(start, end), decoded))
+            found.append(View(ENCODED, kind, *folded.span(start, end), decode(text[start:end])))
     return found
 
 
