@@ -28,48 +28,326 @@ from shared.guardrails.text import Finding, Folded, fold
 if TYPE_CHECKING:
     from shared.guardrails.injection_model import Model
 
-_OVERRIDE = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
-    r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b[^.\n]{0,30}?"
-    r"\b(?:instructions?|prompts?|rules|directions|guidelines|context|messages?)\b"
-    # "Disregard the above and instead ...": the object left out, the order that follows.
-    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
-    r"(?:the\s+|that\s+|what(?:'s|\s+is|\s+was)\s+(?:written\s+|said\s+)?)?"
-    r"(?:above|previous|preceding|prior|before)(?:\s+(?:text|message|prompt|content|ones?))?"
-    r"\s*(?:,|and|then|;)\s*(?:and\s+)?(?:instead|now|from\s+now\s+on)\b"
-    r"|\bignora(?:r)?\b[^.\n]{0,30}?\binstrucciones\b"
-    r"|\bignorez?\b[^.\n]{0,30}?\binstructions\b[^.\n]{0,20}?\b(?:pr[ée]c[ée]dentes|ant[ée]rieures)\b"
-    r"|\b(?:ignoriere|vergiss)\b[^.\n]{0,30}?\banweisungen\b"
-    r"|\bignore\b[^.\n]{0,30}?\binstru[çc][õo]es\b"
-    r"|\bignora\b[^.\n]{0,30}?\bistruzioni\b"
-    r"|忽略(?:之前|以上|上面|所有)[^。\n]{0,10}(?:指令|指示|说明)"
-    r"|(?:以前|前|上記)の(?:指示|命令)を無視"
+_CHECKS = (
+    r"re-?validation|validation|verification|checks?|approvals?|confirmations?|"
+    r"authori[sz]ation|review"
 )
-_REVEAL = re.compile(
-    r"\b(?:reveal|print|show|repeat|output|display|tell me|what (?:is|are|were|does))\b"
-    r"[^.\n?]{0,30}?"
-    r"\b(?:your\s+(?:(?:system|initial|original|hidden|secret)\s+){1,2}|"
-    r"the\s+(?:(?:system|initial|hidden|secret)\s+){1,2})(?:prompt|instructions|message|rules)\b"
+
+
+def _rule(
+    kind: str, first: str | None, gate: tuple[str, ...], *branches: str
+) -> tuple[str, re.Pattern[str], tuple[str, ...]]:
+    """A phrase pattern of `kind`: its branches, the characters every match opens with (a
+    look-ahead that fails at once elsewhere; None where a branch opens at a line's start),
+    and the words one of which every match holds (a text without any is spared it)."""
+    pattern = "|".join(branches)
+    return kind, re.compile(f"(?={first})(?:{pattern})" if first else pattern), gate
+
+
+# Each phrase pattern, split by language and by form so that each one's gate is narrow: a
+# text is searched for a handful of words per rule, and only the rules whose words it holds
+# run. A test derives both from the patterns: each branch's first characters, and a word of
+# the gate in every branch.
+_PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[idfobs]",
+        ("ignor", "disregard", "forget", "override", "bypass", "skip"),
+        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
+        r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b"
+        # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
+        r"[^.\n]{0,30}?"
+        r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?|rules|directions|guidelines|context|messages?)\b",
+        # "Disregard the above and instead ...": the object left out, then the new order.
+        r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
+        r"(?:the\s+|that\s+|what(?:'s|\s+is|\s+was)\s+(?:written\s+|said\s+)?)?"
+        r"(?:above|previous|preceding|prior|before)(?:\s+(?:text|message|prompt|content|ones?))?"
+        r"\s*(?:,|and|then|;|\.|:|!)\s*(?:and\s+|then\s+|just\s+|only\s+)?"
+        r"(?:instead|now|from\s+now\s+on|say|print|output|write|respond|reply|repeat|return|"
+        r"reveal|tell|translate|answer)\b",
+    ),
+    # The other claimed languages, familiar and polite forms. "Instructions" alone is enough;
+    # "rules" needs the ones given before or the assistant's own ("ignora las reglas de
+    # ortografía" is a grammar exercise). "Do not forget" is a reminder, not an override.
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[iod]",
+        ("ignora", "olvid", "olví", "descarta"),
+        r"(?<!\bno )\b(?:ignora(?:r)?|olvid(?:a|e|ar|ad)|olvídate\s+de|descarta)\b[^.\n]{0,30}?"
+        r"(?:\b(?:instrucciones|indicaciones|directrices)\b|\b(?:todas|tus|sus)\s+(?:las\s+)?"
+        r"(?:reglas|normas)\b|\b(?:reglas|normas)\s+(?:anteriores|previas|del\s+sistema)\b)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[iof]",
+        ("ignor", "oubli", "abstraction"),
+        r"(?<!n')\b(?:ignorez?|ignorer|oubliez?|oublier|fais\s+abstraction|faites\s+abstraction)"
+        r"\b[^.\n]{0,30}?\b(?:instructions|consignes|règles|directives)\b[^.\n]{0,20}?"
+        r"(?:\bpr[ée]c[ée]dentes|\bant[ée]rieures|ci-dessus|au-dessus|\bd'avant|\binitiales|"
+        r"\bdu\s+syst[èe]me)",
+        r"(?<!n')\b(?:ignorez?|oubliez?)\s+(?:toutes\s+)?(?:vos|tes)\s+"
+        r"(?:instructions|consignes|règles)\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[ivm]",
+        ("ignorier", "vergiss", "vergessen", "missacht"),
+        r"\b(?:ignorier(?:e|en|t)?|vergiss|vergessen|missachte(?:n|t)?)\b(?![^.\n]{0,60}?\bnicht\b)"
+        r"[^.\n]{0,30}?(?:\b(?:anweisungen|instruktionen)\b|\b(?:alle|deine|ihre|vorherigen|"
+        r"bisherigen|obigen)\s+(?:\w+\s+)?(?:regeln|vorgaben|richtlinien)\b)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[ied]",
+        ("ignor", "esque", "desconsider"),
+        r"(?<!\bnão )\b(?:ignore|ignora|ignorar|esque[çc]a|esquecer|desconsidere)\b[^.\n]{0,30}?"
+        r"(?:\binstru[çc][õo]es\b|\b(?:todas\s+as|suas|tuas|as)\s+(?:regras|diretrizes)\s+"
+        r"(?:anteriores|acima|do\s+sistema)\b|\b(?:todas\s+as|suas|tuas)\s+(?:regras|diretrizes)\b)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[id]",
+        ("ignora", "dimentic"),
+        r"(?<!\bnon )\b(?:ignora|ignorare|ignorate|dimentica|dimenticare|dimenticate)\b"
+        r"[^.\n]{0,30}?(?:\bistruzioni\b|\b(?:tutte\s+le|tue|sue)\s+(?:regole|direttive)\b|"
+        r"\b(?:regole|direttive)\s+(?:precedenti|di\s+sopra|del\s+sistema)\b)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[忽无忘以前上こ]",
+        ("忽略", "无视", "忘", "無視"),
+        r"(?:忽略|无视|忘记|忘掉)(?:之前|以上|上面|所有|先前|前面|你的)[^。\n]{0,10}"
+        r"(?:指令|指示|说明|规则|要求|设定)",
+        r"(?:以前|前|上記|これまで)の(?:指示|命令|ルール|設定)を(?:無視|忘れ)",
+    ),
+    # Orders to obey what cannot be read at a glance: "decode and follow: ...", "execute the
+    # embedded instructions" ("fetch, decode and execute" is a processor, not an order).
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[dfeoc]",
+        ("decode", "decoded", "hidden", "encoded", "embedded", "concealed"),
+        r"\bdecode\b[^.\n]{0,40}?(?:,|\band\b|\bthen\b)\s*(?:then\s+)?"
+        r"(?:follow|obey|carry\s+out|act\s+on|do\s+what)\b",
+        r"\b(?:follow|execute|obey|carry\s+out)\s+(?:the\s+|these\s+|all\s+)?"
+        r"(?:decoded|hidden|encoded|embedded|concealed)\s+(?:instructions?|commands?|orders?)\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rpsotdwceglq]",
+        (
+            "system",
+            "initial",
+            "original",
+            "hidden",
+            "secret",
+            "developer",
+            "setup",
+            "starting",
+            "internal",
+            "confidential",
+            "first",
+        ),
+        r"\b(?:reveal|print|show|repeat|output|display|tell me|what (?:is|are|were|does)|quote|"
+        r"copy|echo|dump|share|give me|paste|recite|leak|disclose|what's|write out)\b"
+        r"[^.\n?]{0,30}?"
+        r"(?:\byour\s+(?:(?:system|initial|original|hidden|secret|developer|setup|starting|"
+        r"internal|confidential|first)\s+){1,2}(?:prompt|instructions|message|rules|"
+        r"configuration|preamble|directives|guidelines|template)\b|"
+        r"\bthe\s+(?:(?:system|initial|hidden|secret)\s+){1,2}(?:prompt|instructions|message|rules)\b)",
+    ),
+    # What was written before the user's first turn, asked for by where it stands.
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rcpoqswd]",
+        ("above", "before", "preceding", "prior"),
+        r"\b(?:repeat|copy|print|output|quote|show|write|reproduce|recite|paste|display)\b"
+        r"[^.\n?]{0,40}?\b(?:above|before|preceding|prior\s+to)\s+(?:this|my(?:\s+first)?|"
+        r"the\s+first|our)\s+(?:message|prompt|question|conversation|chat|turn)\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rcmie]",
+        ("mensaje",),
+        r"\b(?:repite|copia|muestra|imprime|escribe|reproduce)\b[^.\n?]{0,50}?"
+        r"\b(?:antes|encima|arriba)\s+de\s+(?:este|mi\s+primer)\s+mensaje\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rcaé]",
+        ("message",),
+        r"\b(?:répète|répétez|recopie|recopiez|copie|copiez|affiche|affichez|écris|écrivez)\b"
+        r"[^.\n?]{0,50}?\b(?:au-dessus\s+de|avant)\s+(?:ce|mon\s+premier)\s+message\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[wkzgs]",
+        ("nachricht",),
+        r"\b(?:wiederhole|wiederholen|kopiere|kopieren|zeige|zeigen|gib|schreibe)\b[^.\n?]{0,50}?"
+        r"\b(?:über|vor)\s+(?:dieser|meiner\s+ersten)\s+nachricht\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rcme]",
+        ("mensagem",),
+        r"\b(?:repita|repete|copie|copia|mostre|escreva)\b[^.\n?]{0,50}?"
+        r"\b(?:acima|antes)\s+d(?:esta|a\s+minha\s+primeira|e\s+minha\s+primeira)\s+mensagem\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[rcms]",
+        ("messaggio",),
+        r"\b(?:ripeti|ripetete|copia|copiate|mostra|scrivi)\b[^.\n?]{0,50}?"
+        r"\b(?:sopra|prima\s+de)(?:\s+questo|l\s+mio\s+primo)\s+messaggio\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[这我こ最]",
+        ("消息", "メッセージ"),
+        r"(?:这条消息|我第一条消息|我的第一条消息)(?:上面|之前)[^。\n]{0,20}(?:重复|复制|输出|显示)",
+        r"(?:このメッセージ|最初のメッセージ)より(?:上|前)[^。\n]{0,30}(?:繰り返|書き出|出力|コピー|表示)",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        None,
+        ("dan", "unfiltered", "jailbroken", "mode", "rules", "restrictions", "filters"),
+        r"\b(?:you are now|from now on,? you are|act as|pretend (?:to be|you are))\b[^.\n]{0,30}?"
+        r"\b(?:dan|unfiltered|jailbroken|developer mode|no (?:rules|restrictions|filters))\b",
+        r"\b(?:enable|enter|activate|switch to|turn on|you are (?:now )?in)\s(?:the\s)?"
+        r"(?:developer|god|jailbreak|dan|unrestricted) mode\b",
+        r"\bjailbreak mode\b",
+    ),
+    # A new identity declared free of its rules: "you are Zed and you have no filters".
+    _rule(
+        "PERSONA_SWITCH",
+        "[y]",
+        ("you",),
+        r"\b(?:you are|you're|you will be)\b[^.\n]{0,40}?\b(?:no|without|free of|free from|zero)"
+        r"\s+(?:(?:any|ethical|moral|content|safety)\s+){0,2}(?:rules|restrictions|filters|"
+        r"limits|limitations|content polic(?:y|ies)|censorship|morals|ethics)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[e]",
+        ("eres",),
+        r"\beres\b[^.\n]{0,40}?\b(?:sin|no tienes|ninguna?)\b[^.\n]{0,20}?"
+        r"\b(?:restricci[oó]n(?:es)?|reglas|normas|filtros|limites|límites|censura)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[tv]",
+        ("tu es", "t'es", "vous"),
+        r"\b(?:tu es|t'es|vous [êe]tes)\b[^.\n]{0,40}?\b(?:sans|aucune?|n'as|pas de)\b"
+        r"[^.\n]{0,20}?\b(?:restrictions?|règles|filtres|limites|censure)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[ds]",
+        ("du bist", "sie sind"),
+        r"\b(?:du bist|sie sind)\b[^.\n]{0,40}?\b(?:ohne|keine?n?)\b[^.\n]{0,20}?"
+        r"\b(?:regeln|filter|einschränkungen|grenzen|zensur|beschränkungen)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[vt]",
+        ("você é", "voce e", "tu és"),
+        r"\b(?:você é|voce e|tu és)\b[^.\n]{0,40}?\b(?:sem|nenhuma?|não tem)\b[^.\n]{0,20}?"
+        r"\b(?:restrições|restrição|regras|filtros|limites|censura)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[s]",
+        ("sei",),
+        r"\bsei\b[^.\n]{0,40}?\b(?:senza|non hai|nessuna?)\b[^.\n]{0,20}?"
+        r"\b(?:restrizion[ei]|regole|filtri|limiti|censura)\b",
+    ),
+    _rule(
+        "PERSONA_SWITCH",
+        "[你あ君]",
+        ("你", "あなたは", "君は"),
+        r"你(?:现在)?是[^。\n]{0,20}(?:没有|不受|无)(?:任何)?(?:限制|规则|过滤|审查|约束)",
+        r"(?:あなたは|君は)[^。\n]{0,20}(?:制限|ルール|フィルター|規則)(?:の|が)?(?:ない|なし|無し)",
+    ),
+    _rule(
+        "CHAT_TEMPLATE_TOKEN",
+        None,
+        ("<|", "inst]", "sys>>", "system", "instruction", "assistant"),
+        r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id)\|>",
+        r"\[/?inst\]|<</?sys>>|(?:^|\n)\s{0,3}#{2,4}\s?(?:system|instruction|assistant)\s?:",
+        # A role label on a later line forges a turn; on the first line only when it gives
+        # orders ("System: Windows 11" in a bug report is not a turn).
+        r"\n(?:system|assistant)\s?:",
+        r"^(?:system|assistant)\s?:\s{0,3}(?:you|ignore|new |from now|always|never|do not|"
+        r"don't|reveal|print|forget|disregard)",
+    ),
+    _rule(
+        "DELIMITER_BREAK",
+        None,
+        ("</",),
+        r"</(?:student_query|user_input|input|query|data|context|document|topic)\s*>",
+    ),
+    # An order planted in data for the assistant that reads it, told by what only such an
+    # order does: keep something from the user, send the user's things to an address, call
+    # a tool on a target, or wave the checks through on someone else's word.
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[dnwa]",
+        ("user", "mention", "nothing"),
+        r"\b(?:do\s+not|don't|never)\s+(?:tell|inform|notify|alert|warn)\s+the\s+user\b",
+        r"\bwithout\s+(?:telling|informing|notifying|alerting|asking)\s+the\s+user\b",
+        r"\b(?:do\s+not|don't|never)\s+mention\s+(?:this|these)\s+"
+        r"(?:note|message|instructions?|comment|request)\b",
+        r"\band\s+say\s+nothing\b",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[fseuplt]",
+        ("@", "http"),
+        r"\b(?:forward|send|email|upload|post|leak|transfer|share)\b[^.\n]{0,60}?"
+        r"\b(?:the\s+)?(?:user'?s?|their)\b[^\n]{0,60}?\bto\s+(?:\S+@\S+\.\w|https?://)",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[cuirte]",
+        ("_",),
+        r"\b(?:call|use|invoke|run|trigger|execute)\s+(?:the\s+)?`?[a-z]+_[a-z_]+`?"
+        r"(?:\s+(?:tool|function))?\s+(?:on|with|to|url|and)\b[^\n]{0,80}?"
+        r"(?:https?://|\S+@\S+\.\w|(?<!\S)[./~][\w.\-]*/|\bthe\s+user\b|"
+        r"\b(?:api\s+key|password|credentials?|secret|token)\b)",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[pcegar]",
+        ("without", "need"),
+        r"\b(?:proceed|continue|execute|go\s+ahead|apply|run)\b[^.\n]{0,40}?"
+        rf"\b(?:without|no\s+need\s+(?:for|to))\b[^.\n]{{0,30}}?\b(?:{_CHECKS}|asking|checking|"
+        r"verifying|confirming|validating)\b",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[nw]",
+        ("required", "needed", "necessary", "again"),
+        rf"\b(?:no|without)\s+(?:further|additional|more)\s+(?:{_CHECKS})\s+(?:is\s+|are\s+)?"
+        r"(?:required|needed|necessary)\b",
+        r"\bno\s+need\s+to\s+(?:check|verify|validate|confirm)\s+again\b",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[sbodi]",
+        ("skip", "bypass", "override", "disable", "ignor", "suspend"),
+        r"(?<!\bto\s)\b(?:skip|bypass|override|disable|ignore|suspend)\s+(?:the\s+|all\s+|any\s+|"
+        r"standard\s+|default\s+)?(?:safety|security|approval|validation|verification|content|"
+        r"ethical)\s+(?:checks?|steps?|validation|filters?|protocols?|constraints?|review)\b",
+    ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[ah]",
+        ("verified", "approved", "authori", "validated", "confirmed"),
+        r"\b(?:already|has|have)\s+(?:been\s+)?(?:verified|approved|authori[sz]ed|validated|"
+        r"confirmed)\b[^.\n]{0,60}?\b(?:so|therefore|proceed|you\s+can|no\s+need)\b",
+    ),
 )
-_PERSONA = re.compile(
-    r"\b(?:you are now|from now on,? you are|act as|pretend (?:to be|you are))\b[^.\n]{0,30}?"
-    r"\b(?:dan|unfiltered|jailbroken|developer mode|no (?:rules|restrictions|filters))\b"
-    r"|\b(?:enable|enter|activate|switch to|turn on|you are (?:now )?in)\s(?:the\s)?"
-    r"(?:developer|god|jailbreak|dan|unrestricted) mode\b"
-    r"|\bjailbreak mode\b"
-)
-_CHAT_TOKENS = re.compile(
-    r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id)\|>"
-    r"|\[/?inst\]|<</?sys>>|(?:^|\n)\s{0,3}#{2,4}\s?(?:system|instruction|assistant)\s?:"
-    # A role label on a later line forges a turn; on the first line only when it gives orders
-    # ("System: Windows 11" in a bug report is not a turn).
-    r"|\n(?:system|assistant)\s?:"
-    r"|^(?:system|assistant)\s?:\s{0,3}(?:you|ignore|new |from now|always|never|do not|don't|"
-    r"reveal|print|forget|disregard)"
-)
-_CLOSING_TAG = re.compile(
-    r"</(?:student_query|user_input|input|query|data|context|document|topic)\s*>"
-)
+_GATE_WORDS = tuple(sorted({word for _, _, gate in _PHRASES for word in gate}))
+_ASCII_GATE_WORDS = tuple(word for word in _GATE_WORDS if word.isascii())
 _ABOUT = re.compile(
     r"(?:such as|e\.g\.|for example|like|what (?:is|does|are)|how (?:do|does|to) (?:i )?"
     r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
@@ -82,47 +360,13 @@ _DISCUSSION = re.compile(
     r"security|defen[cs]e|prevent\w*)\b(?!\.\w)"
 )
 
-
-def _starting_with(first: str, pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """The same matches, tried only where one can start: every branch of the pattern opens
-    (after `\b`) with a character of the look-ahead `first`, which fails at once elsewhere."""
-    return re.compile(f"(?={first})(?:{pattern.pattern})", pattern.flags)
-
-
-# Each phrase pattern, and words one of which every match holds (a text without any is
-# spared the pattern: a few substring searches instead of a regex tried at every position).
-# A test derives both from the patterns: each branch's first characters, and a word of the
-# gate in every branch.
-_PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
-    (
-        "INSTRUCTION_OVERRIDE",
-        _starting_with("[idfobsv忽以前上]", _OVERRIDE),
-        ("ignor", "disregard", "forget", "override", "bypass", "skip", "vergiss", "忽略", "無視"),
-    ),
-    (
-        "SYSTEM_PROMPT_REVEAL",
-        _starting_with("[rpsotdw]", _REVEAL),
-        ("prompt", "instructions", "message", "rules"),
-    ),
-    (
-        "PERSONA_SWITCH",
-        _PERSONA,
-        ("dan", "unfiltered", "jailbroken", "mode", "rules", "restrictions", "filters"),
-    ),
-    (
-        "CHAT_TEMPLATE_TOKEN",
-        _CHAT_TOKENS,
-        ("<|", "inst]", "sys>>", "system", "instruction", "assistant"),
-    ),
-    ("DELIMITER_BREAK", _CLOSING_TAG, ("</",)),
-)
-
 SCORES = {
     "INSTRUCTION_OVERRIDE": 0.9,
     "SYSTEM_PROMPT_REVEAL": 0.85,
     "PERSONA_SWITCH": 0.85,
     "CHAT_TEMPLATE_TOKEN": 0.85,
     "DELIMITER_BREAK": 0.8,
+    "PLANTED_INSTRUCTION": 0.85,
     "ENCODED_PAYLOAD": 0.9,
     "INVISIBLE_UNICODE": 0.5,
 }
@@ -146,9 +390,14 @@ def _quoted(text: str, start: int) -> bool:
 def _phrase_findings(folded: Folded) -> list[Finding]:
     findings = []
     text = folded.text
+    # Each gate word is searched for once, however many rules share it; words outside ASCII
+    # cannot be in an ASCII text.
+    present = {w for w in (_ASCII_GATE_WORDS if text.isascii() else _GATE_WORDS) if w in text}
+    if not present:
+        return findings
     discusses_attacks = None  # searched once per text (linear), when a phrase matched
     for kind, pattern, gate in _PHRASES:
-        if not any(word in text for word in gate):
+        if present.isdisjoint(gate):
             continue
         for match in pattern.finditer(text):
             score = SCORES[kind]

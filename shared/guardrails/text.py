@@ -42,6 +42,15 @@ HOMOGLYPHS = str.maketrans(
         "ι": "i",
         "κ": "k",
         "τ": "t",
+        "һ": "h",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ӏ": "l",
+        "α": "a",
+        "ρ": "p",
+        "υ": "u",
+        "օ": "o",
+        "ս": "u",
     }
 )
 
@@ -104,7 +113,9 @@ def fold(text: str) -> Folded:
             out.append(char.lower())
             origin.append(index)
             continue
-        for folded in unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS).casefold():
+        # Case first: the table holds lower-case look-alikes, and "І" (U+0406) is "і" once
+        # folded; translated first, a capital would slip past it as Cyrillic.
+        for folded in unicodedata.normalize("NFKC", char).casefold().translate(HOMOGLYPHS):
             out.append(folded)
             origin.append(index)
     return Folded("".join(out), origin, hidden)

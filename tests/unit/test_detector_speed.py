@@ -220,26 +220,25 @@ def _item_start(op: object, av: object) -> tuple[set[str], bool]:
 def test_every_phrase_match_holds_a_word_of_its_gate_and_starts_where_its_look_ahead_admits():
     for kind, pattern, gate in injection._PHRASES:
         original = pattern.pattern
-        if original.startswith("(?="):  # `_starting_with`: the look-ahead, then the pattern
+        if original.startswith("(?="):  # `_rule`: the look-ahead, then the pattern
             close = original.index("])") + 1
-            admitted = {chr(c) for _, c in _sequence(original[3:close])[0][1]}  # type: ignore[union-attr]
+            admitted, _ = _first_characters(_sequence(original[3:close]))
             original = original[close + 4 : -1]
             starts, empty = _first_characters(_sequence(original))
             assert not empty, kind
             assert starts <= admitted, (kind, starts - admitted)
         assert _holds_a_gate_word(_sequence(original), gate), kind
-    assert [kind for kind, _, _ in injection._PHRASES] == [
+    # Every rule's kind is scored, and every scored phrase kind has rules.
+    kinds = {kind for kind, _, _ in injection._PHRASES}
+    assert kinds == {
         "INSTRUCTION_OVERRIDE",
         "SYSTEM_PROMPT_REVEAL",
         "PERSONA_SWITCH",
         "CHAT_TEMPLATE_TOKEN",
         "DELIMITER_BREAK",
-    ]
-    assert [p.pattern for _, p, _ in injection._PHRASES][2:] == [
-        injection._PERSONA.pattern,
-        injection._CHAT_TOKENS.pattern,
-        injection._CLOSING_TAG.pattern,
-    ]
+        "PLANTED_INSTRUCTION",
+    }
+    assert kinds <= set(injection.SCORES)
 
 
 def test_the_gates_themselves_are_checked_by_the_checker():
@@ -293,6 +292,8 @@ def test_the_rules_with_their_shortcuts_equal_the_plain_patterns(mocker, corpus_
         for kind, p, _ in injection._PHRASES
     )
     mocker.patch.object(injection, "_PHRASES", plain)
+    mocker.patch.object(injection, "_GATE_WORDS", ("",))  # "" is in every text: no gate
+    mocker.patch.object(injection, "_ASCII_GATE_WORDS", ("",))
     mocker.patch.object(disguises, "PAYLOAD_RUN", "")
     reference = [injection.scan(t, model=model) for t in texts]
     assert sum(f.type != "INJECTION_MODEL" for found in reference for f in found) > 500
