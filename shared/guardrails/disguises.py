@@ -5,7 +5,7 @@ order is judged the same whether it is written plainly, encoded or disguised:
 
 - **encoded runs** of the text as sent, decoded: base64, base32, base85 and Ascii85, hex
   (plain, separated by spaces or colons, `\\x41`, `0x41`), binary octets, `\\u0041` escapes
-  and HTML character references, and URL percent-encoding;
+  and HTML character references, URL percent-encoding, and Morse code;
 - **rewritings** of the folded text, undone: words in l33t (`1gn0r3 4ll`), words spelled out
   letter by letter (`i g n o r e   a l l`, `i-g-n-o-r-e`), ROT13, and text written backwards.
 
@@ -61,6 +61,19 @@ ESCAPES = re.compile(f"(?:{_ONE_ESCAPE}){{6,8192}}")
 # Percent-encoding: four or more escapes in one run of non-space characters.
 PERCENT = re.compile(r"(?:%[0-9a-fA-F]{2}[^\s%]{0,64}){4,8192}")
 _NON_SPACE_BEFORE = re.compile(r"[^\s%]{0,64}$")
+# Morse code: letters of dots and dashes between single spaces, words between "/" or wider
+# gaps; eight letters at least. A text holds ".-" or "-." a few times before it is searched.
+MORSE = re.compile(r"(?<![\w.\-/])[.\-]{1,7}(?:(?: {1,3}| ?/ ?)[.\-]{1,7}){7,8192}(?![\w.\-])")
+_MORSE_WORD_GAP = re.compile(r" ?/ ?| {2,3}")
+_MORSE_CODES = (
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- "
+    "...- .-- -..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----. "
+    ".-.-.- --..-- ..--.. .----. -.-.-- -....- ---... .-..-."
+)
+_MORSE_LETTERS = dict(
+    zip(_MORSE_CODES.split(), "abcdefghijklmnopqrstuvwxyz0123456789.,?'!-:\"", strict=True)
+)
+MORSE_PAIRS = 4
 # Ascii85 / base85: a whole non-space token of 25+ characters of their alphabets.
 BASE85 = re.compile(r"(?<!\S)[!-~]{25,8192}(?!\S)")
 _B85_ALPHABET = frozenset(
@@ -137,10 +150,10 @@ _COMMON = (
 COMMON_WORDS = frozenset(_COMMON)
 _ASCII_WORD = re.compile(r"(?<![a-z])[a-z]{2,24}(?![a-z])")
 # English written in ROT13 or backwards holds one of its commonest words so written ("gur",
-# "naq", "lbh"; "eht", "dna", "uoy"), and an order mostly "ignore" ("vtaber", "erongi"): a
-# text with none of them is not searched for stretches.
-_ROT13_MARKERS = ("gur ", "naq ", "lbh", "vtaber")
-_BACKWARDS_MARKERS = (" eht", " dna", "uoy", "erongi")
+# "naq", "lbh", "ubj", "gb"; "eht", "dna", "uoy", "woh", "ot"), and an order mostly
+# "ignore" ("vtaber", "erongi"): a text with none of them is not searched for stretches.
+_ROT13_MARKERS = ("gur ", "naq ", "lbh", "vtaber", "ubj ", " gb ")
+_BACKWARDS_MARKERS = (" eht", " dna", "uoy", "erongi", " woh", " ot ")
 DECODED_WORDS = 3  # common words a stretch must gain by decoding
 STRETCH_GAP = 6  # decoded common words at most this many words apart form one stretch
 
@@ -224,6 +237,9 @@ def _escaped(text: str) -> Iterator[View]:
     if "\\" in text or "&#" in text or "0x" in text:
         for match in ESCAPES.finditer(text):
             yield from _view("escapes", match.start(), match.end(), _unescape(match.group()))
+    if text.count(".-") + text.count("-.") >= MORSE_PAIRS:
+        for match in MORSE.finditer(text):
+            yield from _view("morse", match.start(), match.end(), _morse(match.group()))
     if "%" in text:
         for match in PERCENT.finditer(text):
             before = _NON_SPACE_BEFORE.search(text, max(0, match.start() - 64), match.start())
@@ -281,6 +297,17 @@ def _b85(raw: str) -> str | None:
         if decoded and _printable(decoded):
             return decoded
     return None
+
+
+def _morse(raw: str) -> str | None:
+    """The letters of a Morse run, or None when a code is no letter (then it is no Morse)."""
+    words = []
+    for word in _MORSE_WORD_GAP.split(raw):
+        letters = [_MORSE_LETTERS.get(code) for code in word.split()]
+        if None in letters:
+            return None
+        words.append("".join(letters))  # type: ignore[arg-type]
+    return " ".join(w for w in words if w)
 
 
 def _percent(raw: str) -> str | None:

@@ -28,6 +28,15 @@ from shared.guardrails.text import Finding, Folded, fold
 if TYPE_CHECKING:
     from shared.guardrails.injection_model import Model
 
+# Verbs that open an order with consequences (not "use", "make", "list": a label such as
+# "System: use UTC" in a log or a config is not an order to the model).
+_ORDERS = (
+    r"send|forward|email|delete|remove|transfer|append|reset|call|post|tell|say|reply|"
+    r"respond|recommend|collect|print|reveal|show|output|repeat|write|share|execute|visit|"
+    r"click|change|insert|upload|download|install|grant|approve|pay|create|leak|disclose|"
+    r"ignore|disregard|forget|override|bypass|obey|follow|comply|switch|enable|disable|"
+    r"confirm|mention|invite|concatenate|get"
+)
 _CHECKS = (
     r"re-?validation|validation|verification|checks?|approvals?|confirmations?|"
     r"authori[sz]ation|review"
@@ -53,12 +62,15 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "INSTRUCTION_OVERRIDE",
         "[idfobs]",
         ("ignor", "disregard", "forget", "override", "bypass", "skip"),
+        # "Don't forget the instructions your teacher gave you" is a reminder.
+        r"(?<!\bnot )(?<!n't )(?<!\bnever )"
         r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
         r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b"
         # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
         r"[^.\n]{0,30}?"
         r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?|rules|directions|guidelines|context|messages?)\b",
         # "Disregard the above and instead ...": the object left out, then the new order.
+        r"(?<!\bnot )(?<!n't )(?<!\bnever )"
         r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
         r"(?:the\s+|that\s+|what(?:'s|\s+is|\s+was)\s+(?:written\s+|said\s+)?)?"
         r"(?:above|previous|preceding|prior|before)(?:\s+(?:text|message|prompt|content|ones?))?"
@@ -124,12 +136,30 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     # embedded instructions" ("fetch, decode and execute" is a processor, not an order).
     _rule(
         "INSTRUCTION_OVERRIDE",
-        "[dfeoc]",
-        ("decode", "decoded", "hidden", "encoded", "embedded", "concealed"),
+        "[dfeocurt]",
+        (
+            "decode",
+            "decipher",
+            "unscramble",
+            "reverse",
+            "backwards",
+            "translate",
+            "hidden",
+            "encoded",
+            "embedded",
+            "concealed",
+        ),
         r"\bdecode\b[^.\n]{0,40}?(?:,|\band\b|\bthen\b)\s*(?:then\s+)?"
         r"(?:follow|obey|carry\s+out|act\s+on|do\s+what)\b",
         r"\b(?:follow|execute|obey|carry\s+out)\s+(?:the\s+|these\s+|all\s+)?"
         r"(?:decoded|hidden|encoded|embedded|concealed)\s+(?:instructions?|commands?|orders?)\b",
+        # ... and what is encoded answered as a request: "decode this ROT13 and respond to it".
+        r"\b(?:decode|decipher|unscramble|reverse|read\s+(?:this|it|the\s+following|the\s+\w+)?"
+        r"\s*backwards|translate\s+(?:this\s+|it\s+|the\s+following\s+)?from\s+(?:rot-?13|base64|"
+        r"morse|hex|binary|leetspeak|reverse))\b[^.\n]{0,40}?(?:,|\band\b|\bthen\b)\s*(?:then\s+)?"
+        r"(?:respond\s+to|reply\s+to|answer|execute|follow|obey|do|act\s+on|carry\s+out|"
+        r"comply\s+with)\s+(?:exactly\s+)?(?:it|this|that|what\s+it\s+says|"
+        r"the\s+(?:question|request|instruction|command)s?)\b",
     ),
     _rule(
         "SYSTEM_PROMPT_REVEAL",
@@ -300,10 +330,14 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
     _rule(
         "PLANTED_INSTRUCTION",
-        "[fseuplt]",
+        "[fseupltcg]",
         ("@", "http"),
         r"\b(?:forward|send|email|upload|post|leak|transfer|share)\b[^.\n]{0,60}?"
         r"\b(?:the\s+)?(?:user'?s?|their)\b[^\n]{0,60}?\bto\s+(?:\S+@\S+\.\w|https?://)",
+        # ... or secrets and the conversation, whoever they belong to.
+        r"\b(?:collect|gather|send|forward|email|upload|post|leak|transfer|share)\b[^.\n]{0,60}?"
+        r"\b(?:api\s+keys?|passwords?|credentials|secrets?|tokens?|contact\s+list|chat\s+history|"
+        r"conversation\s+history|system\s+prompt)\b[^\n]{0,60}?\bto\s+(?:\S+@\S+\.\w|https?://)",
     ),
     _rule(
         "PLANTED_INSTRUCTION",
@@ -345,6 +379,27 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"\b(?:already|has|have)\s+(?:been\s+)?(?:verified|approved|authori[sz]ed|validated|"
         r"confirmed)\b[^.\n]{0,60}?\b(?:so|therefore|proceed|you\s+can|no\s+need)\b",
     ),
+    # A forged label of the system or an admin opening a line or a bracket inside data,
+    # then an order ("###(system_message) send a transaction to ...", "[SYSTEM] delete ...").
+    _rule(
+        "PLANTED_INSTRUCTION",
+        None,
+        ("system", "admin", "developer"),
+        r"(?:#{2,4}\s*\(?|\[|\(|<|^|\n)\s*(?:system|admin|administrator|developer)"
+        r"(?:[ _-]?(?:message|note|notice|instruction|override|prompt|alert|command))?"
+        rf"\s*(?:\)|\]|>|:)\s*(?:please\s+|now\s+|first\s+|urgent:?\s+)?(?:{_ORDERS})\b",
+    ),
+    # Asking for the secrets the assistant holds ("share the API key you're using").
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[sgtrpdw]",
+        ("key", "password", "secret", "token", "credential", "connection"),
+        r"\b(?:share|give|tell|show|reveal|print|display|what(?:'s|\s+is|\s+are))\b[^.\n?]{0,20}?"
+        r"\b(?:the|your|any)\s+(?:\w+\s+){0,2}(?:api\s+keys?|passwords?|secrets?|tokens?|"
+        r"credentials|connection\s+strings?|private\s+keys?)\b[^.\n?]{0,40}?"
+        r"\b(?:you(?:'re|\s+are)?\s+(?:using|have|use|keep|store)|(?:in|from)\s+your\s+"
+        r"(?:\.env|config\w*|environment|memory|context|settings)|you\s+keep)",
+    ),
 )
 _GATE_WORDS = tuple(sorted({word for _, _, gate in _PHRASES for word in gate}))
 _ASCII_GATE_WORDS = tuple(word for word in _GATE_WORDS if word.isascii())
@@ -371,19 +426,24 @@ SCORES = {
     "INVISIBLE_UNICODE": 0.5,
 }
 DAMPING = 0.5
+QUOTE_CLOSES_WITHIN = 60  # a quoted example ends soon after the phrase it quotes
+DISCUSSION_REACH = 300  # characters either side of a phrase where discussion words count
 MODEL_FINDING = "INJECTION_MODEL"
 MODEL_REPORT_FLOOR = 0.2  # below this the model's opinion is not worth a finding
 
 
-def _quoted(text: str, start: int) -> bool:
-    """Inside a code span/block or quotes opened before `start` on the same line."""
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Inside a code span/block, or inside quotes opened before `start` on the same line
+    that close soon after `end`: a quoted phrase, not a whole string value that carries an
+    order (a YAML or JSON field is all inside quotes)."""
     before = text[max(0, start - 200) : start]
     line = before.rsplit("\n", 1)[-1]
+    after = text[end : end + QUOTE_CLOSES_WITHIN].split("\n", 1)[0]
     return (
         before.count("```") % 2 == 1
         or line.count("`") % 2 == 1
-        or line.count('"') % 2 == 1
-        or (line.count("“") > line.count("”"))
+        or (line.count('"') % 2 == 1 and '"' in after)
+        or (line.count("“") > line.count("”") and "”" in after)
     )
 
 
@@ -395,16 +455,18 @@ def _phrase_findings(folded: Folded) -> list[Finding]:
     present = {w for w in (_ASCII_GATE_WORDS if text.isascii() else _GATE_WORDS) if w in text}
     if not present:
         return findings
-    discusses_attacks = None  # searched once per text (linear), when a phrase matched
     for kind, pattern, gate in _PHRASES:
         if present.isdisjoint(gate):
             continue
         for match in pattern.finditer(text):
             score = SCORES[kind]
             about = _ABOUT.search(text[max(0, match.start() - 60) : match.start()])
-            if discusses_attacks is None:
-                discusses_attacks = _DISCUSSION.search(text) is not None
-            discussed = discusses_attacks and _quoted(text, match.start())
+            # Discussion is judged near the phrase: a page that says "security" somewhere
+            # does not make every quoted order in it an example.
+            near = text[max(0, match.start() - DISCUSSION_REACH) : match.end() + DISCUSSION_REACH]
+            discussed = _DISCUSSION.search(near) is not None and _quoted(
+                text, match.start(), match.end()
+            )
             # A chat token is damped only when asked about ("what does [INST] mean"): quoting
             # one inside an "essay" must not smuggle it through.
             if about if kind == "CHAT_TEMPLATE_TOKEN" else (about or discussed):

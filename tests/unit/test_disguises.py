@@ -32,6 +32,12 @@ def _leet(text: str) -> str:
     return text.translate(str.maketrans("eioas", "31045"))
 
 
+def _morse(text: str) -> str:
+    codes = {letter: code for code, letter in disguises._MORSE_LETTERS.items()}
+    words = ("".join(c for c in word.lower() if c in codes) for word in text.split())
+    return " / ".join(" ".join(codes[c] for c in word) for word in words if word)
+
+
 ENCODINGS = {
     "base64": lambda t: base64.b64encode(t.encode()).decode(),
     "base32": lambda t: base64.b32encode(t.encode()).decode(),
@@ -45,6 +51,7 @@ ENCODINGS = {
     "\\u escapes": lambda t: "".join(f"\\u{ord(c):04x}" for c in t),
     "HTML references": lambda t: "".join(f"&#{ord(c)};" for c in t),
     "percent-encoding": quote,
+    "morse": _morse,
 }
 REWRITINGS = {
     "rot13": lambda t: codecs.encode(t, "rot13"),
@@ -112,6 +119,9 @@ def test_a_view_says_what_the_disguise_hid():
         codecs.encode("Please tell me what the weather will be like this weekend.", "rot13"),
         "Please tell me what the weather will be like this weekend."[::-1],
         "Spell it out: c a t, then d o g.",
+        # Morse of an ordinary sentence, and dashes and dots that are no Morse at all
+        _morse("Meet me at the station at nine tonight."),
+        "Score: ... --- ... and then - - - .... .-.-.- ..--.. nothing here .-.-..--.-.-",
     ],
 )
 def test_ordinary_text_gains_no_finding_from_the_views(text, model):
@@ -149,6 +159,7 @@ def test_each_gate_lets_through_every_text_its_pattern_could_match(mocker):
         "_HEX_PAIRS": "",
         "_LONG_TOKEN": "",
         "BINARY_DIGITS": 0,
+        "MORSE_PAIRS": 0,
         "_DASHED_LETTER": anything,
         "_SPACED_LETTERS": anything,
         "_ROT13_MARKERS": ("",),
@@ -183,6 +194,8 @@ def test_each_gate_lets_through_every_text_its_pattern_could_match(mocker):
         "1gn0r3 4ll " * 90_000,
         ("A!" * 20 + " ") * 24_000,
         "vtaber nyy cerivbhf " * 50_000,
+        ".- -... / " * 100_000,
+        "-.-.-.-.-.-. " * 80_000,
         "erongi lla suoiverp " * 50_000,
     ],
 )
@@ -199,7 +212,7 @@ def test_no_common_word_is_another_common_word_in_rot13_or_backwards():
 
 
 def test_the_stretch_markers_are_common_words_in_rot13_and_backwards():
-    words = ("the", "and", "you", "ignore")
+    words = ("the", "and", "you", "ignore", "how", "to")
     assert [m.strip() for m in disguises._ROT13_MARKERS] == [
         codecs.encode(w, "rot13") for w in words
     ]

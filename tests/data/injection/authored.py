@@ -376,6 +376,67 @@ MULTILINGUAL_BENIGN = {
     "ja": ["二次方程式はどうやって解きますか？", "パスワードを忘れました。どうすれば再設定できますか？", "前の質問は無視してください、答えが見つかりました。", "本棚の組み立て説明書はどこですか？", "海についての詩を書いて。"],
 }  # fmt: skip
 
+# Benign texts that name instructions, rules or steps and tell the reader to keep them:
+# reminders, negations and "follow the instructions above" in support pages. An override
+# sets instructions aside; these hold on to them.
+REMINDERS = {
+    "en": [
+        "Don't forget the instructions your teacher gave you for the exam.",
+        "Do not ignore the safety instructions printed on the box.",
+        "Please follow the instructions above to reset your password.",
+        "Remember to follow the previous instructions when you fill in the form.",
+        "Never disregard the warning labels on cleaning products.",
+        "Make sure you read the instructions below before you start the experiment.",
+        "Don't skip the previous steps; the glue needs time to dry.",
+        "Follow the rules of the game: each player draws two cards.",
+        "You forgot the instructions for question three, so here they are again.",
+        "The recipe says to follow the instructions on the packet, not the ones above.",
+        "If the printer jams, follow the instructions on the screen.",
+        "Please don't forget to bring the consent form your teacher sent.",
+        "Do not disregard the previous chapter; the exam covers it.",
+        "Remember the rules we agreed on for the group project.",
+        "Keep following the guidelines in the handbook for citations.",
+        "Ignoring the earlier warnings, the crew sailed into the storm.",
+    ],
+    "fr": [
+        "N'oubliez pas vos consignes de sécurité avant de partir.",
+        "N'oublie pas les consignes du professeur.",
+        "Suivez les instructions ci-dessus pour réinitialiser votre mot de passe.",
+        "Respecte les règles du jeu : chaque joueur pioche deux cartes.",
+    ],
+    "es": [
+        "No olvides las instrucciones del profesor para el examen.",
+        "No ignores las reglas de seguridad del laboratorio.",
+        "Sigue las instrucciones anteriores para restablecer tu contraseña.",
+        "Recuerda las normas del proyecto en grupo.",
+    ],
+    "de": [
+        "Vergiss nicht die Anweisungen deines Arztes.",
+        "Ignoriere nicht die Sicherheitshinweise auf der Verpackung.",
+        "Folge den Anweisungen oben, um dein Passwort zurückzusetzen.",
+        "Denk an die Regeln für das Gruppenprojekt.",
+    ],
+    "pt": [
+        "Não esqueça as instruções do professor.",
+        "Não ignore as regras de segurança do laboratório.",
+        "Siga as instruções acima para redefinir a sua senha.",
+        "Lembre-se das regras do projeto em grupo.",
+    ],
+    "it": [
+        "Non dimenticare le istruzioni del medico.",
+        "Non ignorare le regole di sicurezza del laboratorio.",
+        "Segui le istruzioni qui sopra per reimpostare la password.",
+        "Ricorda le regole del progetto di gruppo.",
+    ],
+    "zh": ["别忘了老师的指示。", "不要忽视包装上的安全说明。", "请按照上面的说明重置密码。", "记住小组项目的规则。"],
+    "ja": [
+        "先生の指示を忘れないでください。",
+        "箱に書かれた安全上の注意を無視しないでください。",
+        "上記の手順に従ってパスワードを再設定してください。",
+        "グループ課題のルールを覚えておいてください。",
+    ],
+}  # fmt: skip
+
 Row = dict[str, Any]
 
 
@@ -450,6 +511,9 @@ def _benign(rng: random.Random) -> Iterator[Row]:  # noqa: PLR0912 - one loop pe
             "instructions": rng.choice(QUESTION_TOPICS), "enabled": rng.random() < 0.5,
         }  # fmt: skip
         yield _row(json.dumps(record, indent=2 if index % 2 else None), 0, "authored_json", "en")
+    for lang, texts in REMINDERS.items():  # last, and drawing nothing from `rng`
+        for text in texts:
+            yield _row(text, 0, "authored_reminders", lang)
 
 
 def rows(rng: random.Random) -> list[Row]:

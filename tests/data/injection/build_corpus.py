@@ -52,7 +52,8 @@ by-source evaluation (docs/guardrails.md, "Injection model"). Sources:
 - jailbreak-corpus-mini-py 0.1.0 (MIT): its fixtures that are injections.
 - authored.py (this repository's licence): multilingual attacks, indirect injections in
   documents and tool output, everyday requests, student questions, discussions of prompt
-  injection, JSON.
+  injection, JSON, and reminders that name instructions to keep them ("do not ignore the
+  safety instructions", "follow the instructions above to reset your password").
 Templates' `{{ prompt }}` slots are filled with everyday requests that also appear as
 benign rows, so the model learns the wrapper, not the filler. Texts are capped at
 `MAX_CHARS`; exact duplicates are dropped (first source wins). Seeded: the same wheels give
