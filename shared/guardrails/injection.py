@@ -448,7 +448,7 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 def _phrase_findings(folded: Folded) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     text = folded.text
     # Each gate word is searched for once, however many rules share it; words outside ASCII
     # cannot be in an ASCII text.
