@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import ahocorasick
+
 from shared.guardrails import disguises
 from shared.guardrails.text import Finding, Folded, fold
 
@@ -250,7 +252,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     _rule(
         "PERSONA_SWITCH",
         "[y]",
-        ("you",),
+        ("rules", "restriction", "filter", "limit", "polic", "censor", "moral", "ethic"),
         r"\b(?:you are|you're|you will be)\b[^.\n]{0,40}?\b(?:no|without|free of|free from|zero)"
         r"\s+(?:(?:any|ethical|moral|content|safety)\s+){0,2}(?:rules|restrictions|filters|"
         r"limits|limitations|content polic(?:y|ies)|censorship|morals|ethics)\b",
@@ -320,14 +322,19 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     # a tool on a target, or wave the checks through on someone else's word.
     _rule(
         "PLANTED_INSTRUCTION",
-        "[dnwa]",
-        ("user", "mention", "nothing"),
+        "[dnw]",
+        ("user",),
         r"\b(?:do\s+not|don't|never)\s+(?:tell|inform|notify|alert|warn)\s+the\s+user\b",
         r"\bwithout\s+(?:telling|informing|notifying|alerting|asking)\s+the\s+user\b",
-        r"\b(?:do\s+not|don't|never)\s+mention\s+(?:this|these)\s+"
-        r"(?:note|message|instructions?|comment|request)\b",
-        r"\band\s+say\s+nothing\b",
     ),
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[m]",
+        ("mention",),
+        r"(?:(?<=\bdo not )|(?<=\bdon't )|(?<=\bnever ))mention\s+(?:this|these)\s+"
+        r"(?:note|message|instructions?|comment|request)\b",
+    ),
+    _rule("PLANTED_INSTRUCTION", "[a]", ("nothing",), r"\band\s+say\s+nothing\b"),
     _rule(
         "PLANTED_INSTRUCTION",
         "[fseupltcg]",
@@ -351,7 +358,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     _rule(
         "PLANTED_INSTRUCTION",
         "[pcegar]",
-        ("without", "need"),
+        ("validat", "verif", "check", "approv", "confirm", "authori", "review", "asking"),
         r"\b(?:proceed|continue|execute|go\s+ahead|apply|run)\b[^.\n]{0,40}?"
         rf"\b(?:without|no\s+need\s+(?:for|to))\b[^.\n]{{0,30}}?\b(?:{_CHECKS}|asking|checking|"
         r"verifying|confirming|validating)\b",
@@ -359,7 +366,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     _rule(
         "PLANTED_INSTRUCTION",
         "[nw]",
-        ("required", "needed", "necessary", "again"),
+        ("validat", "verif", "check", "approv", "confirm", "authori", "review"),
         rf"\b(?:no|without)\s+(?:further|additional|more)\s+(?:{_CHECKS})\s+(?:is\s+|are\s+)?"
         r"(?:required|needed|necessary)\b",
         r"\bno\s+need\s+to\s+(?:check|verify|validate|confirm)\s+again\b",
@@ -402,7 +409,18 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
 )
 _GATE_WORDS = tuple(sorted({word for _, _, gate in _PHRASES for word in gate}))
-_ASCII_GATE_WORDS = tuple(word for word in _GATE_WORDS if word.isascii())
+# Every gate word is looked for in one pass (Aho-Corasick, in C): a hundred substring
+# searches cost four times as much on a kilobyte.
+_GATE = ahocorasick.Automaton()
+for _word in _GATE_WORDS:
+    _GATE.add_word(_word, _word)
+_GATE.make_automaton()
+
+
+def _gate_words_in(text: str) -> set[str]:
+    return {word for _, word in _GATE.iter(text)} if text else set()
+
+
 _ABOUT = re.compile(
     r"(?:such as|e\.g\.|for example|like|what (?:is|does|are)|how (?:do|does|to) (?:i )?"
     r"(?:detect|prevent|stop|defend)|called|known as)[^.\n]{0,20}$"
@@ -450,9 +468,7 @@ def _quoted(text: str, start: int, end: int) -> bool:
 def _phrase_findings(folded: Folded) -> list[Finding]:
     findings: list[Finding] = []
     text = folded.text
-    # Each gate word is searched for once, however many rules share it; words outside ASCII
-    # cannot be in an ASCII text.
-    present = {w for w in (_ASCII_GATE_WORDS if text.isascii() else _GATE_WORDS) if w in text}
+    present = _gate_words_in(text)  # once, however many rules share a word
     if not present:
         return findings
     for kind, pattern, gate in _PHRASES:
