@@ -53,6 +53,12 @@ def test_canary_token_in_a_response_is_a_leak():
         "ab" * 150_000,
         "\u200b" * 200_000,
         "what is " * 50_000,
+        # one match of a rule that generalises every few words, for a megabyte
+        "\n### system: " * 80_000,
+        "do not tell the user " * 50_000,
+        "call a_b with /x/ " * 55_000,
+        "ignore the above and " * 50_000,
+        "eres sin " * 110_000,
     ],
 )
 def test_adversarial_inputs_scan_without_backtracking_blowups(hostile):
