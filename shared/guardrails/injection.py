@@ -70,7 +70,13 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b"
         # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
         r"[^.\n]{0,30}?"
-        r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?|rules|directions|guidelines|context|messages?)\b",
+        r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?|rules|directions|guidelines|guidance|context|"
+        r"messages?)\b",
+        # "Forget everything you were told": the assistant's orders set aside whole ("forget
+        # everything I said" is a user changing their mind).
+        r"(?<!\bnot )(?<!n't )(?<!\bnever )\b(?:ignore|disregard|forget)\s+(?:everything|all|"
+        r"whatever|anything)\s+(?:that\s+)?you\s+(?:were|have\s+been|'ve\s+been)\s+"
+        r"(?:told|given|taught|shown)\b",
         # "Disregard the above and instead ...": the object left out, then the new order.
         r"(?<!\bnot )(?<!n't )(?<!\bnever )"
         r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
