@@ -398,9 +398,28 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "PLANTED_INSTRUCTION",
         None,
         ("system", "admin", "developer"),
-        r"(?:#{2,4}\s*\(?|\[|\(|<|^|\n)\s*(?:system|admin|administrator|developer)"
+        r"(?:#{2,4}\s*\(?|<!--|\[|\(|<|^|\n)\s*(?:system|admin|administrator|developer)"
         r"(?:[ _-]?(?:message|note|notice|instruction|override|prompt|alert|command))?"
-        rf"\s*(?:\)|\]|>|:)\s*(?:please\s+|now\s+|first\s+|urgent:?\s+)?(?:{_ORDERS})\b",
+        rf"\s*(?:\)|\]|>|:)\s*(?:please\s+|now\s+|first\s+|urgent:?\s+)?(?:{_ORDERS})(?:\b|_)",
+    ),
+    # Bait for the model to go on with its own prompt: a text that ends where the prompt
+    # would begin ("My system prompt is: '"), or asks to complete a sentence about it.
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[myt]",
+        ("system", "hidden", "initial", "secret", "original", "internal"),
+        r"\b(?:my|your|the|this\s+assistant's)\s+(?:system|hidden|initial|secret|original|"
+        r"internal)\s+(?:prompt|instructions|message|rules|configuration)"
+        r"(?:\s+for\s+this\s+assistant)?\s+(?:is|are|says|say|reads|read|begins|starts)"
+        r"(?:\s+(?:with|as\s+follows))?\s*[:,]?\s*[\"'“‘]?\s*$",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[cf]",
+        ("complete", "continue", "finish"),
+        r"\b(?:complete|continue|finish)\s+(?:the\s+following|this|my)\s+(?:sentence|text|line|"
+        r"paragraph)\b[^\n]{0,60}?\b(?:system\s+prompt|(?:hidden|initial|secret|original)\s+"
+        r"instructions)\b",
     ),
     # Asking for the secrets the assistant holds ("share the API key you're using").
     _rule(
