@@ -140,6 +140,115 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"(?:指令|指示|说明|规则|要求|设定)",
         r"(?:以前|前|上記|これまで)の(?:指示|命令|ルール|設定)を(?:無視|忘れ)",
     ),
+    # "Forget everything you were told", a rule set aside, and "show your system prompt",
+    # in the other claimed languages.
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[oi]",
+        ("tout",),
+        r"(?<!n')\b(?:oublie|oubliez|ignore|ignorez)\s+tout\s+ce\s+qu(?:'on|e\s+(?:tu|vous"
+        r"|l'on))\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[oi]",
+        ("todo",),
+        r"(?<!\bno )\b(?:olvida|olvide|ignora|ignore)\s+todo\s+lo\s+que\s+(?:te|le|se\s+te"
+        r"|se\s+le)\s+(?:han\s+|hayan\s+)?(?:dijeron|dicho|ordenaron|ordenado|indicaron"
+        r"|indicado|enseñaron|enseñado)\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[ei]",
+        ("tudo",),
+        r"(?<!\bnão )\b(?:esqueça|esqueca|ignore)\s+tudo\s+(?:o\s+)?que\s+(?:lhe|te)\s+"
+        r"(?:disseram|foi\s+dito|mandaram|ensinaram)\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[di]",
+        ("tutto",),
+        r"(?<!\bnon )\b(?:dimentica|dimenticate|ignora)\s+tutto\s+(?:quello\s+|ciò\s+)?che\s+ti\s+"
+        r"(?:hanno|è\s+stato|e\s+stato)\s+(?:detto|ordinato|insegnato)\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[vi]",
+        ("alles",),
+        r"\b(?:vergiss|vergessen\s+sie|ignoriere|ignorieren\s+sie)\s+alles,?\s+was\s+(?:dir"
+        r"|ihnen|man\s+dir|man\s+ihnen)\s+(?:gesagt|befohlen|vorgegeben|beigebracht)\b",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[言指教忘]",
+        ("忘",),
+        r"(?:言われた|指示された|教えられた)こと(?:は|を)(?:全部|すべて|全て)?忘れ",
+        r"忘(?:记|掉)[^。\n]{0,8}(?:告诉你|对你说|给你)的[^。\n]{0,4}(?:一切|所有|全部|话|内容|指示)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[すあ全以前上こ]",
+        ("無視", "忘れ"),
+        r"(?:すべての|全ての|あなたの|以前の|前の|上記の|これまでの)(?:安全)?(?:指示|命令|ルール|設定|ガイドライン|制限)を(?:無視|忘れ)",
+    ),
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        "[指設ル制]",
+        ("無効", "取り消", "守らなくて"),
+        r"(?:指示|設定|ルール|制限)は(?:すべて|全て)?(?:無効|取り消)",
+        r"(?:指示|設定|ルール)を守らなくて(?:いい|よい|も)",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[mrdie]",
+        ("sistema", "iniciales", "ocultas", "secretas"),
+        r"\b(?:muestra|muéstrame|muestrame|revela|repite|dime|imprime|escribe)\b[^.\n?]{0,30}?\b"
+        r"(?:el\s+|tu\s+|tus\s+)?(?:mensaje|prompt|instrucciones)\s+(?:del\s+sistema|de\s+sistema"
+        r"|iniciales|ocultas|secretas)\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[mrad]",
+        ("système", "systeme", "initia", "caché", "secrèt"),
+        r"\b(?:montre|montre-moi|montrez|montrez-moi|révèle|révélez|affiche|affichez|répète"
+        r"|répétez|dis-moi|dites-moi)\b[^.\n?]{0,30}?\b(?:ton|votre|le|tes|vos|les)\s+"
+        r"(?:prompt|message|instructions|consignes)\s+(?:système|systeme|du\s+système|initiales?"
+        r"|initiaux|cachée?s?|secrète?s?)",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[zvwgn]",
+        ("system", "geheim", "versteckt", "ursprünglich"),
+        r"\b(?:zeig|zeige|zeigen\s+sie|verrate|verraten\s+sie|wiederhole|gib|nenne)\b[^.\n"
+        r"?]{0,30}?\b"
+        r"(?:deine|ihre|die|den|dein|ihr)\s+(?:system(?:prompt|nachricht|anweisungen)|syst"
+        r"em-prompt"
+        r"|(?:geheimen|versteckten|ursprünglichen)\s+anweisungen)",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[mrdi]",
+        ("sistema", "iniciais", "ocultas", "secretas"),
+        r"\b(?:mostre|revele|repita|diga|imprima)\b[^.\n?]{0,30}?\b(?:o\s+|seu\s+|sua\s+"
+        r"|as\s+suas\s+|a\s+)?(?:prompt|mensagem|instruções|instrucoes)\s+(?:do\s+sistema"
+        r"|de\s+sistema|iniciais|ocultas|secretas)\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[mrds]",
+        ("sistema", "iniziali", "nascost", "segret"),
+        r"\b(?:mostra|mostrami|rivela|ripeti|dimmi|stampa)\b[^.\n?]{0,30}?\b(?:il\s+|tuo\s+"
+        r"|le\s+tue\s+|le\s+)?(?:prompt|messaggio|istruzioni)\s+(?:di\s+sistema|del\s+sistema"
+        r"|iniziali|nascoste|segrete)\b",
+    ),
+    _rule(
+        "SYSTEM_PROMPT_REVEAL",
+        "[シ初最隠显输告重打]",
+        ("システム", "指示", "系统", "指令"),
+        r"(?:システムプロンプト|システムメッセージ|初期の?指示|最初に与えられた指示|隠された指示)(?:を|は)[^。\n]{0,20}(?:表示|出力|教え"
+        r"|見せ|繰り返|何)",
+        r"(?:显示|输出|告诉我|重复|打印)[^。\n]{0,10}(?:你的)?(?:系统提示|系统消息|系统指令|初始指令|隐藏指令)",
+    ),
     # Orders to obey what cannot be read at a glance: "decode and follow: ...", "execute the
     # embedded instructions" ("fetch, decode and execute" is a processor, not an order).
     _rule(
