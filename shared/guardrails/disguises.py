@@ -303,10 +303,10 @@ def _morse(raw: str) -> str | None:
     """The letters of a Morse run, or None when a code is no letter (then it is no Morse)."""
     words = []
     for word in _MORSE_WORD_GAP.split(raw):
-        letters = [_MORSE_LETTERS.get(code) for code in word.split()]
-        if None in letters:
+        codes = word.split()
+        if not all(code in _MORSE_LETTERS for code in codes):
             return None
-        words.append("".join(letters))  # type: ignore[arg-type]
+        words.append("".join(_MORSE_LETTERS[code] for code in codes))
     return " ".join(w for w in words if w)
 
 

@@ -1,19 +1,23 @@
-"""Prompt-injection heuristics (pure, standard library only).
+"""Prompt-injection heuristics (pure: no I/O; the rules' gate words are found with
+pyahocorasick, everything else is the standard library).
 
 The text is first folded the way an attacker's tricks would be undone: NFKC (fullwidth and
-compatibility forms), a small homoglyph table (Cyrillic and Greek look-alikes), casefold,
+compatibility forms), casefold, a small homoglyph table (Cyrillic and Greek look-alikes),
 invisible and bidirectional control characters removed (and reported). Then:
 
 - instruction-override phrases in English, Spanish, French, German, Portuguese, Italian,
-  Chinese and Japanese; requests to reveal the system prompt; persona switches;
+  Chinese and Japanese; requests to reveal the system prompt or the secrets the assistant
+  holds; persona switches and identities declared free of their rules;
 - chat-template tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, `### System:`, ...);
 - closing a data delimiter the template put around user input (`</student_query>`);
-- what an order says under encodings and rewritings (base64, hex, ROT13, l33t, ...:
+- orders planted in data: keep something from the user, send the user's things away, call
+  a tool on a target, wave the checks through, an order under a forged system label;
+- what an order says under encodings and rewritings (base64, hex, ROT13, l33t, Morse, ...:
   `shared/guardrails/disguises.py`), scanned again.
 
 Talking *about* injection is not injection: a phrase right after "such as", "e.g." or
-"what is", or inside quotes or a code span in text that discusses attacks, is damped below
-the default threshold. Quotes alone are no escape hatch.
+"what is", or a short quoted phrase or a code span near words that discuss attacks, is
+damped below the default threshold. Quotes alone are no escape hatch.
 Every pattern is bounded; spans map back to the original text.
 """
 
@@ -39,6 +43,10 @@ _ORDERS = (
     r"ignore|disregard|forget|override|bypass|obey|follow|comply|switch|enable|disable|"
     r"confirm|mention|invite|concatenate|get"
 )
+# Not after a negation: "don't forget the instructions your teacher gave you" is a reminder.
+_NOT_NEGATED = r"(?<!\bnot )(?<!n't )(?<!\bnever )"
+# Where a planted order sends things: an e-mail address or a URL.
+_ADDRESS = r"(?:\S+@\S+\.\w|https?://)"
 _CHECKS = (
     r"re-?validation|validation|verification|checks?|approvals?|confirmations?|"
     r"authori[sz]ation|review"
@@ -64,22 +72,19 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "INSTRUCTION_OVERRIDE",
         "[idfobs]",
         ("ignor", "disregard", "forget", "override", "bypass", "skip"),
-        # "Don't forget the instructions your teacher gave you" is a reminder.
-        r"(?<!\bnot )(?<!n't )(?<!\bnever )"
-        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
+        _NOT_NEGATED + r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
         r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b"
-        # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
         r"[^.\n]{0,30}?"
+        # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
         r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?|rules|directions|guidelines|guidance|context|"
         r"messages?)\b",
         # "Forget everything you were told": the assistant's orders set aside whole ("forget
         # everything I said" is a user changing their mind).
-        r"(?<!\bnot )(?<!n't )(?<!\bnever )\b(?:ignore|disregard|forget)\s+(?:everything|all|"
+        _NOT_NEGATED + r"\b(?:ignore|disregard|forget)\s+(?:everything|all|"
         r"whatever|anything)\s+(?:that\s+)?you\s+(?:were|have\s+been|'ve\s+been)\s+"
         r"(?:told|given|taught|shown)\b",
         # "Disregard the above and instead ...": the object left out, then the new order.
-        r"(?<!\bnot )(?<!n't )(?<!\bnever )"
-        r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
+        _NOT_NEGATED + r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?"
         r"(?:the\s+|that\s+|what(?:'s|\s+is|\s+was)\s+(?:written\s+|said\s+)?)?"
         r"(?:above|previous|preceding|prior|before)(?:\s+(?:text|message|prompt|content|ones?))?"
         r"\s*(?:,|and|then|;|\.|:|!)\s*(?:and\s+|then\s+|just\s+|only\s+)?"
@@ -470,11 +475,11 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "[fseupltcg]",
         ("@", "http"),
         r"\b(?:forward|send|email|upload|post|leak|transfer|share)\b[^.\n]{0,60}?"
-        r"\b(?:the\s+)?(?:user'?s?|their)\b[^\n]{0,60}?\bto\s+(?:\S+@\S+\.\w|https?://)",
+        rf"\b(?:the\s+)?(?:user'?s?|their)\b[^\n]{{0,60}}?\bto\s+{_ADDRESS}",
         # ... or secrets and the conversation, whoever they belong to.
         r"\b(?:collect|gather|send|forward|email|upload|post|leak|transfer|share)\b[^.\n]{0,60}?"
         r"\b(?:api\s+keys?|passwords?|credentials|secrets?|tokens?|contact\s+list|chat\s+history|"
-        r"conversation\s+history|system\s+prompt)\b[^\n]{0,60}?\bto\s+(?:\S+@\S+\.\w|https?://)",
+        rf"conversation\s+history|system\s+prompt)\b[^\n]{{0,60}}?\bto\s+{_ADDRESS}",
     ),
     _rule(
         "PLANTED_INSTRUCTION",
@@ -614,6 +619,11 @@ def _quoted(text: str, start: int, end: int) -> bool:
     )
 
 
+def _discusses_near(text: str, start: int, end: int) -> bool:
+    near = text[max(0, start - DISCUSSION_REACH) : end + DISCUSSION_REACH]
+    return _DISCUSSION.search(near) is not None
+
+
 def _phrase_findings(folded: Folded) -> list[Finding]:
     findings: list[Finding] = []
     text = folded.text
@@ -627,9 +637,8 @@ def _phrase_findings(folded: Folded) -> list[Finding]:
             score = SCORES[kind]
             about = _ABOUT.search(text[max(0, match.start() - 60) : match.start()])
             # Discussion is judged near the phrase: a page that says "security" somewhere
-            # does not make every quoted order in it an example.
-            near = text[max(0, match.start() - DISCUSSION_REACH) : match.end() + DISCUSSION_REACH]
-            discussed = _DISCUSSION.search(near) is not None and _quoted(
+            # does not make every quoted order in it an example. Quoting is the cheaper test.
+            discussed = _quoted(text, match.start(), match.end()) and _discusses_near(
                 text, match.start(), match.end()
             )
             # A chat token is damped only when asked about ("what does [INST] mean"): quoting
