@@ -302,14 +302,9 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
             assert posted.status_code == 202, posted.text
         bare_body = work / "bare.json"
         bare_body.write_bytes(body.content)
-        bare = _serve(
-            "tests/bench/bare_function/main.py", "bare", {**env, "BARE_BODY_PATH": str(bare_body)}
-        )
-        bare_like_get = _serve(
-            "tests/bench/bare_function/main.py",
-            "bare_like_get",
-            {**env, "BARE_BODY_PATH": str(bare_body)},
-        )
+        bare_env = {**env, "BARE_BODY_PATH": str(bare_body)}
+        bare = _serve("tests/bench/bare_function/main.py", "bare", bare_env)
+        bare_like_get = _serve("tests/bench/bare_function/main.py", "bare_like_get", bare_env)
         scripts = {
             "bare": (f"{bare.url}/", _script(work, "GET", None, None)),
             "bare_like_get": (
