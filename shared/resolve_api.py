@@ -12,15 +12,19 @@ than the resolver's cache on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.datastructures import EnvironHeaders
 
 from shared.errors import BadRequest, FieldError
 from shared.executions.reporting import ExecutionReporting
-from shared.http.api import Call, QueryParam, Route
+from shared.http.api import Call, Gatekeeper, QueryParam, Route
+from shared.http.fast_path import Answer
 from shared.http.parsing import positive_int
 from shared.http.responses import (
     PreparedJson,
@@ -32,10 +36,18 @@ from shared.http.responses import (
     not_modified_response,
     weak_etag,
 )
+from shared.templates.model import SIMPLE_NAME_PATTERN
 from shared.templates.resolver import Resolution
 from shared.templates.service import Rendered, ResolutionService
 
 USER_KEY_MAX = 256
+
+
+@dataclass
+class FastPathStats:
+    # Counted without a lock: `+=` may lose a count when two threads race; it is a gauge
+    # for operators and benchmarks, not an audit.
+    answered: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class ResolveServices:
     service: ResolutionService
     reporting: ExecutionReporting
     http_max_age_seconds: int
+    fast_path: FastPathStats = field(default_factory=FastPathStats)
 
 
 class RenderRequest(BaseModel):
@@ -70,6 +83,7 @@ def healthz(call: Call, app: ResolveServices) -> Response:
                 "firestore_reads": resolver.store_reads,
             },
             "firestore_breaker": resolver.breaker.state,
+            "fast_path_answers": app.fast_path.answered,
             "executions_published": app.reporting.publisher.stats.published,
             "executions_publish_failures": app.reporting.publisher.stats.failed,
         },
@@ -90,6 +104,37 @@ def get_template(call: Call, app: ResolveServices) -> Response:
     if is_not_modified(call.request, answer.etag):
         return not_modified_response(answer.etag, answer.headers)
     return answer.response()
+
+
+GET_TEMPLATE_PATH = "/templates/"
+# One path segment as the server received it: folder names, escapes and anything the
+# resolver would refuse go the usual way, which checks and answers them.
+_PLAIN_NAME = re.compile(SIMPLE_NAME_PATTERN)
+
+
+def fast_get(services: ResolveServices, gatekeeper: Gatekeeper) -> Answer:
+    """`get_template`'s answer to a plain GET (no query: `shared.http.fast_path`) when the
+    cache alone holds it: the same key check (the route's role) and the same cached read
+    and prepared answer as the route below; None, or an error, sends the request the usual
+    way, which answers whatever this one declines."""
+    role = next(r.role for r in ROUTES if r.handler is get_template)
+    if role is None:
+        raise RuntimeError("the template GET must not be open")
+
+    def answer(environ: dict[str, Any]) -> PreparedJson | None:
+        path = environ.get("PATH_INFO", "")
+        name = path.removeprefix(GET_TEMPLATE_PATH)
+        if name == path or not _PLAIN_NAME.fullmatch(name):
+            return None
+        # werkzeug's headers are a case-insensitive mapping without the Mapping base class.
+        gatekeeper.require(cast("Mapping[str, str]", EnvironHeaders(environ)), role)
+        resolution = services.service.cached_get(name)
+        if resolution is None:
+            return None
+        services.fast_path.answered += 1
+        return prepared_answer(name, resolution, services.http_max_age_seconds)
+
+    return answer
 
 
 def prepared_answer(name: str, resolution: Resolution, max_age: int) -> PreparedJson:

@@ -24,7 +24,7 @@ import functions_framework
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
-from shared.bootstrap.resolve import resolve_app
+from shared.bootstrap.resolve import install_fast_path, resolve_app
 from shared.config import get_settings
 from shared.http.problems import framework_error_response, http_endpoint
 from shared.observability import configure_logging
@@ -33,6 +33,7 @@ settings = get_settings()
 configure_logging(settings.log_level)
 app = resolve_app(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
+install_fast_path(app)  # plain cache-hit GETs answered beneath Flask, the same answers
 # What import built lives as long as the process: keep it out of every full collection
 # (gunicorn forks the worker after this; the gc docs' advice for pre-fork servers).
 gc.freeze()

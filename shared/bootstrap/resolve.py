@@ -3,6 +3,8 @@ loaders sharing one Firestore breaker), execution reporting, and its route table
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+
 from shared import resolve_api
 from shared.bootstrap.http import HttpApp, authenticator
 from shared.bootstrap.publishing import execution_publisher
@@ -11,6 +13,7 @@ from shared.config import Settings
 from shared.executions.reporting import ExecutionReporting
 from shared.guardrails import engine as guardrails
 from shared.http.api import Api
+from shared.http.fast_path import FastPath
 from shared.resolve_api import ResolveServices
 from shared.storage.firestore import import_in_each_worker
 from shared.storage.secrets import secret_reader
@@ -53,3 +56,22 @@ def resolve_app(
         strict_slashes=True,
     )
     return HttpApp(settings=settings, authenticator=authenticator(settings), api=api)
+
+
+def install_fast_path(http_app: HttpApp[ResolveServices]) -> bool:
+    """Put `shared.http.fast_path` in front of the Flask app serving this module, when
+    RESOLVE_FAST_PATH is on and there is one: functions-framework imports the function's
+    module inside its app's context, after wrapping the app's `wsgi_app` in its own
+    middleware, so ours goes outside (Flask's documented way to add WSGI middleware).
+    Imported any other way (a test calling the function directly), nothing is installed.
+    Returns whether it was."""
+    settings = http_app.settings
+    if not settings.resolve_fast_path or not has_app_context():
+        return False
+    flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    flask_app.wsgi_app = FastPath(
+        flask_app.wsgi_app,
+        resolve_api.fast_get(http_app.services, http_app.authenticator),
+        project_id=lambda: settings.project_id,
+    )
+    return True

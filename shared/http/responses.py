@@ -67,6 +67,11 @@ class PreparedJson:
         )
         object.__setattr__(self, "_sent", tuple(sent.items()))
 
+    @property
+    def sent(self) -> tuple[tuple[str, str], ...]:
+        """Every header the answer sends, validated, in order (a WSGI header list)."""
+        return self._sent
+
     @classmethod
     def build(cls, body: str, *, etag: str, headers: dict[str, str]) -> PreparedJson:
         return cls(body.encode(), etag, {"ETag": etag, **headers})

@@ -282,6 +282,15 @@ class Resolver:
         self._cache.put(key, answer)
         return self._answer(name, label, version, answer, source="firestore")
 
+    def fresh_copy(self, name: str) -> PromptTemplate | None:
+        """The template a label-less `resolve(name)` would answer from a fresh cached copy
+        alone, without reading or counting anything; None when it would do more (a miss, a
+        stale copy, a cached "no")."""
+        cached = self._cache.peek(cache_key(name, label=DEFAULT_LABEL, version=None))
+        if cached is None or not cached.fresh or not isinstance(cached.value, Found):
+            return None
+        return cached.value.template
+
     def refresh(self, name: str) -> int:
         """Re-read now every answer cached for `name`, for the change poll (off the request
         path: requests keep the copy they have until the new one is in). Returns how many were

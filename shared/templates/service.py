@@ -156,6 +156,15 @@ class ResolutionService:
             composed = composition.compose(resolution.template, self._load_include)
             return replace(resolution, template=composed.template, composition=composed.graph)
 
+    def cached_get(self, name: str) -> Resolution | None:
+        """`get(name)` when the cache alone answers it: a fresh copy of a template that
+        includes no other prompt; None when `get` would read or compose (its caller then
+        takes the usual way). No label, version or user key: those requests go that way."""
+        template = self.resolver.fresh_copy(name)
+        if template is None or composition.includes_prompts(template):
+            return None
+        return self.get(name)
+
     def _load_include(self, name: str, *, label: str | None, version: int | None) -> PromptTemplate:
         return self.resolver.resolve(name, label=label, version=version).template
 

@@ -68,6 +68,16 @@ class TTLCache(Generic[K, V]):
                 self.stats.stale_hits += 1
             return Cached(entry.value, age, fresh)
 
+    def peek(self, key: K) -> Cached[V] | None:
+        """What `get` would return, without counting it or touching the LRU order: for a
+        caller deciding which way to answer before it answers (then it calls `get`)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            age = self._clock() - entry.stored_at
+            return Cached(entry.value, age, age < entry.ttl)
+
     def put(self, key: K, value: V, *, ttl: float | None = None) -> None:
         """Store `value`; `ttl=math.inf` for immutable values (a template version)."""
         with self._lock:
