@@ -33,7 +33,6 @@ settings = get_settings()
 configure_logging(settings.log_level)
 app = resolve_app(settings)
 functions_framework.errorhandler(HTTPException)(framework_error_response)
-install_fast_path(app)  # plain cache-hit GETs answered beneath Flask, the same answers
 # What import built lives as long as the process: keep it out of every full collection
 # (gunicorn forks the worker after this; the gc docs' advice for pre-fork servers).
 gc.freeze()
@@ -43,3 +42,8 @@ gc.freeze()
 @http_endpoint(lambda: settings.project_id)
 def resolve(request: Request) -> Response:
     return app(request)
+
+
+# Plain cache-hit GETs answered, and renders handed to `resolve`, beneath Flask: the same
+# answers (shared/http/fast_path.py).
+install_fast_path(app, resolve)

@@ -13,7 +13,7 @@ from shared.config import Settings
 from shared.executions.reporting import ExecutionReporting
 from shared.guardrails import engine as guardrails
 from shared.http.api import Api
-from shared.http.fast_path import FastPath
+from shared.http.fast_path import Endpoint, FastPath, direct_post
 from shared.resolve_api import ResolveServices
 from shared.storage.firestore import import_in_each_worker
 from shared.storage.secrets import secret_reader
@@ -58,7 +58,7 @@ def resolve_app(
     return HttpApp(settings=settings, authenticator=authenticator(settings), api=api)
 
 
-def install_fast_path(http_app: HttpApp[ResolveServices]) -> bool:
+def install_fast_path(http_app: HttpApp[ResolveServices], endpoint: Endpoint) -> bool:
     """Put `shared.http.fast_path` in front of the Flask app serving this module, when
     RESOLVE_FAST_PATH is on and there is one: functions-framework imports the function's
     module inside its app's context, after wrapping the app's `wsgi_app` in its own
@@ -73,5 +73,8 @@ def install_fast_path(http_app: HttpApp[ResolveServices]) -> bool:
         flask_app.wsgi_app,
         resolve_api.fast_get(http_app.services, http_app.authenticator),
         project_id=lambda: settings.project_id,
+        # A render (POST .../render) goes to the function's endpoint without Flask around it.
+        direct=lambda environ: direct_post(environ, "/render"),
+        endpoint=endpoint,
     )
     return True

@@ -1,4 +1,5 @@
-"""Plain cache hits answered beneath Flask: a WSGI middleware in front of the function's app.
+"""Plain cache hits answered, and chosen requests dispatched, beneath Flask: a WSGI
+middleware in front of the function's app.
 
 A served cache-hit GET spends most of its time in the framework, not in our code (one
 request through functions-framework's Flask app costs about 55 us before any handler runs,
@@ -10,6 +11,12 @@ declines or fails on before it answers, goes to the app underneath unchanged, wh
 usual route table, error mapping and logging apply, so the answer to a request never
 depends on which way it went (tests/e2e/test_fast_path.py holds both equal, served).
 
+Requests `direct` picks (the resolve function's renders) are handed to the function's own
+endpoint (`http_endpoint` around its route table) as functions-framework would hand them
+once Flask has routed them there: a `flask.Request` of the environ in, the endpoint's
+`Response` sent as the WSGI app it is, the body's unread rest drained afterwards as
+functions-framework's `read_request` drains it. The same code answers, errors and logs.
+
 What the fast way does not do, and why that is fine: functions-framework's execution-id
 middleware and its `read_request` hook (there is no body to drain), Flask's request
 context (nothing here reads `flask.request`), and werkzeug's header validation (the
@@ -20,7 +27,10 @@ to log lines as on the usual way (`request_context`), and the answer carries `X-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
+from wsgiref.types import StartResponse
+
+from flask import Request, Response
 
 from shared.http.responses import PreparedJson
 from shared.observability import request_context
@@ -28,13 +38,12 @@ from shared.observability import request_context
 Environ = dict[str, Any]
 
 
-class StartResponse(Protocol):
-    def __call__(self, status: str, headers: list[tuple[str, str]], /) -> object: ...
-
-
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # The prepared answer to a plain GET, or None: answer it the usual way.
 Answer = Callable[[Environ], PreparedJson | None]
+# The function's own endpoint (`shared.http.problems.http_endpoint` around its route table):
+# what functions-framework calls with the request once Flask has routed it there.
+Endpoint = Callable[[Request], Response]
 
 
 def plain_get(environ: Mapping[str, Any]) -> bool:
@@ -53,13 +62,45 @@ def plain_get(environ: Mapping[str, Any]) -> bool:
     return raw is None or raw == environ.get("PATH_INFO")
 
 
+def direct_post(environ: Mapping[str, Any], suffix: str) -> bool:
+    """A POST of a JSON body of stated length to a plain path ending in `suffix`, with no
+    query and nothing in front of the path: one the endpoint can be handed directly."""
+    if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING"):
+        return False
+    if not environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
+        return False
+    if environ.get("SCRIPT_NAME") or not environ.get("PATH_INFO", "").endswith(suffix):
+        return False
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    return raw is None or raw == environ.get("PATH_INFO")
+
+
 class FastPath:
-    def __init__(self, app: WsgiApp, answer: Answer, *, project_id: Callable[[], str]) -> None:
+    """`answer` may answer plain GETs; requests `direct` picks are handed to `endpoint` as
+    functions-framework would hand them, without Flask's routing and contexts around it."""
+
+    def __init__(
+        self,
+        app: WsgiApp,
+        answer: Answer,
+        *,
+        project_id: Callable[[], str],
+        direct: Callable[[Environ], bool] | None = None,
+        endpoint: Endpoint | None = None,
+    ) -> None:
         self.app = app
         self._answer = answer
         self._project_id = project_id
+        self._direct = direct if endpoint is not None else None
+        self._endpoint = endpoint
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if self._direct is not None and self._endpoint is not None and self._direct(environ):
+            request = Request(environ)
+            response = self._endpoint(request)
+            if not response.is_streamed:
+                request.get_data()  # what the handler left unread, as functions-framework drains it
+            return response(environ, start_response)
         if not plain_get(environ):
             return self.app(environ, start_response)
         with request_context(

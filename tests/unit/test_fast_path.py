@@ -5,12 +5,14 @@ served."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from flask import Request, Response
 
 from shared.config import Settings
-from shared.http.fast_path import FastPath, plain_get
+from shared.http.fast_path import FastPath, direct_post, plain_get
 from shared.http.responses import PreparedJson
 from shared.observability import current_request_id
 from shared.templates.resolver import Resolver
@@ -128,3 +130,51 @@ def test_the_cached_get_answers_a_fresh_copy_only_and_its_peek_counts_nothing():
     assert service.cached_get("greet") is None  # stale: the usual way refreshes it
     assert stats.fresh_hits == fresh_before
     assert stats.stale_hits == 0
+
+
+RENDER = {
+    "REQUEST_METHOD": "POST",
+    "PATH_INFO": "/templates/greet/render",
+    "RAW_URI": "/templates/greet/render",
+    "CONTENT_LENGTH": "2",
+    "CONTENT_TYPE": "application/json",
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"REQUEST_METHOD": "GET"},
+        {"QUERY_STRING": "x=1"},
+        {"CONTENT_LENGTH": ""},
+        {"HTTP_TRANSFER_ENCODING": "chunked"},
+        {"SCRIPT_NAME": "/mounted"},
+        {"PATH_INFO": "/templates/greet", "RAW_URI": "/templates/greet"},
+        {"RAW_URI": "/templates/gr%65et/render"},
+    ],
+)
+def test_only_a_plain_post_to_the_suffix_is_handed_over_directly(changes):
+    assert direct_post(RENDER, "/render")
+    assert not direct_post({**RENDER, **changes}, "/render")
+
+
+def test_a_direct_request_reaches_the_endpoint_and_its_unread_body_is_drained():
+    usual, seen = _Usual(), []
+    body = io.BytesIO(b"{}")
+
+    def endpoint(request: Request) -> Response:
+        seen.append((request.method, request.path))
+        return Response("refused", status=401, headers={"X-Request-Id": "r"})
+
+    fast = FastPath(
+        usual,
+        lambda environ: pytest.fail("a POST is no plain GET"),
+        project_id=lambda: "demo",
+        direct=lambda environ: direct_post(environ, "/render"),
+        endpoint=endpoint,
+    )
+    status, headers, sent = _call(fast, {**RENDER, "wsgi.input": body})
+    assert (status, sent, usual.seen) == ("401 UNAUTHORIZED", b"refused", [])
+    assert ("X-Request-Id", "r") in headers
+    assert seen == [("POST", "/templates/greet/render")]
+    assert body.read() == b""  # drained, as functions-framework drains it
