@@ -53,6 +53,13 @@ TOLERANCE = 0.001
 # one collection's exact words. The exported weight includes the scale, so serving is a
 # plain sum (`math.fsum`, as in serving: the same float in any set order).
 CONCEPT_SCALE = 3.0
+# Single concepts ("k ADDRESS": any "you"; "k REVEAL": any "show") less so than pairs: scaled
+# as much, they made the model fire on every request that addresses the assistant and names
+# an output ("act as a Linux terminal ... you show the output") and lean on the lexicon where
+# other collections' own words generalise better (held out: the in-the-wild jailbreaks 0.932
+# -> 0.963, Arth Singh's 0.600 -> 0.733, our everyday requests flagged 0.111 -> 0.084; our
+# German, Chinese and Japanese attacks held out by language lose one or two texts each).
+SINGLE_CONCEPT_SCALE = 1.5
 PRIOR = 0.1  # the share of attacks the calibrated probability assumes
 # The filler requests put into templates' `{{ prompt }}` slots live inside every attack
 # family too; held out alone they would only measure that overlap.
@@ -127,7 +134,9 @@ def _scale(feature: str) -> float:
     """Concept names are upper case; a character 4-gram such as "k an" (from "week and")
     shares the prefix but is folded to lower case, and stays unscaled."""
     concept = feature.startswith(injection_model.CONCEPT_PREFIXES) and feature[2:].isupper()
-    return CONCEPT_SCALE if concept else 1.0
+    if not concept:
+        return 1.0
+    return SINGLE_CONCEPT_SCALE if feature.startswith("k ") else CONCEPT_SCALE
 
 
 def _fit_linear(texts: Sequence[Text]) -> tuple[dict[str, float], float]:
