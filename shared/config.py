@@ -169,8 +169,9 @@ class Settings(BaseModel):
     # spread evenly, the first always: Cloud Run's request log already has a line for every
     # request. Degraded answers, Firestore reads, errors and writes always log theirs.
     log_cache_hits_sample: float = Field(0.01, alias="LOG_CACHE_HITS_SAMPLE", ge=0, le=1)
-    # Plain cache-hit GETs answered beneath Flask (shared/http/fast_path.py); off sends every
-    # request through the framework, as before, with the same answers.
+    # Plain cache-hit GETs answered, and renders dispatched, beneath Flask
+    # (shared/http/fast_path.py); off sends every request through the framework, as before,
+    # with the same answers.
     resolve_fast_path: bool = Field(True, alias="RESOLVE_FAST_PATH")
 
     @model_validator(mode="after")

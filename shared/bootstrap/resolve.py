@@ -74,7 +74,6 @@ def install_fast_path(http_app: HttpApp[ResolveServices], endpoint: Endpoint) ->
         resolve_api.fast_get(http_app.services, http_app.authenticator),
         project_id=lambda: settings.project_id,
         # A render (POST .../render) goes to the function's endpoint without Flask around it.
-        direct=lambda environ: direct_post(environ, "/render"),
-        endpoint=endpoint,
+        direct=(lambda environ: direct_post(environ, "/render"), endpoint),
     )
     return True

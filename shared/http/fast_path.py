@@ -46,38 +46,36 @@ Answer = Callable[[Environ], PreparedJson | None]
 Endpoint = Callable[[Request], Response]
 
 
-def plain_get(environ: Mapping[str, Any]) -> bool:
-    """A GET the fast way may answer: no query, no body, no conditional, nothing in front
-    of the path (a mount point), and a path the server passed on as it was received (no
-    percent-escapes for the router to tell apart)."""
-    if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+def _plain_target(environ: Mapping[str, Any], method: str) -> bool:
+    """`method`, no query, no chunked body, nothing in front of the path (a mount point),
+    and a path the server passed on as it was received (no percent-escapes for the router
+    to tell apart)."""
+    if environ.get("REQUEST_METHOD") != method or environ.get("QUERY_STRING"):
         return False
-    if environ.get("CONTENT_LENGTH") not in (None, "", "0"):
-        return False
-    if "HTTP_TRANSFER_ENCODING" in environ or "HTTP_IF_NONE_MATCH" in environ:
-        return False
-    if environ.get("SCRIPT_NAME"):
+    if "HTTP_TRANSFER_ENCODING" in environ or environ.get("SCRIPT_NAME"):
         return False
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     return raw is None or raw == environ.get("PATH_INFO")
+
+
+def plain_get(environ: Mapping[str, Any]) -> bool:
+    """A GET the fast way may answer: a plain target, no body and no conditional."""
+    if environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+        return False
+    return "HTTP_IF_NONE_MATCH" not in environ and _plain_target(environ, "GET")
 
 
 def direct_post(environ: Mapping[str, Any], suffix: str) -> bool:
-    """A POST of a JSON body of stated length to a plain path ending in `suffix`, with no
-    query and nothing in front of the path: one the endpoint can be handed directly."""
-    if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING"):
+    """A POST of a body of stated length to a plain target ending in `suffix`: one the
+    endpoint can be handed directly."""
+    if not environ.get("CONTENT_LENGTH") or not environ.get("PATH_INFO", "").endswith(suffix):
         return False
-    if not environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-        return False
-    if environ.get("SCRIPT_NAME") or not environ.get("PATH_INFO", "").endswith(suffix):
-        return False
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    return raw is None or raw == environ.get("PATH_INFO")
+    return _plain_target(environ, "POST")
 
 
 class FastPath:
-    """`answer` may answer plain GETs; requests `direct` picks are handed to `endpoint` as
-    functions-framework would hand them, without Flask's routing and contexts around it."""
+    """`answer` may answer plain GETs; the requests `direct` picks are handed to its endpoint
+    as functions-framework would hand them, without Flask's routing and contexts around it."""
 
     def __init__(
         self,
@@ -85,19 +83,17 @@ class FastPath:
         answer: Answer,
         *,
         project_id: Callable[[], str],
-        direct: Callable[[Environ], bool] | None = None,
-        endpoint: Endpoint | None = None,
+        direct: tuple[Callable[[Environ], bool], Endpoint] | None = None,
     ) -> None:
         self.app = app
         self._answer = answer
         self._project_id = project_id
-        self._direct = direct if endpoint is not None else None
-        self._endpoint = endpoint
+        self._direct = direct  # (which requests, the endpoint they are handed to)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if self._direct is not None and self._endpoint is not None and self._direct(environ):
+        if self._direct is not None and self._direct[0](environ):
             request = Request(environ)
-            response = self._endpoint(request)
+            response = self._direct[1](request)
             if not response.is_streamed:
                 request.get_data()  # what the handler left unread, as functions-framework drains it
             return response(environ, start_response)

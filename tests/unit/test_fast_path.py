@@ -170,8 +170,7 @@ def test_a_direct_request_reaches_the_endpoint_and_its_unread_body_is_drained():
         usual,
         lambda environ: pytest.fail("a POST is no plain GET"),
         project_id=lambda: "demo",
-        direct=lambda environ: direct_post(environ, "/render"),
-        endpoint=endpoint,
+        direct=(lambda environ: direct_post(environ, "/render"), endpoint),
     )
     status, headers, sent = _call(fast, {**RENDER, "wsgi.input": body})
     assert (status, sent, usual.seen) == ("401 UNAUTHORIZED", b"refused", [])
