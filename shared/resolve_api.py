@@ -21,10 +21,11 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.datastructures import EnvironHeaders
 
+from shared.cache import FOREVER, TTLCache
 from shared.errors import BadRequest, FieldError
 from shared.executions.reporting import ExecutionReporting
 from shared.http.api import Call, Gatekeeper, QueryParam, Route
-from shared.http.fast_path import Answer
+from shared.http.fast_path import Answer, Recall
 from shared.http.parsing import positive_int
 from shared.http.responses import (
     PreparedJson,
@@ -41,6 +42,11 @@ from shared.templates.resolver import Resolution
 from shared.templates.service import Rendered, ResolutionService
 
 USER_KEY_MAX = 256
+# What a repeated render may be answered from (`RenderMemo`): bodies and answers this long
+# at most, this many of them (at most 4.5 MB in all).
+RENDER_MEMO_MAX_BODY = 8 * 1024
+RENDER_MEMO_MAX_ANSWER = 32 * 1024
+RENDER_MEMO_ENTRIES = 128
 
 
 @dataclass
@@ -48,6 +54,73 @@ class FastPathStats:
     # Counted without a lock: `+=` may lose a count when two threads race; it is a gauge
     # for operators and benchmarks, not an audit.
     answered: int = 0
+    renders_recalled: int = 0
+
+
+@dataclass(frozen=True)
+class RememberedRender:
+    """A render's answer, and what it was the answer of: the cached resolution it rendered
+    (the resolver hands out that very object while the copy it came from is fresh) and the
+    guardrails' engine (the same object until they change), asked for with this selector."""
+
+    label: str | None
+    version: int | None
+    resolution: Resolution
+    engine: object | None
+    body: bytes
+    sent: tuple[tuple[str, str], ...]  # every header but X-Request-Id, as the endpoint sent them
+
+
+class RenderMemo:
+    """The answers to repeated renders (an agent re-rendering its system prompt each turn,
+    many users asking for the same prompt with the same variables), by template name, content
+    type and body bytes: bounded LRU.
+
+    Only a render nothing could make different is kept: a cache hit, not degraded, without
+    an experiment (no user key), composition or any guardrail firing. A kept answer is sent
+    only after the caller's key passed the route's role check, and the same resolution and
+    guardrails are current: `recall_render` resolves the template as the render would, so a
+    label move, a re-read after the TTL, a guardrail change or an outage all take the
+    usual way. The answer's bytes are the endpoint's own (tests/e2e/test_fast_path.py)."""
+
+    def __init__(self, max_entries: int = RENDER_MEMO_ENTRIES) -> None:
+        self._kept: TTLCache[tuple[str, str, bytes], RememberedRender] = TTLCache(
+            ttl=FOREVER, max_entries=max_entries
+        )
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def find(self, name: str, content_type: str, body: bytes) -> RememberedRender | None:
+        kept = self._kept.get((name, content_type, body))
+        return None if kept is None else kept.value
+
+    def keep(
+        self, call: Call, request: RenderRequest, rendered: Rendered, answer: Response
+    ) -> None:
+        resolution = rendered.resolution
+        body = call.raw_body
+        if (
+            body is None
+            or not _PLAIN_NAME.fullmatch(call.args["name"])
+            or len(body) > RENDER_MEMO_MAX_BODY
+            or request.user_key is not None
+            or resolution.source != "cache"
+            or resolution.degraded
+            or resolution.experiment is not None
+            or resolution.composition is not None
+            or rendered.guardrails.fired
+        ):
+            return
+        data = answer.get_data()
+        if len(data) > RENDER_MEMO_MAX_ANSWER:
+            return
+        label, version = _selector(request.label, request.version, where="body")
+        kept = RememberedRender(
+            label, version, resolution, rendered.engine, data, tuple(answer.headers.items())
+        )
+        content_type = call.request.environ.get("CONTENT_TYPE", "")
+        self._kept.put((call.args["name"], content_type, body), kept)
 
 
 @dataclass(frozen=True)
@@ -58,6 +131,8 @@ class ResolveServices:
     reporting: ExecutionReporting
     http_max_age_seconds: int
     fast_path: FastPathStats = field(default_factory=FastPathStats)
+    # Kept render answers, when the fast path (their only reader) is on.
+    renders: RenderMemo | None = None
 
 
 class RenderRequest(BaseModel):
@@ -84,6 +159,7 @@ def healthz(call: Call, app: ResolveServices) -> Response:
             },
             "firestore_breaker": resolver.breaker.state,
             "fast_path_answers": app.fast_path.answered,
+            "renders_recalled": app.fast_path.renders_recalled,
             "executions_published": app.reporting.publisher.stats.published,
             "executions_publish_failures": app.reporting.publisher.stats.failed,
         },
@@ -162,11 +238,53 @@ def render(call: Call, app: ResolveServices) -> Response:
     rendered = app.service.render(
         call.args["name"], body.variables, label=label, version=version, user_key=body.user_key
     )
-    return json_response_with_members(
+    answer = json_response_with_members(
         _render_fields(rendered),
         rendered.resolution.template.public_json_members,
         headers={"Cache-Control": "no-store"},
     )
+    if app.renders is not None:
+        app.renders.keep(call, body, rendered, answer)
+    return answer
+
+
+RENDER_SUFFIX = "/render"
+
+
+def _render_target(path: str) -> str | None:
+    """The plain template name a render path names, or None (`_PLAIN_NAME`)."""
+    if not (path.startswith(GET_TEMPLATE_PATH) and path.endswith(RENDER_SUFFIX)):
+        return None
+    name = path[len(GET_TEMPLATE_PATH) : -len(RENDER_SUFFIX)]
+    return name if _PLAIN_NAME.fullmatch(name) else None
+
+
+def recall_render(services: ResolveServices, gatekeeper: Gatekeeper) -> Recall:
+    """The answer `render` gave to the same body before (`RenderMemo`), when it is still the
+    answer: the caller's key passes the route's role, and resolving the template as `render`
+    would gives the very resolution it rendered, under the same guardrails. None, or an
+    error, hands the request to the endpoint, which answers whatever this one declines."""
+    role = next(r.role for r in ROUTES if r.handler is render)
+    if role is None:
+        raise RuntimeError("the render must not be open")
+
+    def recall(environ: dict[str, Any], body: bytes) -> RememberedRender | None:
+        memo = services.renders
+        name = _render_target(environ.get("PATH_INFO", ""))
+        if memo is None or name is None:
+            return None
+        kept = memo.find(name, environ.get("CONTENT_TYPE", ""), body)
+        if kept is None:
+            return None
+        gatekeeper.require(cast("Mapping[str, str]", EnvironHeaders(environ)), role)
+        service = services.service
+        resolution = service.get(name, label=kept.label, version=kept.version)
+        if resolution is not kept.resolution or service.guardrail_engine() is not kept.engine:
+            return None
+        services.fast_path.renders_recalled += 1
+        return kept
+
+    return recall
 
 
 def report_execution(call: Call, app: ResolveServices) -> Response:

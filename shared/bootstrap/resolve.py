@@ -13,8 +13,8 @@ from shared.config import Settings
 from shared.executions.reporting import ExecutionReporting
 from shared.guardrails import engine as guardrails
 from shared.http.api import Api
-from shared.http.fast_path import Endpoint, FastPath, direct_post
-from shared.resolve_api import ResolveServices
+from shared.http.fast_path import Direct, Endpoint, FastPath, direct_post
+from shared.resolve_api import RenderMemo, ResolveServices
 from shared.storage.firestore import import_in_each_worker
 from shared.storage.secrets import secret_reader
 
@@ -35,6 +35,7 @@ def resolve_services(settings: Settings) -> ResolveServices:
         service=resolution_service(settings),
         reporting=execution_reporting(settings),
         http_max_age_seconds=settings.http_max_age_seconds,
+        renders=RenderMemo() if settings.resolve_fast_path else None,
     )
 
 
@@ -73,7 +74,13 @@ def install_fast_path(http_app: HttpApp[ResolveServices], endpoint: Endpoint) ->
         flask_app.wsgi_app,
         resolve_api.fast_get(http_app.services, http_app.authenticator),
         project_id=lambda: settings.project_id,
-        # A render (POST .../render) goes to the function's endpoint without Flask around it.
-        direct=(lambda environ: direct_post(environ, "/render"), endpoint),
+        # A render (POST .../render) goes to the function's endpoint without Flask around it,
+        # unless it repeats one whose answer is kept (resolve_api.RenderMemo).
+        direct=Direct(
+            lambda environ: direct_post(environ, resolve_api.RENDER_SUFFIX),
+            endpoint,
+            recall=resolve_api.recall_render(http_app.services, http_app.authenticator),
+            recall_max_body=resolve_api.RENDER_MEMO_MAX_BODY,
+        ),
     )
     return True

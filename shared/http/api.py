@@ -27,7 +27,7 @@ from shared.auth.authenticator import API_KEY_HEADER
 from shared.auth.principals import Principal, Role
 from shared.errors import BadRequest, FieldError, PreconditionFailed, ValidationFailed
 from shared.experiments.model import EXPERIMENT_ID_PATTERN
-from shared.http.parsing import query_params, read_json_body
+from shared.http.parsing import parse_json_body, query_params, read_body, read_json_body
 from shared.observability import current_request_id
 from shared.templates.model import LABEL_PATTERN, TEMPLATE_NAME_PATTERN
 from shared.validation import validate_as
@@ -67,6 +67,7 @@ class Call:
     query: dict[str, str]
     body: BaseModel | None = None
     json: Any = None  # the raw JSON body of a route declared with raw_json=True
+    raw_body: bytes | None = None  # the bytes `body` was parsed from
 
     @property
     def actor(self) -> Actor:
@@ -201,7 +202,8 @@ class Api(Generic[C]):
         query = {} if route.ignores_query else query_params(request, allowed=route.query_names)
         call = Call(request, principal, dict(args), query)
         if route.body is not None:
-            call.body = validate_as(route.body, read_json_body(request, max_bytes=self.max_body))
+            call.raw_body = read_body(request, max_bytes=self.max_body)
+            call.body = validate_as(route.body, parse_json_body(call.raw_body))
         elif route.raw_json:
             call.json = read_json_body(request, max_bytes=self.max_body)
         elif not route.ignores_body and request.content_length:

@@ -16,6 +16,9 @@ endpoint (`http_endpoint` around its route table) as functions-framework would h
 once Flask has routed them there: a `flask.Request` of the environ in, the endpoint's
 `Response` sent as the WSGI app it is, the body's unread rest drained afterwards as
 functions-framework's `read_request` drains it. The same code answers, errors and logs.
+Before that, a body of at most `recall_max_body` bytes is read and `recall(environ, body)`
+may answer it with what the endpoint answered to the same request before (the resolve
+function's repeated renders); the endpoint then reads the same bytes, when it is asked.
 
 What the fast way does not do, and why that is fine: functions-framework's execution-id
 middleware and its `read_request` hook (there is no body to drain), Flask's request
@@ -26,24 +29,47 @@ to log lines as on the usual way (`request_context`), and the answer carries `X-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 from wsgiref.types import StartResponse
 
 from flask import Request, Response
 
-from shared.http.responses import PreparedJson
 from shared.observability import request_context
 
 Environ = dict[str, Any]
 
 
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+class Prepared(Protocol):
+    """A 200 answer's bytes and the headers it sends (all but `X-Request-Id`)."""
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def sent(self) -> Sequence[tuple[str, str]]: ...
+
+
 # The prepared answer to a plain GET, or None: answer it the usual way.
-Answer = Callable[[Environ], PreparedJson | None]
+Answer = Callable[[Environ], Prepared | None]
 # The function's own endpoint (`shared.http.problems.http_endpoint` around its route table):
 # what functions-framework calls with the request once Flask has routed it there.
 Endpoint = Callable[[Request], Response]
+# The answer kept for this request with this body, or None: hand it to the endpoint.
+Recall = Callable[[Environ, bytes], Prepared | None]
+
+
+class Direct(NamedTuple):
+    """Which requests go to the endpoint without Flask, and what may answer them first."""
+
+    pick: Callable[[Environ], bool]
+    endpoint: Endpoint
+    recall: Recall | None = None
+    recall_max_body: int = 0  # longer bodies are never read ahead: the endpoint reads them
 
 
 def _plain_target(environ: Mapping[str, Any], method: str) -> bool:
@@ -83,22 +109,45 @@ class FastPath:
         answer: Answer,
         *,
         project_id: Callable[[], str],
-        direct: tuple[Callable[[Environ], bool], Endpoint] | None = None,
+        direct: Direct | None = None,
     ) -> None:
         self.app = app
         self._answer = answer
         self._project_id = project_id
-        self._direct = direct  # (which requests, the endpoint they are handed to)
+        self._direct = direct
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if self._direct is not None and self._direct[0](environ):
-            request = Request(environ)
-            response = self._direct[1](request)
-            if not response.is_streamed:
-                request.get_data()  # what the handler left unread, as functions-framework drains it
-            return response(environ, start_response)
+        if self._direct is not None and self._direct.pick(environ):
+            return self._hand_over(self._direct, environ, start_response)
         if not plain_get(environ):
             return self.app(environ, start_response)
+        sent = self._prepared(environ, start_response, lambda: self._answer(environ))
+        return sent if sent is not None else self.app(environ, start_response)
+
+    def _hand_over(
+        self, direct: Direct, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        body = _short_body(environ, direct.recall_max_body) if direct.recall else None
+        if direct.recall is not None and body is not None:
+            recall = direct.recall
+            sent = self._prepared(environ, start_response, lambda: recall(environ, body))
+            if sent is not None:
+                return sent
+            environ["wsgi.input"] = io.BytesIO(body)  # for the endpoint to read as sent
+        request = Request(environ)
+        response = direct.endpoint(request)
+        if not response.is_streamed:
+            request.get_data()  # what the handler left unread, as functions-framework drains it
+        return response(environ, start_response)
+
+    def _prepared(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        find: Callable[[], Prepared | None],
+    ) -> Iterable[bytes] | None:
+        """The answer `find` prepared, sent with the request id bound while it looked; None
+        when it found none or failed (the request then goes on its usual way)."""
         with request_context(
             project_id=self._project_id(),
             cloud_trace=environ.get("HTTP_X_CLOUD_TRACE_CONTEXT"),
@@ -106,10 +155,23 @@ class FastPath:
             request_id=environ.get("HTTP_X_REQUEST_ID"),
         ) as request_id:
             try:
-                prepared = self._answer(environ)
+                prepared = find()
             except Exception:  # noqa: BLE001 - the usual way answers it, errors included
                 prepared = None
-            if prepared is not None:
-                start_response("200 OK", [*prepared.sent, ("X-Request-Id", request_id)])
-                return [prepared.body]
-        return self.app(environ, start_response)
+            if prepared is None:
+                return None
+            start_response("200 OK", [*prepared.sent, ("X-Request-Id", request_id)])
+            return [prepared.body]
+
+
+def _short_body(environ: Environ, max_bytes: int) -> bytes | None:
+    """The body, read whole, when its stated length is at most `max_bytes`; else None,
+    and nothing is read."""
+    stated = environ.get("CONTENT_LENGTH", "")
+    if not (0 < len(stated) <= 9 and stated.isascii() and stated.isdigit()):
+        return None
+    length = int(stated)
+    if length > max_bytes:
+        return None
+    body: bytes = environ["wsgi.input"].read(length)
+    return body

@@ -18,6 +18,11 @@ from shared.errors import BadRequest, FieldError, PayloadTooLarge, UnsupportedMe
 
 
 def read_json_body(request: Request, *, max_bytes: int) -> Any:
+    return parse_json_body(read_body(request, max_bytes=max_bytes))
+
+
+def read_body(request: Request, *, max_bytes: int) -> bytes:
+    """The body's bytes, when it is declared JSON and at most `max_bytes` long."""
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
@@ -28,6 +33,10 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"the body is over the {max_bytes}-byte limit")
+    return raw
+
+
+def parse_json_body(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

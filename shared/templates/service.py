@@ -9,7 +9,7 @@ Firestore-backed graph, tests pass in-memory stores.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.changes.poll import EVERYTHING, ChangePoller, templates_named
@@ -31,6 +31,9 @@ class Rendered:
     messages: list[ChatMessage] | None
     unused_variables: list[str]
     guardrails: Report
+    # The guardrails that ran (one load's engine; None without guardrails): an answer kept
+    # for a repeat is good only while they are the ones loaded (shared/resolve_api.py).
+    engine: GuardrailEngine | None = field(default=None, compare=False, repr=False)
 
 
 def render(
@@ -206,8 +209,13 @@ class ResolutionService:
             resolution = self.get(name, label=label, version=version, user_key=user_key)
             return self._render(resolution, name, variables)
 
+    def guardrail_engine(self) -> GuardrailEngine | None:
+        """The guardrails a render runs now: one load's engine, the same object until they
+        change."""
+        return self.guardrails.load().value if self.guardrails is not None else None
+
     def _render(self, resolution: Resolution, name: str, variables: Mapping[str, Any]) -> Rendered:
-        engine = self.guardrails.load().value if self.guardrails is not None else None
+        engine = self.guardrail_engine()
         try:
             guarded = render_guarded(
                 resolution.template, variables, engine, max_bytes=self.max_rendered_bytes
@@ -216,7 +224,12 @@ class ResolutionService:
             exc.extra.update({"template": name, "version": resolution.version})
             raise
         return Rendered(
-            resolution, guarded.text, guarded.messages, guarded.unused_variables, guarded.report
+            resolution,
+            guarded.text,
+            guarded.messages,
+            guarded.unused_variables,
+            guarded.report,
+            engine,
         )
 
 

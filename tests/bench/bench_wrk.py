@@ -6,8 +6,8 @@ The resolve function and a bare functions-framework endpoint answering the same 
 served as production serves them (functions-framework CLI: gunicorn imports the module, then
 its worker answers; default threads), with INFO logging to a file, as under `make dev`.
 wrk (C, one thread, keep-alive) drives each at concurrency 1, 8 and 32, in alternating rounds
-(bare, bare_like_get, GET, GET the usual way, render, render of new text, render of fresh
-text, POST /executions, then again), so machine noise hits all alike. A plain cache-hit GET
+(bare, bare_like_get, GET, GET the usual way, render, render of new bytes, of new text and
+of fresh text, POST /executions, then again), so machine noise hits all alike. A plain cache-hit GET
 is answered beneath Flask (shared/http/fast_path.py); "get_usual" asks for the very same
 cached answer with `?label=production`, which goes through functions-framework's Flask app
 as every GET did before, so both ways are measured in one run. `bare_like_get` is the bare
@@ -17,12 +17,15 @@ bare_like_get / bare what the framework spends on what any GET answer carries. F
 concurrency it reports the median over rounds of requests/s, p50 and p99 latency, and the
 ratios within each round: cache-hit GET / bare (and / bare_like_get), each render variant /
 GET, POST /executions / bare. Render is a typical student request (~1.5 KB of variables)
-with the three default guardrails, the same body each time (the guardrails remember texts
-they scanned); "render_new" sends that body with a counter at the start of its first variable
-(`grade_level`, which then also makes the injection guard scan the variables joined), so
-every request's text is new to the guardrails and every detector runs (on what is new: the
-detectors remember the scores of sentences and windows they saw); "render_fresh" sends the
-student query's sentences shuffled, each with the counter, so no sentence and no window
+with the three default guardrails, the same body each time (answered from the answer kept
+for it after the first: resolve_api.RenderMemo); "render_unkept" sends the same JSON in new
+bytes each time (ten characters of whitespace spelling a counter), which the endpoint
+renders and guards again (the guardrails remember texts they scanned); "render_new" sends
+that body with a counter at the start of its first variable (`grade_level`, which then
+also makes the injection guard scan the variables joined), so every request's text is new
+to the guardrails and every detector runs (on what is new: the detectors remember the
+scores of sentences and windows they saw); "render_fresh" sends the student query's
+sentences shuffled, each with the counter, so no sentence and no window
 was seen before (what remembering cannot help); POST /executions publishes one execution report to
 the Pub/Sub emulator (202).
 
@@ -140,25 +143,49 @@ def _script(directory: Path, method: str, body: bytes | None, key: str | None) -
     return path
 
 
+def _post_script(
+    directory: Path, key: str, setup: list[str], per_request: list[str], body: str
+) -> Path:
+    """A wrk Lua script POSTing JSON whose body, the Lua expression `body`, is built per
+    request after `per_request` ran; `n` counts the requests."""
+    lines = [
+        'wrk.method = "POST"',
+        f'wrk.headers["X-API-Key"] = "{key}"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        "local n = 0",
+        *setup,
+        "request = function()",
+        "  n = n + 1",
+        *per_request,
+        f"  return wrk.format(nil, nil, nil, {body})",
+        "end",
+    ]
+    path = directory / f"script-{uuid.uuid4().hex}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _numbered_script(directory: Path, body: dict[str, Any], key: str) -> Path:
     """A POST whose body's first variable starts with a number that grows per request."""
     first = next(iter(body["variables"]))
     marked = {**body, "variables": {**body["variables"]}}
     marked["variables"][first] = "Question @@N@@: " + str(body["variables"][first])
     head, tail = json.dumps(marked).split("@@N@@")
-    lines = [
-        'wrk.method = "POST"',
-        f'wrk.headers["X-API-Key"] = "{key}"',
-        'wrk.headers["Content-Type"] = "application/json"',
-        f"local head, tail, n = {json.dumps(head)}, {json.dumps(tail)}, 0",
-        "request = function()",
-        "  n = n + 1",
-        "  return wrk.format(nil, nil, nil, head .. n .. tail)",
-        "end",
+    setup = [f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}"]
+    return _post_script(directory, key, setup, [], "head .. n .. tail")
+
+
+def _respaced_script(directory: Path, body: dict[str, Any], key: str) -> Path:
+    """A POST of the same JSON each time, its bytes made new by ten characters of JSON
+    whitespace spelling the request's number in base 4: what a repeated render costs when
+    its answer is not kept (resolve_api.RenderMemo keys on the bytes)."""
+    setup = [f"local text = {json.dumps(json.dumps(body))}"]
+    setup.append('local spaces = {" ", "\\t", "\\n", "\\r"}')
+    per_request = [
+        "  local pad, m = {}, n",
+        "  for i = 1, 10 do pad[i] = spaces[m % 4 + 1]; m = math.floor(m / 4) end",
     ]
-    path = directory / f"script-{uuid.uuid4().hex}.lua"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return _post_script(directory, key, setup, per_request, "table.concat(pad) .. text")
 
 
 def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
@@ -171,11 +198,9 @@ def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
     head, tail = json.dumps(marked).split("@@TEXT@@")
     # ASCII sentences: their JSON escapes (\" and \\) are Lua's too.
     pool = ", ".join(json.dumps(json.dumps(sentence)[1:-1]) for sentence in sentences)
-    lines = [
-        'wrk.method = "POST"',
-        f'wrk.headers["X-API-Key"] = "{key}"',
-        'wrk.headers["Content-Type"] = "application/json"',
-        f"local head, tail, n = {json.dumps(head)}, {json.dumps(tail)}, 0",
+    assert all(sentence.isascii() for sentence in sentences)
+    setup = [
+        f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}",
         f"local pool = {{{pool}}}",
         # Numbers as words of letters that spell nothing (bench_detectors.tag): no digits
         # for the PII scan to weigh, no insult for the toxic filter to block.
@@ -189,8 +214,8 @@ def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
         "  until x == 0",
         "  return s",
         "end",
-        "request = function()",
-        "  n = n + 1",
+    ]
+    per_request = [
         "  local order = {}",
         "  for i = 1, #pool do order[i] = i end",
         "  for i = #order, 2, -1 do",
@@ -199,13 +224,10 @@ def _fresh_script(directory: Path, body: dict[str, Any], key: str) -> Path:
         "  end",
         "  local parts = {}",
         "  for i, k in ipairs(order) do parts[i] = tag(n) .. ' ' .. tag(i) .. ') ' .. pool[k] end",
-        "  return wrk.format(nil, nil, nil, head .. table.concat(parts, ' ') .. tail)",
-        "end",
     ]
-    assert all(sentence.isascii() for sentence in sentences)
-    path = directory / f"script-{uuid.uuid4().hex}.lua"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return _post_script(
+        directory, key, setup, per_request, "head .. table.concat(parts, ' ') .. tail"
+    )
 
 
 def _ms(value: str) -> float:
@@ -320,6 +342,7 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                 f"{get_url}/render",
                 _script(work, "POST", json.dumps(RENDER_BODY).encode(), key),
             ),
+            "render_unkept": (f"{get_url}/render", _respaced_script(work, RENDER_BODY, key)),
             "render_new": (f"{get_url}/render", _numbered_script(work, RENDER_BODY, key)),
             "render_fresh": (f"{get_url}/render", _fresh_script(work, RENDER_BODY, key)),
             "executions": (
@@ -339,7 +362,14 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                     rounds[name].append(run_wrk(wrk, url, script, connections))
             logged += sum(
                 r["requests"]
-                for name in ("get", "get_usual", "render", "render_new", "render_fresh")
+                for name in (
+                    "get",
+                    "get_usual",
+                    "render",
+                    "render_unkept",
+                    "render_new",
+                    "render_fresh",
+                )
                 for r in rounds[name]
             )
 
@@ -356,6 +386,7 @@ def bench(env: dict[str, str], wrk: str) -> dict[str, Any]:
                 "get_vs_get_usual": ratio("get", "get_usual"),
                 "render_vs_get_usual": ratio("render", "get_usual"),
                 "render_vs_get": ratio("render", "get"),
+                "render_unkept_vs_get": ratio("render_unkept", "get"),
                 "render_new_vs_get": ratio("render_new", "get"),
                 "render_fresh_vs_get": ratio("render_fresh", "get"),
                 "render_p99_vs_get_p99": ratio("render", "get", "p99_ms"),
@@ -432,6 +463,7 @@ def main() -> int:
             f"GET p99 {r['get']['p99_ms']:.1f} ms vs bare {r['bare']['p99_ms']:.1f} ms, "
             f"render/GET {r['render_vs_get']:.2f} (target >= 0.70; "
             f"render/GET the usual way {r['render_vs_get_usual']:.2f}; "
+            f"the same JSON in new bytes {r['render_unkept_vs_get']:.2f}, "
             f"new text each request {r['render_new_vs_get']:.2f}, "
             f"render_fresh / GET {r['render_fresh_vs_get']:.2f}), "
             f"POST /executions/bare {r['executions_vs_bare']:.2f}"

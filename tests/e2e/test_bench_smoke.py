@@ -116,12 +116,13 @@ def test_bench_wrk_drives_every_endpoint_and_counts_the_log_lines():
     report = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
     for level in ("c1", "c8"):
         targets = ("bare", "bare_like_get", "get", "get_usual", "render", "render_new")
-        targets += ("render_fresh",)
+        targets += ("render_unkept", "render_fresh")
         for target in (*targets, "executions"):
             assert report[level][target]["rps"] > 0
             assert report[level][target]["p99_ms"] >= report[level][target]["p50_ms"]
         assert report[level]["render_vs_get"] > 0
         assert report[level]["render_fresh_vs_get"] > 0
+        assert report[level]["render_unkept_vs_get"] > 0
         assert report[level]["get_vs_bare_like_get"] > 0
         assert report[level]["get_vs_get_usual"] > 0
     lines = report["log_lines"]

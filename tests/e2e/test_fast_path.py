@@ -207,3 +207,53 @@ def test_a_render_refused_before_its_body_is_read_leaves_the_connection_usable(s
         health = session.get(f"{served.url}/healthz", timeout=10)
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
+
+
+def _recalled(function: ServedFunction) -> int:
+    return int(requests.get(f"{function.url}/healthz", timeout=10).json()["renders_recalled"])
+
+
+def test_a_repeated_render_is_answered_as_kept_with_the_bytes_the_endpoint_sent(
+    served, served_without, api_keys
+):
+    """The second of two identical renders is answered from the first's answer (healthz
+    counts it), byte for byte what the usual way answers; a key that fails the check is
+    refused all the same, and another template version is never answered from it."""
+    data = json.dumps({"variables": {"who": "Grace"}}).encode()
+
+    def render(function: ServedFunction, key: str) -> requests.Response:
+        return requests.post(
+            f"{function.url}/templates/{NAME}/render",
+            data=data,
+            headers={"X-API-Key": key, "Content-Type": "application/json", "X-Request-Id": "r-2"},
+            timeout=10,
+        )
+
+    key = api_keys["service"]
+    render(served, key)
+    render(served, key)  # a cache hit: kept
+    before = _recalled(served)
+    kept = render(served, key)
+    assert _recalled(served) == before + 1
+    render(served_without, key)
+    usual = render(served_without, key)
+    assert _recalled(served_without) == 0
+    assert kept.json()["rendered"] == "Hello Grace, from the fast path."
+    assert _answer(kept) == _answer(usual)
+    assert kept.headers["X-Request-Id"] == "r-2"
+    assert render(served, "pmk_nope.nope").status_code == 401
+    assert _recalled(served) == before + 1  # refused before anything kept was sent
+    pinned = json.dumps({"variables": {"who": "Grace"}, "version": 1}).encode()
+
+    def render_pinned() -> requests.Response:
+        return requests.post(
+            f"{served.url}/templates/{NAME}/render",
+            data=pinned,
+            headers={"X-API-Key": key, "Content-Type": "application/json"},
+            timeout=10,
+        )
+
+    render_pinned(), render_pinned()  # read, then kept (or kept, then recalled)
+    before_pinned = _recalled(served)
+    assert render_pinned().json()["version"] == 1
+    assert _recalled(served) == before_pinned + 1

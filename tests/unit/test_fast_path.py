@@ -12,7 +12,7 @@ import pytest
 from flask import Request, Response
 
 from shared.config import Settings
-from shared.http.fast_path import FastPath, direct_post, plain_get
+from shared.http.fast_path import Direct, FastPath, direct_post, plain_get
 from shared.http.responses import PreparedJson
 from shared.observability import current_request_id
 from shared.templates.resolver import Resolver
@@ -170,10 +170,69 @@ def test_a_direct_request_reaches_the_endpoint_and_its_unread_body_is_drained():
         usual,
         lambda environ: pytest.fail("a POST is no plain GET"),
         project_id=lambda: "demo",
-        direct=(lambda environ: direct_post(environ, "/render"), endpoint),
+        direct=Direct(lambda environ: direct_post(environ, "/render"), endpoint),
     )
     status, headers, sent = _call(fast, {**RENDER, "wsgi.input": body})
     assert (status, sent, usual.seen) == ("401 UNAUTHORIZED", b"refused", [])
     assert ("X-Request-Id", "r") in headers
     assert seen == [("POST", "/templates/greet/render")]
     assert body.read() == b""  # drained, as functions-framework drains it
+
+
+@pytest.mark.parametrize("outcome", ["answers", None, RuntimeError("the key check refused")])
+def test_a_recalled_answer_is_sent_else_the_endpoint_reads_the_very_body_sent(outcome):
+    usual, seen, asked = _Usual(), [], []
+    sent_body = b'{"variables": {}}'
+
+    def endpoint(request: Request) -> Response:
+        seen.append(request.get_data())
+        return Response("rendered", status=200)
+
+    def recall(environ, body):
+        asked.append((body, current_request_id()))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return PREPARED if outcome else None
+
+    fast = FastPath(
+        usual,
+        lambda environ: pytest.fail("a POST is no plain GET"),
+        project_id=lambda: "demo",
+        direct=Direct(lambda e: direct_post(e, "/render"), endpoint, recall, len(sent_body)),
+    )
+    environ = {
+        **RENDER,
+        "CONTENT_LENGTH": str(len(sent_body)),
+        "HTTP_X_REQUEST_ID": "given-2",
+        "wsgi.input": io.BytesIO(sent_body),
+    }
+    status, headers, body = _call(fast, environ)
+    assert asked == [(sent_body, "given-2")]
+    if outcome == "answers":
+        assert (status, body, seen) == ("200 OK", b'{"a":1}', [])
+        assert headers == [*PREPARED.sent, ("X-Request-Id", "given-2")]
+    else:
+        assert (status, body, seen) == ("200 OK", b"rendered", [sent_body])
+    assert usual.seen == []
+
+
+def test_a_body_longer_than_recall_reads_is_left_for_the_endpoint():
+    seen: list[bytes] = []
+
+    def endpoint(request: Request) -> Response:
+        seen.append(request.get_data())
+        return Response("rendered")
+
+    fast = FastPath(
+        _Usual(),
+        lambda environ: None,
+        project_id=lambda: "demo",
+        direct=Direct(
+            lambda e: direct_post(e, "/render"),
+            endpoint,
+            lambda environ, body: pytest.fail("a body over the limit is not read ahead"),
+            recall_max_body=1,
+        ),
+    )
+    assert _call(fast, {**RENDER, "wsgi.input": io.BytesIO(b"{}")})[2] == b"rendered"
+    assert seen == [b"{}"]
