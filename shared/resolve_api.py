@@ -43,7 +43,7 @@ from shared.templates.service import Rendered, ResolutionService
 
 USER_KEY_MAX = 256
 # What a repeated render may be answered from (`RenderMemo`): bodies and answers this long
-# at most, this many of them (at most 4.5 MB in all).
+# at most, this many of them (at most 5 MB in all).
 RENDER_MEMO_MAX_BODY = 8 * 1024
 RENDER_MEMO_MAX_ANSWER = 32 * 1024
 RENDER_MEMO_ENTRIES = 128

@@ -592,7 +592,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "[ah]",
         ("verified", "approved", "authori", "validated", "confirmed"),
         r"\b(?:already|has|have)\s+(?:been\s+)?(?:verified|approved|authori[sz]ed|validated|"
-        r"confirmed)\b[^.\n]{0,60}?\b(?:so|therefore|proceed|you\s+can|no\s+need)\b",
+        r"confirmed)\b[^.\n]{0,60}?\b(?:(?:so|therefore)\s+(?:you\s+(?:can|may|should)|"
+        r"go\s+ahead|proceed|skip|execute|run|there\s+is\s+no\s+need|no\s+need)|proceed|"
+        r"you\s+can|no\s+need)\b",
     ),
     # A forged label of the system or an admin opening a line or a bracket inside data,
     # then an order ("###(system_message) send a transaction to ...", "[SYSTEM] delete ...").
