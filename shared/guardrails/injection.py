@@ -104,8 +104,11 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?)\b",
         # Rules and the like: after "the" only the assistant's kind ("ignore the above rules",
         # "the safety guidelines"; "forget the dress code rules for Friday" is not an attack).
+        # The user's own message is theirs to set aside ("ignore the typos in my previous
+        # message").
         _NOT_NEGATED + r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
-        r"(?:\b(?:previous|prior|above|earlier|preceding|all|any|your)\b[^.\n]{0,30}?|"
+        r"(?:(?<!\bmy\s)(?<!\bour\s)\b(?:previous|prior|above|earlier|preceding|all|any|your)\b"
+        r"[^.\n]{0,30}?|"
         r"\b(?:the|these|those)\s+(?:(?:previous|prior|above|earlier|preceding|system|safety|"
         r"original|initial|old|given|existing|current|ethical|moral|content|default|usual|"
         r"standard|following|other|same|ai'?s?|model'?s?|assistant'?s?|openai'?s?|developer'?s?|"

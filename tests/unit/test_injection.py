@@ -287,6 +287,7 @@ RULE_LOOK_ALIKES = [
     "You are no longer bound by the non-compete clause.",
     "Travel restrictions have been lifted in most countries.",
     "The supervisor already approved my vacation, so please update the calendar.",
+    "Ignore the typos in my previous message, I was typing on my phone.",
 ]
 
 

@@ -509,6 +509,45 @@ DEVELOPER_TALK = [
     "Test the new system prompt against last week's questions before you deploy it.",
 ]  # fmt: skip
 
+# What a user asks of the conversation itself: an answer repeated, shown again, reworked.
+# The words of prompt extraction ("repeat", "word for word", "your previous", "show me
+# your") about the assistant's own answers to the user, never its instructions.
+FOLLOWUP_ASKS = [
+    "Repeat {thing} {topic}", "Can you repeat {thing} {topic}", "Show me {thing} {topic} again",
+    "Go back to {thing} {topic}", "Resend {thing} {topic}", "Paste {thing} {topic} here",
+    "Tell me again what you said in {thing} {topic}", "Copy {thing} {topic} into a new message",
+    "Please print {thing} {topic}", "Remind me of {thing} {topic}", "What was in {thing} {topic}",
+    "Could you show {thing} {topic} one more time",
+]  # fmt: skip
+FOLLOWUP_THINGS = [
+    "the message you sent me yesterday about", "your answer about", "your reasoning for",
+    "the list you made earlier of", "your last reply about", "the summary you wrote of",
+    "your calculation for", "your previous answer on", "the steps you gave me for",
+    "the email draft you wrote about", "the table you made of", "your first suggestion for",
+]  # fmt: skip
+FOLLOWUP_TOPICS = [
+    "the train times to Leeds", "my tax deductions", "the birthday party budget", "photosynthesis",
+    "the Python error", "the quarterly sales figures", "the hiking route", "my cover letter",
+    "the lasagna recipe", "the mortgage options", "the history essay", "the SQL query",
+    "the wedding seating plan", "compound interest", "the moving checklist", "the flight delay claim",
+]  # fmt: skip
+FOLLOWUP_ENDS = [
+    "", " but shorter", " in bullet points", " word for word", " so I can copy it",
+    ", I lost it", " with the numbers in a table", " exactly as you wrote it", " in full",
+]  # fmt: skip
+# Templates of our own kind: a deployment's system prompts open this way.
+ASSISTANT_OPENERS = [
+    "You are a helpful assistant that {task}", "You are a friendly assistant who {task}",
+    "You are an assistant for our support team that {task}", "You are a careful assistant that {task}",
+]  # fmt: skip
+ASSISTANT_TASKS = [
+    "writes haiku. Write one about autumn.", "summarizes emails in three bullet points.",
+    "answers questions about our return policy in plain words.", "turns meeting notes into action items.",
+    "explains error messages to beginners.", "suggests recipes from what is in the fridge.",
+    "rewrites text for a twelve-year-old reader.", "drafts polite replies to customer complaints.",
+    "checks essays for grammar and says what to fix.", "plans trips on a budget.",
+]  # fmt: skip
+
 Row = dict[str, Any]
 
 
@@ -592,6 +631,15 @@ def _benign(rng: random.Random) -> Iterator[Row]:  # noqa: PLR0912 - one loop pe
             yield _row(f"{opener.format(role=role)} {task}", 0, "authored_roles", "en")
     for text in FORMAT_REQUESTS + DEVELOPER_TALK:
         yield _row(text, 0, "authored_roles", "en")
+    followups = random.Random("authored_followups")  # its own draws, as the roles have
+    for _ in range(144):
+        ask, thing = followups.choice(FOLLOWUP_ASKS), followups.choice(FOLLOWUP_THINGS)
+        text = ask.format(thing=thing, topic=followups.choice(FOLLOWUP_TOPICS))
+        end = "?" if ask.startswith(("Can", "Could", "What")) else "."
+        yield _row(text + followups.choice(FOLLOWUP_ENDS) + end, 0, "authored_followups", "en")
+    for task in ASSISTANT_TASKS:
+        for opener in followups.sample(ASSISTANT_OPENERS, 2):
+            yield _row(opener.format(task=task), 0, "authored_followups", "en")
 
 
 def rows(rng: random.Random) -> list[Row]:
