@@ -92,6 +92,10 @@ def _rule(
 # text is searched for a handful of words per rule, and only the rules whose words it holds
 # run. A test derives both from the patterns: each branch's first characters, and a word of
 # the gate in every branch.
+# A possessive naming someone other than whoever made or runs the assistant.
+_OTHERS_POSSESSIVE = (
+    r"\b(?!(?:developer|system|model|assistant|ai|openai|creator|operator|admin)'s\b)\w+'s\s"
+)
 # What an operator sets for the assistant besides its prompt, in the plural a question uses.
 _OWN_SETTINGS = (
     r"parameters|constraints|objectives|goals|criteria|thresholds|guardrails|directives|"
@@ -107,7 +111,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         ("ignor", "disregard", "forget", "override", "bypass", "skip"),
         _NOT_NEGATED + r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
         r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those)\b"
-        r"[^.\n]{0,30}?"
+        # Someone else's instructions are not the assistant's ("ignore the previous
+        # housekeeper's instructions"), unless that someone made the assistant.
+        rf"(?:(?!{_OTHERS_POSSESSIVE})[^.\n]){{0,30}}?"
         # "instructions" misspelt as attackers type it ("iunstructions", "instrucions").
         r"\b(?:i\w?ns?t?ruc?t?ions?|prompts?)\b",
         # Rules and the like: after "the" only the assistant's kind ("ignore the above rules",
@@ -545,7 +551,15 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"(?:(?<=\bdo not )|(?<=\bdon't )|(?<=\bnever ))mention\s+(?:this|these)\s+"
         r"(?:note|message|instructions?|comment|request)\b",
     ),
-    _rule("PLANTED_INSTRUCTION", "[a]", ("nothing",), r"\band\s+say\s+nothing\b"),
+    # ... said at the end of the order, or of the user ("and say nothing about it"); "told to
+    # stay quiet and say nothing to the press" is a story.
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[a]",
+        ("nothing",),
+        r"\band\s+say\s+nothing(?=\s*(?:[.!;,)\n]|$)|\s+(?:else\b|about\s+(?:it|this|that)\b|"
+        r"to\s+(?:the\s+user|anyone|them|the\s+customer)\b))",
+    ),
     _rule(
         "PLANTED_INSTRUCTION",
         "[fseupltcg]",
