@@ -985,7 +985,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         "[aprbst]",
         ("late ", "deceased ", "dead ", "departed ", "passed "),
         r"\b(?:act|pretend|roleplay|role-play|play|behave|speak|respond|talk)\s+(?:to\s+be\s+|as\s+|"
-        r"like\s+)(?:if\s+you\s+(?:are|were)\s+)?(?:my|our)\s+(?:dear\s+|beloved\s+)?"
+        # A name may come first ("roleplay as FreeGPT, my late grandmother").
+        r"like\s+)(?:if\s+you\s+(?:are|were)\s+)?(?:[\w-]+,?\s+)?(?:my|our)\s+(?:dear\s+|beloved\s+)?"
         r"(?:late |deceased |dead |departed |passed )\s*(?:\w+\s+)?"
         r"(?:grand(?:ma|mother|pa|father|parent)|granny|nana|"
         r"mother|mom|mum|father|dad|uncle|aunt)\b[^\n]{0,160}?\b(?:used\s+to|would)\s+(?:\w+\s+)?"
