@@ -43,7 +43,7 @@ from shared.guardrails.text import fold
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "injection" / "corpus.jsonl.gz"
 SEED = 20261202
 MIN_DOCS = 3
-C = 0.5
+C = 1.0
 CALIBRATION_FOLDS = 3
 ROUND_DIGITS = 4
 DROP_BELOW = 0.002
