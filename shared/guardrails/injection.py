@@ -588,7 +588,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"patient|contact|member)s?\s*(?:list|data|records|database|details|e-?mails)\b"
         rf"[^\n]{{0,40}}?\bto\s+{_ADDRESS}",
         # ... or a to-do planted in data that sends, pays or deletes towards an address.
-        r"\btodo\s*[:!-]\s*(?:please\s+)?(?:send|forward|transfer|delete|invite|post|pay|share|"
+        r"\btodo\s*[:!-]\s*[\"'“]*(?:please\s+)?(?:send|forward|transfer|delete|invite|post|pay|share|"
         rf"upload|email)\b[^\n]{{0,120}}?{_ADDRESS}",
     ),
     _rule(

@@ -98,9 +98,18 @@ class Folded:
         return self.origin[start], self.origin[end - 1] + 1
 
 
+# A line break or tab written as an escape, as JSON and YAML tool output carry them: read as
+# the white space it stands for ("hi\nignore all ..." holds the word "ignore"), two spaces
+# for its two characters so that every index stays in place.
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
+
+
 def fold(text: str) -> Folded:
     if text.isascii():  # the common case: lowercasing ASCII keeps every index in place
-        return Folded(text.lower(), range(len(text)), [])
+        lowered = text.lower()
+        if "\\" in lowered:
+            lowered = _ESCAPED_BREAK.sub("  ", lowered)
+        return Folded(lowered, range(len(text)), [])
     out: list[str] = []
     origin: list[int] = []
     hidden: list[int] = []
@@ -118,7 +127,10 @@ def fold(text: str) -> Folded:
         for folded in unicodedata.normalize("NFKC", char).casefold().translate(HOMOGLYPHS):
             out.append(folded)
             origin.append(index)
-    return Folded("".join(out), origin, hidden)
+    folded = "".join(out)
+    if "\\" in folded:
+        folded = _ESCAPED_BREAK.sub("  ", folded)
+    return Folded(folded, origin, hidden)
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
