@@ -902,6 +902,24 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"\bbỏ\s+qua\s+(?:tất\s+cả\s+|mọi\s+)?(?:các\s+)?(?:hướng\s+dẫn|chỉ\s+dẫn|lệnh)",
         r"\bpuuza\s+(?:maagizo|maelekezo)",
     ),
+    # ... and in Dutch, Polish, Czech, Swedish and Indonesian, with each language's reminder
+    # spared ("vergeet de instructies niet", "nie zapomnij instrukcji", "glöm inte
+    # instruktionerna", "jangan lupakan instruksi" all say: do not forget them).
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        None,
+        (
+            *("negeer", "vergeet", "ignoruj", "zapomnij", "pomiń", "zapome", "ignorera"),
+            *("glöm", "abaikan", "lupakan"),
+        ),
+        r"\b(?:negeer|vergeet)\b[^.\n]{0,30}?\b(?:instructies|aanwijzingen)\b"
+        r"(?![^.\n]{0,20}\bniet\b)",
+        r"(?<!\bnie )\b(?:zignoruj|ignoruj|zapomnij|pomiń)\b[^.\n]{0,30}?\b(?:instrukcj|polece|"
+        r"wytyczn)\w*",
+        r"\b(?:ignoruj|ignorujte|zapomeň|zapomeňte)\b[^.\n]{0,30}?\b(?:pokyn|instrukc)\w*",
+        r"\b(?:ignorera|glöm)\b(?!\s+inte\b)[^.\n]{0,30}?\b(?:instruktioner|anvisningar)\w*",
+        r"(?<!\bjangan )\b(?:abaikan|lupakan)\b[^.\n]{0,30}?\b(?:instruksi|perintah|petunjuk)\b",
+    ),
     # Asking for the secrets the assistant holds as its own: the key it calls a service
     # with, the password in its environment, the token its tools sign in with ("share the
     # API key you're using"). A user's own keys are asked about, not asked for ("how do I
