@@ -650,6 +650,33 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         rf"(?:{_READER_ORDERS}|read|run|modify)|(?:{_READER_ORDERS}|run|modify)\s+(?:the|all|every|their|"
         r"its|any)\b)",
     ),
+    # ... and in the other claimed languages ("tu as maintenant les droits administrateur ;
+    # utilise-les pour ...", "du hast jetzt Administratorrechte, nutze sie, um ...").
+    _rule(
+        "PLANTED_INSTRUCTION",
+        None,
+        (
+            *("permisos", "privilegios", "derechos", "acceso", "droits", "privilèges"),
+            *("permissions", "accès", "rechte", "berechtigungen", "permissões", "privilégios"),
+            *("direitos", "acesso", "permessi", "privilegi", "diritti", "accesso"),
+        ),
+        r"\b(?:tienes|posees|tiene)\s+(?:ahora\s+)?(?:los\s+)?(?:permisos|privilegios|derechos|acceso)\s+"
+        r"(?:de\s+)?(?:administrador|root|superusuario|totales|completos|elevados)\b[^.\n]{0,40}?"
+        r"\b(?:úsalos|úsalo|utilízalos|utilízalo|aprovéchalos)\s+para\b",
+        r"\b(?:tu\s+as|vous\s+avez)\s+(?:maintenant\s+|désormais\s+)?(?:les\s+|des\s+)?(?:droits|"
+        r"privilèges|permissions|accès)\s+(?:d'|de\s+)?(?:administrateur|admin|root|superutilisateur|"
+        r"complets|élevés|étendus)\b[^.\n]{0,40}?(?:utilise-les|utilise-le|utilisez-les|utilisez-le|"
+        r"sers-t'en|servez-vous-en)\s+pour\b",
+        r"\bdu\s+hast\s+(?:jetzt\s+|nun\s+)?(?:\w+\s+)?[\w-]*(?:rechte|berechtigungen)\b[^.\n]{0,40}?"
+        r"\b(?:nutze|verwende|benutze)\s+(?:sie|diese)\b",
+        r"\b(?:você|tu)\s+(?:agora\s+)?(?:tem|tens|possui)\s+(?:agora\s+)?(?:as\s+|os\s+)?(?:permissões|"
+        r"privilégios|direitos|acesso)\s+(?:de\s+)?(?:administrador|root|superusuário|totais|"
+        r"completos|elevados)\b[^.\n]{0,40}?\b(?:use-os|use-as|utilize-os|utilize-as|usa-os)\s+"
+        r"para\b",
+        r"\bhai\s+(?:ora\s+)?(?:i\s+)?(?:permessi|privilegi|diritti|accesso)\s+(?:di\s+|da\s+)?"
+        r"(?:amministratore|admin|root|superutente|completi|elevati)\b[^.\n]{0,40}?\b(?:usali|usalo|"
+        r"utilizzali|utilizzalo)\s+per\b",
+    ),
     # A forged label of the system or an admin opening a line or a bracket inside data,
     # then an order ("###(system_message) send a transaction to ...", "[SYSTEM] delete ...").
     _rule(
