@@ -106,10 +106,7 @@ _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 
 def fold(text: str) -> Folded:
     if text.isascii():  # the common case: lowercasing ASCII keeps every index in place
-        lowered = text.lower()
-        if "\\" in lowered:
-            lowered = _ESCAPED_BREAK.sub("  ", lowered)
-        return Folded(lowered, range(len(text)), [])
+        return Folded(_escaped_breaks_read(text.lower()), range(len(text)), [])
     out: list[str] = []
     origin: list[int] = []
     hidden: list[int] = []
@@ -127,10 +124,11 @@ def fold(text: str) -> Folded:
         for folded in unicodedata.normalize("NFKC", char).casefold().translate(HOMOGLYPHS):
             out.append(folded)
             origin.append(index)
-    folded = "".join(out)
-    if "\\" in folded:
-        folded = _ESCAPED_BREAK.sub("  ", folded)
-    return Folded(folded, origin, hidden)
+    return Folded(_escaped_breaks_read("".join(out)), origin, hidden)
+
+
+def _escaped_breaks_read(folded: str) -> str:
+    return _ESCAPED_BREAK.sub("  ", folded) if "\\" in folded else folded
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
