@@ -928,7 +928,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         rf"(?:{_ORDERS}|instead|answer|talk|act)\b",
     ),
     # Override in languages beyond the eight claimed, the common forms: Russian, Ukrainian,
-    # Arabic, Turkish, Korean, Hindi, Vietnamese, Swahili ("не забудь инструкции" is a
+    # Arabic, Turkish, Korean, Thai, Hindi, Vietnamese, Swahili ("не забудь инструкции" is a
     # reminder, "забудьте правила грамматики" a grammar exercise: instructions only).
     _rule(
         "INSTRUCTION_OVERRIDE",
@@ -938,6 +938,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
             "تجاهل",
             "talimat",
             "무시",
+            *_folded_words("ละเว้น", "เพิกเฉย", "ไม่ต้องสนใจ"),
             "निर्देश",
             "bỏ",
             "puuza",
@@ -960,8 +961,18 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         + _alternatives("инструкци", "указани", "інструкці", "вказівк")
         + ")",
         r"تجاهل[^.\n]{0,30}?(?:التعليمات|الأوامر|القواعد|تعليماتك)",
-        r"\b(?:önceki|tüm|bütün)\s+(?:\w+\s+)?talimatlar\w*\s+(?:yok\s+say|görmezden\s+gel)",
-        r"(?:이전|모든|앞의)[^.\n]{0,15}?(?:지시|명령|지침)\w*\s*(?:을|를)?\s*무시",
+        # Turkish writes "yok say" as one word as often as two ("talimatları yoksay"); its
+        # negative ("yok saymayın") is a reminder.
+        r"\b(?:önceki|tüm|bütün)\s+(?:\w+\s+)?talimatlar\w*\s+(?:yok\s*say|görmezden\s+gel)(?!m[ae]|m[ıi]y)",
+        # Korean puts "all" between the object and the verb ("지시를 모두 무시하세요").
+        r"(?:이전|모든|앞의)[^.\n]{0,15}?(?:지시|명령|지침)\w*\s*(?:을|를)?\s*(?:(?:모두|전부|다)\s*)?"
+        r"무시(?!\s*하지\s*마|\s*하면\s*안)",
+        # Thai writes no spaces: "ignore ... previous commands" inside one run of letters
+        # ("ไม่ต้องสนใจคำสั่งนี้" alone, "disregard this notice", is spared).
+        # (Folded: NFKC splits the vowel of "คำ" in two.)
+        f"(?:{_alternatives('ละเว้น', 'เพิกเฉย', 'ไม่ต้องสนใจ')})[^.\\n]{{0,10}}?"
+        f"(?:{_alternatives('คำสั่ง', 'คำแนะนำ')})[^.\\n]{{0,8}}?"
+        f"(?:{_alternatives('ก่อนหน้า', 'ทั้งหมด', 'เดิม', 'ข้างต้น')})",
         r"निर्देशों\s+को\s+(?:अनदेखा|नज़रअंदाज़|नजरअंदाज)",
         r"\bbỏ\s+qua\s+(?:tất\s+cả\s+|mọi\s+)?(?:các\s+)?(?:hướng\s+dẫn|chỉ\s+dẫn|lệnh)",
         r"\bpuuza\s+(?:maagizo|maelekezo)",
