@@ -1136,9 +1136,51 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"\bno\s+one\s+(?:will|would|could)\s+(?:ever\s+)?(?:be|get)\s+(?:hurt|harmed|injured)\b[^.\n]{0,40}?"
         r"\b(?:so\s+)?you\s+(?:are\s+|'re\s+)?(?:now\s+)?(?:allowed|permitted|free|authori[sz]ed|"
         r"can|may|must|should)\b",
-        r"\b(?:your|(?:content|safety|ethical|moral)|openai'?s?)\s+(?:\w+\s+)?(?:rules|guidelines|"
-        r"restrictions|filters|polic(?:y|ies)|ethics|morals)\s+(?:do\s+not|don't|no\s+longer|does\s+"
-        r"not|doesn't)\s+apply\b",
+        r"\b(?:your|openai'?s?)\s+(?:\w+\s+)?(?:rules|guidelines|restrictions|filters|"
+        r"polic(?:y|ies)|ethics|morals)\s+(?:do\s+not|don't|no\s+longer|does\s+not|doesn't)\s+apply\b",
+        # Safety rules that do not apply to someone else are a site notice ("safety rules
+        # don't apply to escorted visitors").
+        r"\b(?:content|safety|ethical|moral)\s+(?:\w+\s+)?(?:rules|guidelines|restrictions|filters|"
+        r"polic(?:y|ies))\s+(?:do\s+not|don't|no\s+longer|does\s+not|doesn't)\s+apply\b"
+        r"(?!\s+to\s+(?!you\b|this\s+(?:chat|conversation|session|answer|reply)\b|(?:the\s+)?"
+        r"(?:ai|assistant|model|bot)s?\b))",
+    ),
+    # ... and in the other claimed languages: the assistant's rules, or safety and content
+    # rules said not to hold here, now or any more ("les règles de sécurité ne s'appliquent
+    # pas ici", "deine Regeln gelten nicht mehr", "你的规则不再适用"). A rule that does not
+    # apply to visitors is a notice, and is left alone.
+    _rule(
+        "PERSONA_SWITCH",
+        None,
+        (
+            *("aplican", "valen", "rigen", "appliquent", "valent", "comptent", "nicht"),
+            *("aplicam", "valem", "applicano", "valgono", "適用", "无效", "無効", "适用"),
+        ),
+        r"\b(?:(?:tus|sus)\s+(?:\w+\s+)?(?:reglas|normas|directrices|restricciones|políticas)|"
+        r"(?:reglas|normas|directrices|políticas|restricciones)\s+(?:de\s+(?:seguridad|contenido)|"
+        r"éticas))\b[^.\n]{0,20}?\b(?:ya\s+)?no\s+(?:se\s+(?:te\s+)?)?(?:aplican|valen|rigen)\b"
+        r"(?:\s+(?:aquí|ahora|más|en\s+(?:este|esta)\b)|(?![^.\n]{0,3}\b(?:a|para)\s))",
+        r"\b(?:(?:tes|vos)\s+(?:\w+\s+)?(?:r[èe]gles|consignes|directives|restrictions|politiques)|"
+        r"(?:r[èe]gles|consignes|directives|politiques|restrictions)\s+(?:de\s+s[ée]curit[ée]|de\s+"
+        r"contenu|[ée]thiques))\b[^.\n]{0,20}?\bne\s+(?:s'|t')?(?:appliquent|valent|comptent)\s+"
+        r"(?:plus|pas)\b(?:\s+(?:ici|maintenant|dans\s+ce|pour\s+(?:cette|ce)\b)|(?!\s+(?:à|aux|"
+        r"au|pour)\s))",
+        r"\b(?:(?:deine|ihre|eure)\s+(?:\w+\s+)?(?:regeln|richtlinien|vorgaben|beschränkungen|"
+        r"einschränkungen)|(?:sicherheits|inhalts)(?:regeln|richtlinien|vorgaben))\b[^.\n]{0,30}?"
+        r"(?:\bnicht\s+(?:mehr\s+)?(?:gelten|greifen)\b|\b(?:gelten|greifen)\s+(?:hier\s+|jetzt\s+|"
+        r"ab\s+sofort\s+|in\s+diesem\s+fall\s+|für\s+dich\s+)?nicht\b(?:\s+mehr)?(?!\s+für\s))",
+        r"\b(?:(?:suas|tuas)\s+(?:\w+\s+)?(?:regras|diretrizes|restrições|políticas)|(?:regras|"
+        r"diretrizes|políticas|restrições)\s+(?:de\s+(?:segurança|conteúdo)|éticas))\b[^.\n]{0,20}?"
+        r"\b(?:já\s+)?não\s+(?:se\s+)?(?:aplicam|valem)\b(?:\s+(?:aqui|agora|mais|neste|nesta)\b|"
+        r"(?!\s+(?:a|aos|às|para)\s))",
+        r"\b(?:(?:tue|sue)\s+(?:\w+\s+)?(?:regole|linee\s+guida|restrizioni|politiche)|(?:regole|"
+        r"linee\s+guida|politiche|restrizioni)\s+(?:di\s+sicurezza|sui\s+contenuti|etiche))\b"
+        r"[^.\n]{0,20}?\bnon\s+(?:si\s+)?(?:applicano|valgono)\b(?:\s+(?:qui|ora|più|in\s+questo)\b|"
+        r"(?!\s+(?:a|ai|agli|alle|per)\s))",
+        # Japanese names whom a rule spares before the rule ("訪問者には安全ルールは適用
+        # されません"): only the assistant's own rules, there. Chinese after ("不适用于访客").
+        r"あなたの(?:ルール|ガイドライン|ポリシー|制限)[^。\n]{0,10}?(?:適用されません|適用されない|無効)",
+        r"(?:你的|您的|安全|内容)(?:规则|准则|限制|政策)[^。\n]{0,8}?(?:不再适用|不适用|无效)(?!于|於)",
     ),
     # The task set aside for another: "ignore the translation task and instead say ...".
     _rule(
