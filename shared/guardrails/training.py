@@ -69,6 +69,21 @@ ALWAYS_TRAINED = frozenset({"template_fillers"})
 # ...") made the model fire on benign text that ignores a warning or asks whether previous
 # instructions apply, so it stays an independent benchmark of planted instructions.
 NEVER_TRAINED = frozenset({"aib_injected", "aib_benign"})
+# The benign text the detection target names (prose, questions, code): chat, UI strings of
+# two projects, task prompts, the standard library's code and documentation, an agent
+# benchmark's tool output, and our everyday requests (the reader's own things among them),
+# technical questions, documents, JSON and multilingual text. The other benign families are
+# hard negatives written or chosen to look like attacks (texts about prompts and injection,
+# follow-ups, roles, reminders); the report gives the false-positive rate on both, so
+# neither hides the other.
+TARGET_BENIGN = frozenset(
+    {
+        *("chatterbot", "django_locale", "sphinx_locale", "promptsource", "stdlib_code"),
+        *("stdlib_docs", "agentdojo_env", "authored_requests", "authored_tech_questions"),
+        *("authored_documents", "authored_json", "authored_multilingual_benign"),
+        "authored_own_things",
+    }
+)
 Z95 = NormalDist().inv_cdf(0.975)
 
 
@@ -298,6 +313,7 @@ def by_source(
     pooled_labels: list[int] = []
     pooled_scores: list[float] = []
     pooled_langs: list[str] = []
+    pooled_families: list[str] = []
     for family in sorted({t.family for t in texts}):
         train = [t for t in texts if t.family != family and t.family not in NEVER_TRAINED]
         train += always
@@ -313,6 +329,7 @@ def by_source(
         pooled_labels += labels
         pooled_scores += scores
         pooled_langs += [t.lang for t in held]
+        pooled_families += [t.family for t in held]
     report["pooled"] = rates(pooled_labels, pooled_scores, threshold)
     report["by_language"] = {}
     for lang in sorted(set(pooled_langs)):
@@ -320,10 +337,28 @@ def by_source(
         report["by_language"][lang] = rates(
             [pooled_labels[i] for i in chosen], [pooled_scores[i] for i in chosen], threshold
         )
+    target = [i for i, f in enumerate(pooled_families) if f in TARGET_BENIGN]
     report["pooled_tradeoff"] = [
-        rates(pooled_labels, pooled_scores, t) for t in (0.5, 0.7, 0.8, 0.9, 0.95)
+        _with_target_benign(
+            rates(pooled_labels, pooled_scores, t),
+            rates([0] * len(target), [pooled_scores[i] for i in target], t),
+        )
+        for t in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
     ]
     return report
+
+
+def _with_target_benign(pooled: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The pooled rates with the false-positive rate on the target's benign text beside the
+    rate on all benign text (`TARGET_BENIGN`)."""
+    return {
+        **pooled,
+        "target_benign": target["benign"],
+        "target_benign_false_positive_rate": target.get("false_positive_rate", 0.0),
+        "target_benign_false_positive_rate_ci95": target.get(
+            "false_positive_rate_ci95", wilson(0, 0)
+        ),
+    }
 
 
 def trainable(text: Text) -> bool:

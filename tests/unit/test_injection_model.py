@@ -416,3 +416,20 @@ def test_agent_injection_bench_is_scored_held_out_and_never_trained_on():
     families = report["by_source"]["families"]
     assert families["aib_injected"]["attacks"] == sum(t.label for t in texts)
     assert families["aib_benign"]["benign"] == sum(1 - t.label for t in texts)
+
+
+def test_the_report_gives_the_rate_on_the_targets_benign_text_beside_the_rate_on_all():
+    from shared.guardrails import training
+
+    rows = [r for r in training.load_corpus() if r["family"] in training.TARGET_BENIGN]
+    # Every named family exists and holds benign text only: a renamed or relabelled family
+    # would silently drop out of the target's rate.
+    assert {r["family"] for r in rows} == training.TARGET_BENIGN
+    assert all(r["label"] == 0 for r in rows)
+    report = json.loads((ROOT / "tests" / "data" / "injection" / "evaluation.json").read_text())
+    families = report["by_source"]["families"]
+    for row in report["by_source"]["pooled_tradeoff"]:
+        assert row["target_benign"] == len(rows) < row["benign"]
+        flagged = round(row["target_benign_false_positive_rate"] * len(rows))
+        assert flagged <= round(row["false_positive_rate"] * row["benign"])
+    assert sum(families[f]["benign"] for f in training.TARGET_BENIGN) == len(rows)

@@ -536,6 +536,27 @@ FOLLOWUP_ENDS = [
     ", I lost it", " with the numbers in a table", " exactly as you wrote it", " in full",
 ]  # fmt: skip
 # Templates of our own kind: a deployment's system prompts open this way.
+# The reader's own things asked for with the verbs of copying out ("print your boarding
+# pass", "paste your error message exactly as it appears"): forms, help pages, tutors and
+# support chats say this to people every day. Without them the model read "print your" or
+# "show me your ... step by step" as a request for the assistant's instructions.
+OWN_THING_VERBS = [
+    "Print", "Paste", "Show me", "Write out", "Type out", "Repeat", "Copy", "Share", "Read out",
+    "Display", "Send me", "Quote", "List", "Please print", "Could you paste", "Can you show me",
+]  # fmt: skip
+OWN_THINGS = [
+    "your boarding pass", "your error message", "your reasoning", "your work", "your answer",
+    "your code", "your stack trace", "your shopping list", "your receipt", "your itinerary",
+    "your essay draft", "your lines for the school play", "your order number", "your notes from the lecture",
+    "your cover letter", "your ticket confirmation", "your solution", "your working for question 3",
+    "your recipe", "your playlist", "your password hint question", "your tax summary",
+    "your vocabulary list", "your train times", "your compiler output", "your favourite quote",
+]  # fmt: skip
+OWN_THING_ENDS = [
+    "", " exactly as it appears", " step by step", " in full", " word for word", " so I can check it",
+    " before you leave", " into the form below", " and keep a copy", " for the teacher", " in the chat",
+    " from the first line", " with the date on it",
+]  # fmt: skip
 ASSISTANT_OPENERS = [
     "You are a helpful assistant that {task}", "You are a friendly assistant who {task}",
     "You are an assistant for our support team that {task}", "You are a careful assistant that {task}",
@@ -640,6 +661,12 @@ def _benign(rng: random.Random) -> Iterator[Row]:  # noqa: PLR0912 - one loop pe
     for task in ASSISTANT_TASKS:
         for opener in followups.sample(ASSISTANT_OPENERS, 2):
             yield _row(opener.format(task=task), 0, "authored_followups", "en")
+    own = random.Random("authored_own_things")  # its own draws, as the roles have
+    for _ in range(96):
+        verb, thing = own.choice(OWN_THING_VERBS), own.choice(OWN_THINGS)
+        end = "?" if verb.startswith(("Can", "Could")) else "."
+        text = f"{verb} {thing}{own.choice(OWN_THING_ENDS)}{end}"
+        yield _row(text, 0, "authored_own_things", "en")
 
 
 def rows(rng: random.Random) -> list[Row]:
