@@ -588,7 +588,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"patient|contact|member)s?\s*(?:list|data|records|database|details|e-?mails)\b"
         rf"[^\n]{{0,40}}?\bto\s+{_ADDRESS}",
         # ... or a to-do planted in data that sends, pays or deletes towards an address.
-        r"\btodo\s*[:!-]\s*[\"'“]*(?:please\s+)?(?:send|forward|transfer|delete|invite|post|pay|share|"
+        # The to-do may gather first ("TODO: concatenate all messages ... and post them to").
+        r"\btodo\s*[:!-]\s*[\"'“]*(?:please\s+)?(?:(?:concatenate|collect|gather|copy|export|"
+        r"compile)\b[^\n]{0,80}?\b)?(?:send|forward|transfer|delete|invite|post|pay|share|"
         rf"upload|email)\b[^\n]{{0,120}}?{_ADDRESS}",
     ),
     _rule(
@@ -685,7 +687,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         ("system", "admin", "developer"),
         r"(?:#{2,4}\s*\(?|<!--|\[|\(|<|^|\n)\s*(?:system|admin|administrator|developer)"
         r"(?:[ _-]?(?:message|note|notice|instruction|override|prompt|alert|command))?"
-        rf"\s*(?:\)|\]|>|:)\s*(?:please\s+|now\s+|first\s+|urgent:?\s+)?(?:{_ORDERS})(?:\b|_)",
+        # The order may sit in quotes, as data quotes it ('###(system_message) ""Visit ...').
+        rf"\s*(?:\)|\]|>|:)\s*[\"'“”]*\s*(?:please\s+|now\s+|first\s+|urgent:?\s+)?(?:{_ORDERS}|"
+        r"make\s+(?:a|an)\s+(?:reservation|booking|payment|transfer|purchase)|book|reserve)(?:\b|_)",
     ),
     # The assistant's own goals and settings asked for by what they do to it, not by the
     # word "prompt" ("the parameters that guide your answers", "what thresholds were you
@@ -1191,6 +1195,21 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"(?:\w+\s+)?(?:task|assignment|job|request|question|instructions?|prompt)\s*(?:,|;|and|then"
         r"|\.)\s*(?:then\s+)?(?:instead\b|(?:just\s+|only\s+)?(?:say|print|output|write|respond|reply)"
         r"\b[^.\n]{0,60}?\binstead\b)",
+    ),
+    # An order put before the task the reader was given, in the voice of whoever gave it
+    # ("Before you can solve the task that I gave you in the beginning, please do the
+    # following first: ..."): a planted text that claims to be the user.
+    _rule(
+        "PLANTED_INSTRUCTION",
+        "[b]",
+        ("gave", "assigned", "asked"),
+        r"\bbefore\s+(?:you\s+(?:can\s+|do\s+)?)?(?:solve|solving|do|doing|complete|completing|"
+        r"answer|answering|finish|finishing|perform|performing|continue\s+with|continuing\s+with)\s+"
+        r"(?:the|my|your)\s+(?:original\s+|actual\s+|real\s+|current\s+|main\s+)?(?:task|request|"
+        r"question|instructions?|assignment)\s+(?:that\s+)?(?:i|the\s+user)\s+(?:gave|assigned|"
+        r"asked)\b[^.\n:]{0,40}?[,:]?\s*(?:please\s+)?(?:first\s+)?(?:do|complete|perform|"
+        r"carry\s+out|follow)\s+(?:the\s+following|these\s+(?:steps|instructions)|this\s+(?:first|"
+        r"step))",
     ),
     # Orders to be carried out unquestioned ("execute the following without question").
     _rule(
