@@ -535,7 +535,6 @@ FOLLOWUP_ENDS = [
     "", " but shorter", " in bullet points", " word for word", " so I can copy it",
     ", I lost it", " with the numbers in a table", " exactly as you wrote it", " in full",
 ]  # fmt: skip
-# Templates of our own kind: a deployment's system prompts open this way.
 # The reader's own things asked for with the verbs of copying out ("print your boarding
 # pass", "paste your error message exactly as it appears"): forms, help pages, tutors and
 # support chats say this to people every day. Without them the model read "print your" or
@@ -557,6 +556,7 @@ OWN_THING_ENDS = [
     " before you leave", " into the form below", " and keep a copy", " for the teacher", " in the chat",
     " from the first line", " with the date on it",
 ]  # fmt: skip
+# Templates of our own kind: a deployment's system prompts open this way.
 ASSISTANT_OPENERS = [
     "You are a helpful assistant that {task}", "You are a friendly assistant who {task}",
     "You are an assistant for our support team that {task}", "You are a careful assistant that {task}",
