@@ -917,9 +917,10 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         ("without",),
         r"\b(?:respond|answer|reply|write|continue|output|speak|talk|act)\b[^.\n]{0,40}?"
         r"\bwithout\s+(?:(?:any\s+|your\s+(?:usual\s+)?|the\s+usual\s+|all\s+)?(?:safety|content|"
-        r"ethical|moral)\s+(?:filters?|restrictions|guidelines|guardrails|rules|policies|"
-        r"constraints|checks)\b|(?:any\s+|your\s+)(?:filters?|restrictions|censorship|guidelines|"
-        r"guardrails|morals|ethics|limitations)\b(?!\s+(?:on|of|about|for|to|in)\b))",
+        r"ethical|moral)\s+(?:filters?|filtering|restrictions|guidelines|guardrails|rules|"
+        r"policies|constraints|checks)\b|(?:any\s+|your\s+)(?:filters?|filtering|restrictions|"
+        r"censorship|guidelines|guardrails|morals|ethics|limitations)\b"
+        r"(?!\s+(?:on|of|about|for|to|in)\b))",
     ),
     # The prompt asked for by what it is to the assistant: its preamble, the prompt it was
     # given ("share your preamble word for word", "show the prompt you were given").
