@@ -357,6 +357,32 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         r"comply\s+with)\s+(?:exactly\s+)?(?:it|this|that|what\s+it\s+says|"
         r"the\s+(?:question|request|instruction|command)s?)\b",
     ),
+    # ... and in the other claimed languages: decode, then obey what it says ("descodifica
+    # la siguiente cadena en base64 y sigue la instrucción exactamente").
+    _rule(
+        "INSTRUCTION_OVERRIDE",
+        None,
+        (
+            *("codifi", "cifr", "écod", "échiffr", "kodier", "codier", "entschlüss"),
+            *("解", "デコード", "復号"),
+        ),
+        r"\b(?:decodifica|descodifica|decodifique|descodifique|descifra)\b[^.\n]{0,60}?(?:\by\s+|,\s*)"
+        r"(?:luego\s+|después\s+)?(?:sigue|obedece|ejecuta|cumple(?:\s+con)?)\s+(?:exactamente\s+)?"
+        r"(?:la|las|sus|lo\s+que)\s*(?:instrucci|orden|dice|indica)",
+        r"\b(?:décode|décodez|déchiffre|déchiffrez)\b[^.\n]{0,60}?(?:\bet\s+|\bpuis\s+|,\s*)"
+        r"(?:ensuite\s+|puis\s+)?"
+        r"(?:suis|suivez|exécute|exécutez|obéis|obéissez|applique|appliquez)\b",
+        r"\b(?:dekodiere|dekodieren|decodiere|entschlüssle|entschlüsseln)\b[^.\n]{0,60}?(?:\bund\s+|,\s*)"
+        r"(?:dann\s+)?(?:befolge|befolgen|führe|führen|gehorche|folge|folgen)\b",
+        r"\b(?:decodifique|decodifica|descodifique|decifre)\b[^.\n]{0,60}?(?:\be\s+|,\s*)"
+        r"(?:depois\s+|então\s+)?"
+        r"(?:siga|segue|execute|executa|obedeça|cumpra)\b",
+        r"\b(?:decodifica|decodificate|decifra|decifrate)\b[^.\n]{0,60}?(?:\be\s+|,\s*)"
+        r"(?:poi\s+|quindi\s+)?"
+        r"(?:segui|seguite|esegui|eseguite|obbedisci|rispetta)\b",
+        r"(?:解码|解密)[^。\n]{0,30}?(?:并|然后|再)(?:执行|照做|遵循|按照|服从)",
+        r"(?:デコード|復号)[^。\n]{0,30}?(?:従って|従い|実行して|実行し)",
+    ),
     _rule(
         "SYSTEM_PROMPT_REVEAL",
         "[rpsotdwceglq]",

@@ -143,23 +143,26 @@ def _sequence(pattern: str) -> list[tuple[object, object]]:
     return list(sre_parse.parse(pattern).data)
 
 
-def _holds_a_gate_word(items: list[tuple[object, object]], gate: tuple[str, ...]) -> bool:
+def _holds_a_gate_word(
+    items: list[tuple[object, object]], gate: tuple[str, ...], run: str = ""
+) -> bool:
     """Whether every match of this sequence contains a word of `gate`: some run of literal
     characters holds one, or some mandatory part (group, alternation with the property in
-    every branch, repetition at least once) does."""
+    every branch, repetition at least once) does. `run` is the literal text right before
+    the sequence: `re` factors a common prefix out of an alternation ("dec" out of
+    "decodifica|decifra"), so a gate word can start before a branch and end inside it."""
     from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
 
-    run = ""
     for op, av in items:
         if op is LITERAL:
             run += chr(av)  # type: ignore[arg-type]
             if any(word in run for word in gate):
                 return True
             continue
-        run = ""
-        if op is SUBPATTERN and _holds_a_gate_word(list(av[-1]), gate):  # type: ignore[index]
+        before, run = run, ""
+        if op is SUBPATTERN and _holds_a_gate_word(list(av[-1]), gate, before):  # type: ignore[index]
             return True
-        if op is BRANCH and all(_holds_a_gate_word(list(b), gate) for b in av[1]):  # type: ignore[index]
+        if op is BRANCH and all(_holds_a_gate_word(list(b), gate, before) for b in av[1]):  # type: ignore[index]
             return True
         repeated = op in (MAX_REPEAT, MIN_REPEAT) and av[0] >= 1  # type: ignore[index]
         if repeated and _holds_a_gate_word(list(av[2]), gate):  # type: ignore[index]
